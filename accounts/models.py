@@ -1,0 +1,110 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_admin", False)
+        extra.setdefault("is_super_admin", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        """A super admin: may do everything, including editing the permission matrix."""
+        extra["is_super_admin"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address.
+
+    System roles: ``is_super_admin`` may do everything (and alone edits the permission
+    matrix); ``is_admin`` may read everything. Either one gives Django admin access
+    (``is_staff``). Event roles live in ``permissions.EventRole``; the checks
+    (``can_read`` and friends) are answered by ``permissions.checks``.
+    """
+
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_admin = models.BooleanField("admin", default=False, help_text="May read everything.")
+    is_super_admin = models.BooleanField(
+        "super admin", default=False, help_text="May do everything, including editing permissions."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.lower()
+        # Django's own superuser flag follows the super admin, so the admin's model
+        # permissions agree with ours.
+        self.is_superuser = self.is_super_admin
+        super().save(*args, **kwargs)
+
+    @property
+    def is_staff(self):
+        return self.is_admin or self.is_super_admin
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    # --- event roles and the permission matrix (answered by permissions.checks) ------
+
+    def _perms(self, event):
+        from permissions.checks import event_permissions
+
+        return event_permissions(self, event)
+
+    def has_role(self, event):
+        return bool(self._perms(event).roles)
+
+    def is_organizer(self, event):
+        return "organizer" in self._perms(event).roles
+
+    def is_coorganizer(self, event):
+        return "coorganizer" in self._perms(event).roles
+
+    def is_track_organizer(self, event):
+        return "track_organizer" in self._perms(event).roles
+
+    def is_moderator(self, event):
+        return "moderator" in self._perms(event).roles
+
+    def can_create(self, service, event):
+        return self._perms(event).allows(service, "create")
+
+    def can_read(self, service, event):
+        return self._perms(event).allows(service, "read")
+
+    def can_update(self, service, event):
+        return self._perms(event).allows(service, "update")
+
+    def can_delete(self, service, event):
+        return self._perms(event).allows(service, "delete")

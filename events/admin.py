@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
+
+
+class EventOwnedAdmin(admin.ModelAdmin):
+    list_filter = ["event"]
+    list_select_related = ["event"]
+    readonly_fields = ["version"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "state", "starts_at", "location", "created_by"]
+    list_filter = ["state"]
+    search_fields = ["name", "slug", "location"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_by", "created_at", "updated_at", "event_ver"]
+
+
+@admin.register(Track)
+class TrackAdmin(EventOwnedAdmin):
+    list_display = ["name", "event", "color"]
+
+
+@admin.register(Microlocation)
+class MicrolocationAdmin(EventOwnedAdmin):
+    list_display = ["name", "event", "floor"]
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(EventOwnedAdmin):
+    list_display = ["name", "event", "organisation"]
+    search_fields = ["name", "email"]
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(EventOwnedAdmin):
+    list_display = ["name", "event", "level"]
+
+
+@admin.register(Session)
+class SessionAdmin(EventOwnedAdmin):
+    list_display = ["title", "event", "track", "starts_at", "ends_at"]
+    filter_horizontal = ["speakers"]

@@ -1,0 +1,287 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from events.currencies import CURRENCY_CHOICES
+
+
+def timezone_choices():
+    # Computed at run time (not a model field's choices): the tz database differs
+    # between machines, and a migration must not depend on it.
+    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
+def validate_timezone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("Unknown time zone: %(value)s", params={"value": value}) from None
+
+
+# The version counters every event carries (DESIGN.md, "Conditional GET").
+VERSION_COUNTERS = (
+    "event_ver",
+    "tracks_ver",
+    "sessions_ver",
+    "speakers_ver",
+    "sponsors_ver",
+    "microlocations_ver",
+    "tickets_ver",
+)
+
+
+class Event(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    location = models.CharField(max_length=300, blank=True)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    background_image = models.ImageField(upload_to="events/backgrounds/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Version counters, bumped in the same transaction as the change they count.
+    event_ver = models.PositiveBigIntegerField(default=1, editable=False)
+    tracks_ver = models.PositiveBigIntegerField(default=1, editable=False)
+    sessions_ver = models.PositiveBigIntegerField(default=1, editable=False)
+    speakers_ver = models.PositiveBigIntegerField(default=1, editable=False)
+    sponsors_ver = models.PositiveBigIntegerField(default=1, editable=False)
+    microlocations_ver = models.PositiveBigIntegerField(default=1, editable=False)
+    tickets_ver = models.PositiveBigIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="event_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.name)
+        adding = self._state.adding
+        if not adding and kwargs.get("update_fields") is None:
+            # Counters change only through bump(): a stale instance must never write
+            # back an old counter value (that could repeat an ETag).
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in VERSION_COUNTERS
+            ]
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if not adding:
+                self.bump("event_ver")
+
+    def get_absolute_url(self):
+        return reverse("events:public", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.state == self.State.PUBLISHED
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The event must end after it starts."})
+
+    def bump(self, *counters):
+        """Add one to the named version counters, in the database and on this instance."""
+        Event.objects.filter(pk=self.pk).update(**{c: F(c) + 1 for c in counters})
+        self.refresh_from_db(fields=counters)
+
+
+def unique_slug(name):
+    base = slugify(name)[:200] or "event"
+    slug, n = base, 1
+    while Event.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class EventOwnedQuerySet(models.QuerySet):
+    def for_event(self, event):
+        return self.filter(event=event)
+
+
+class EventOwned(models.Model):
+    """Something that belongs to one event and is counted by one of its version counters.
+
+    Saving or deleting it bumps its own ``version`` and the event's counter in one
+    transaction, whoever does it (pages, API, admin, commands).
+    """
+
+    counter = None  # name of the Event version counter, set by each subclass
+    service_name = None  # name in the permission matrix, for the event's services
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="%(class)ss")
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventOwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if not self._state.adding:
+                self.version += 1
+            super().save(*args, **kwargs)
+            Event.objects.filter(pk=self.event_id).update(**{self.counter: F(self.counter) + 1})
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            Event.objects.filter(pk=self.event_id).update(**{self.counter: F(self.counter) + 1})
+        return result
+
+
+class Track(EventOwned):
+    counter = "tracks_ver"
+    service_name = "track"
+
+    name = models.CharField(max_length=150)
+    color = models.CharField(
+        max_length=7,
+        default="#3366cc",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")],
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Microlocation(EventOwned):
+    counter = "microlocations_ver"
+    service_name = "microlocation"
+
+    name = models.CharField(max_length=150)
+    floor = models.IntegerField(null=True, blank=True)
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Speaker(EventOwned):
+    counter = "speakers_ver"
+    service_name = "speaker"
+
+    name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True)
+    bio = models.TextField(blank=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    photo = models.ImageField(upload_to="events/speakers/", blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Sponsor(EventOwned):
+    counter = "sponsors_ver"
+    service_name = "sponsor"
+
+    name = models.CharField(max_length=150)
+    url = models.URLField(blank=True)
+    level = models.CharField(max_length=50, blank=True)
+    logo = models.ImageField(upload_to="events/sponsors/", blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Session(EventOwned):
+    counter = "sessions_ver"
+    service_name = "session"
+
+    title = models.CharField(max_length=200)
+    abstract = models.TextField(blank=True)
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
+    microlocation = models.ForeignKey(
+        Microlocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    speakers = models.ManyToManyField(Speaker, blank=True, related_name="sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at:
+            if self.ends_at <= self.starts_at:
+                errors["ends_at"] = "The session must end after it starts."
+            event = self.event if self.event_id else None
+            if event and event.starts_at and self.starts_at < event.starts_at:
+                errors["starts_at"] = "The session must start within the event."
+            if event and event.ends_at and self.ends_at > event.ends_at:
+                errors["ends_at"] = "The session must end within the event."
+        for field in ("track", "microlocation"):
+            obj = getattr(self, field)
+            if obj is not None and self.event_id and obj.event_id != self.event_id:
+                errors[field] = "Choose one of this event's."
+        if errors:
+            raise ValidationError(errors)
+
+
+# The five services of the permission matrix, by name.
+SERVICE_MODELS = {m.service_name: m for m in (Track, Session, Speaker, Sponsor, Microlocation)}

@@ -1,0 +1,6 @@
+"""Event pages, one module per area: pages (lists, public page), and the others
+(dashboard, wizard, image upload) beside it."""
+
+from events.views.pages import home
+
+__all__ = ["home"]

@@ -1,0 +1,39 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from events import services
+from events.models import Event
+from permissions import checks
+
+
+def home(request):
+    upcoming = Event.objects.filter(state=Event.State.PUBLISHED).order_by("starts_at")[:12]
+    return render(request, "events/home.html", {"events": upcoming})
+
+
+@login_required
+def my_events(request):
+    events = services.events_of(request.user).order_by("-created_at")
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    return render(request, "events/my_events.html", {"page": page})
+
+
+@login_required
+def all_events(request):
+    if not request.user.is_staff:
+        raise PermissionDenied("Only administrators may list all events.")
+    events = Event.objects.order_by("-created_at")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "events/all_events.html", {"page": page})
+
+
+def public_event(request, slug):
+    """The public page of a published event; people with a role also see the draft."""
+    event = get_object_or_404(Event, slug=slug)
+    if not event.is_published and not checks.can_read_event(request.user, event):
+        raise Http404("No such event.")
+    tickets = event.tickets.on_sale()
+    return render(request, "events/public.html", {"event": event, "tickets": tickets})

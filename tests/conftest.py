@@ -1,0 +1,171 @@
+"""Shared fixtures: users and events, live servers (daphne in a subprocess), the browser.
+
+Tests that need something this machine may lack (Chromium, Redis, nginx) skip with a
+reason on a developer's machine and fail in CI (``CI`` set), where all must run.
+"""
+
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from events.services import create_event
+from permissions.services import grant_role
+from tests.utils import ARTIFACTS, CHROMIUM, PASSWORD, DaphneServer, require, server_env
+
+# --- users and events -------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 10_000))
+
+    def make(email=None, password=PASSWORD, **flags):
+        email = email or f"user{next(counter)}@example.com"
+        return User.objects.create_user(email, password, **flags)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("someone@example.com")
+
+
+@pytest.fixture
+def organizer(make_user):
+    return make_user("organizer@example.com", full_name="Olga Organizer")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin@example.com", is_admin=True)
+
+
+@pytest.fixture
+def super_admin(make_user):
+    return make_user("super@example.com", is_super_admin=True)
+
+
+@pytest.fixture
+def make_event(db):
+    def make(owner, **fields):
+        starts = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
+        fields.setdefault("name", "PyCon Test")
+        fields.setdefault("starts_at", starts)
+        fields.setdefault("ends_at", starts + timedelta(days=2))
+        fields.setdefault("timezone", "Europe/Berlin")
+        fields.setdefault("currency", "EUR")
+        return create_event(owner, **fields)
+
+    return make
+
+
+@pytest.fixture
+def event(make_event, organizer):
+    return make_event(organizer)
+
+
+@pytest.fixture
+def user_with_role(make_user):
+    """``user_with_role(event, "moderator")``: a new user holding that role in the event."""
+
+    def make(event, role, **kwargs):
+        person = make_user(**kwargs)
+        grant_role(event, person, role)
+        return person
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- live servers -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def start_daphne(transactional_db, settings):
+    """``start_daphne(**env)`` starts a daphne process on the test database; stopped after."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    servers = []
+
+    def start(**extra_env):
+        server = DaphneServer(server_env(settings, **extra_env))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_url(start_daphne):
+    """The base URL of a daphne process (HTTP + websockets) on the test database."""
+    return start_daphne().url
+
+
+# --- the browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, per test module: Playwright's event loop must not outlive the browser
+    tests, or the asyncio tests after them could not run their own."""
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; Django's ORM
+    # (used by the test itself and its database teardown) is still synchronous here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_url, request):
+    """``new_page()`` opens a page in a fresh browser context (its own cookies)."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    require(bool(url), "REDIS_URL is not set (CI sets it to the local Redis)")
+    return url
+
+
+@pytest.fixture
+def nginx_bin():
+    path = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    require(path is not None, "nginx is not installed (apt-get install nginx-light)")
+    return path

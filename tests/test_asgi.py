@@ -1,0 +1,34 @@
+"""The ASGI router: HTTP to Django, websockets through origin check and session auth."""
+
+import pytest
+from channels.testing import HttpCommunicator, WebsocketCommunicator
+
+from config.asgi import application
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_http_goes_to_django():
+    communicator = HttpCommunicator(application, "GET", "/accounts/login/", headers=[(b"host", b"localhost")])
+    response = await communicator.get_response()
+    assert response["status"] == 200
+    assert b"Log in" in response["body"]
+
+
+@pytest.mark.asyncio
+async def test_websocket_from_a_foreign_origin_is_refused():
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"origin", b"https://evil.example"), (b"host", b"localhost")]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_websocket_to_an_unknown_path_is_refused():
+    communicator = WebsocketCommunicator(
+        application, "/ws/nothing-here/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
+    with pytest.raises(ValueError, match="No route found"):
+        await communicator.connect()

@@ -1,0 +1,92 @@
+"""Settings come from the environment; production settings pass `check --deploy`."""
+
+import json
+import subprocess
+import sys
+
+from tests.utils import BASE_DIR
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "prod-" + "k3y!" * 16,
+    "ALLOWED_HOSTS": "events.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://events.example.org",
+    "HTTPS": "true",
+    "DATABASE_URL": "sqlite:////tmp/eventdesk-deploy-check.sqlite3",
+}
+
+SHOW = (
+    "import json; from django.conf import settings as s; "
+    "print(json.dumps({'debug': s.DEBUG, 'db': s.DATABASES['default']['ENGINE'], "
+    "'db_name': str(s.DATABASES['default']['NAME']), 'layer': s.CHANNEL_LAYERS['default']['BACKEND'], "
+    "'hosts': s.ALLOWED_HOSTS, 'email': s.EMAIL_BACKEND, 'media': str(s.MEDIA_ROOT), "
+    "'secure_cookies': s.SESSION_COOKIE_SECURE}))"
+)
+
+
+def settings_under(env):
+    clean = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {SHOW}"],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_defaults_are_embedded():
+    shown = settings_under({})
+    assert shown["debug"] is False
+    assert shown["db"] == "django.db.backends.sqlite3"
+    assert shown["db_name"] == str(BASE_DIR / "db.sqlite3")
+    assert shown["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert shown["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert shown["secure_cookies"] is False
+
+
+def test_environment_switches_engines():
+    shown = settings_under(
+        {
+            "DEBUG": "true",
+            "DATABASE_URL": "postgres://u:p@db.internal:5432/eventdesk",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+            "ALLOWED_HOSTS": "a.example,b.example",
+            "EMAIL_URL": "smtp://mail.internal:25",
+            "MEDIA_ROOT": "/srv/media",
+        }
+    )
+    assert shown["debug"] is True
+    assert shown["db"] == "django.db.backends.postgresql"
+    assert shown["db_name"] == "eventdesk"
+    assert shown["layer"].startswith("channels_redis.")
+    assert shown["hosts"] == ["a.example", "b.example"]
+    assert shown["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert shown["media"] == "/srv/media"
+
+
+def test_check_deploy_is_clean_in_production():
+    env = {"PATH": "/usr/bin:/bin", **PRODUCTION_ENV}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_catches_development_defaults():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr + result.stdout  # DEBUG on
