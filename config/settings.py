@@ -5,6 +5,8 @@ channel layer, e-mail printed to the console. Production sets the variables list
 README.md ("Environment") and in ``deploy/production.env.example``.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -78,8 +80,13 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so that live-server tests (daphne in a subprocess) share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not memory, so that live-server tests (daphne in a subprocess) share it;
+    # one per test process, so that several runs on one machine never meet.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str(
+            "TEST_SQLITE_PATH", default=str(Path(tempfile.gettempdir()) / f"eventdesk-test-{os.getpid()}.sqlite3")
+        )
+    }
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -88,7 +95,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # The Pub/Sub layer: lower latency, measured in bench/notify_fanout.py (bench/README.md).
 CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer")
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": CHANNEL_LAYER_BACKEND, "CONFIG": {"hosts": [REDIS_URL]}}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": CHANNEL_LAYER_BACKEND,
+            # The prefix keeps installations (or test runs) that share one Redis apart.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="eventdesk")},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
