@@ -20,6 +20,7 @@ if (BASE_DIR / ".env").is_file():
 DEBUG = env.bool("DEBUG", default=False)
 # Only for development and tests; production must set its own (check --deploy tells).
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-eventdesk-development-key-not-for-production")
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])  # old keys, while rotating
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -68,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -150,6 +152,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # HTTPS=true in production: cookies only over TLS, redirect to https, HSTS.
 HTTPS = env.bool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes speak plain HTTP on loopback
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
@@ -200,3 +203,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 EVENTDESK_INVITE_DAYS = env.int("EVENTDESK_INVITE_DAYS", default=7)
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"

@@ -1,0 +1,47 @@
+"""/healthz: does this process reach the database and the channel layer?"""
+
+import asyncio
+import logging
+import uuid
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+TIMEOUT = 3.0
+
+
+def _database_ok():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
+async def _channel_layer_ok():
+    layer = get_channel_layer()
+    channel = await layer.new_channel("healthz.")
+    message = {"type": "healthz.ping", "nonce": uuid.uuid4().hex}
+    await layer.send(channel, message)
+    return await layer.receive(channel) == message
+
+
+async def _check(name, coroutine):
+    try:
+        return "ok" if await asyncio.wait_for(coroutine, TIMEOUT) else "unavailable"
+    except Exception:
+        logger.exception("health check %s failed", name)
+        return "unavailable"
+
+
+async def healthz(request):
+    """200 ``{"database": "ok", "channel_layer": "ok"}``; 503 naming what does not answer."""
+    result = {
+        "database": await _check("database", sync_to_async(_database_ok, thread_sensitive=True)()),
+        "channel_layer": await _check("channel_layer", _channel_layer_ok()),
+    }
+    status = 200 if all(value == "ok" for value in result.values()) else 503
+    response = JsonResponse(result, status=status)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,87 @@
+"""The production stack on loopback: nginx (deploy/nginx.conf) in front of two daphne
+processes on PostgreSQL and Redis, started by deploy/stack.py as `make prod-local` does."""
+
+import os
+import re
+import shutil
+import urllib.request
+import uuid
+
+import pytest
+from django.db import connection
+
+from deploy.stack import Stack
+from tests.utils import require, subprocess_database_url
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def stack(transactional_db, redis_url, nginx_bin):
+    require(connection.vendor == "postgresql", "DATABASE_URL must point at PostgreSQL (CI sets it)")
+    env = {
+        **os.environ,
+        "DATABASE_URL": subprocess_database_url(),
+        "REDIS_URL": redis_url,
+        "CHANNEL_LAYER_PREFIX": f"stack-{uuid.uuid4().hex[:8]}",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    # Its own temp folder (not tmp_path, which nginx's unprivileged workers cannot enter).
+    stack = Stack(processes=2, env=env)
+    stack.prepare(migrate=False)
+    assert "syntax is ok" in stack.check_nginx()
+    for port in stack.daphne_ports:
+        stack.start_daphne(port)
+    stack.start_nginx()
+    yield stack
+    stack.stop()
+    shutil.rmtree(stack.run_dir, ignore_errors=True)
+
+
+def get(url, **headers):
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_static_files_are_served_by_nginx(stack):
+    status, _, body = get(f"{stack.url}/accounts/login/")
+    assert status == 200
+    css = re.search(rb'href="(/static/vendor/bootstrap-5\.3\.8/bootstrap\.min\.[0-9a-f]{12}\.css)"', body)
+    assert css, "pages link hashed static names (ManifestStaticFilesStorage)"
+    status, headers, body = get(stack.url + css.group(1).decode())
+    assert status == 200
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert body.startswith(b"@charset") or b"Bootstrap" in body[:200]
+    assert css.group(1).decode() in stack.nginx_access_log()
+    for port in stack.daphne_ports:
+        assert "/static/" not in stack.access_log(port), "daphne never sees a static request"
+
+
+def test_pages_and_health_go_through_to_daphne(stack):
+    for _ in range(4):  # round robin: both processes answer
+        status, headers, body = get(f"{stack.url}/healthz")
+        assert status == 200
+        assert body == b'{"database": "ok", "channel_layer": "ok"}'
+    assert all("GET /healthz" in stack.access_log(port) for port in stack.daphne_ports)
+
+
+def test_redirects_keep_the_forwarded_host_and_port(stack):
+    request = urllib.request.Request(f"{stack.url}/events/")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        opener.open(request, timeout=10)
+    location = excinfo.value.headers["Location"]
+    assert location.startswith("/accounts/login/") or location.startswith(f"{stack.url}/accounts/login/")
+
+
+def test_one_daphne_down_the_other_answers(stack):
+    stack.stop_daphne(stack.daphne_ports[0])
+    for _ in range(6):
+        status, _, _ = get(f"{stack.url}/accounts/login/")
+        assert status == 200

@@ -1,0 +1,64 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+from tests.utils import BASE_DIR, free_port
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthy(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthy_on_redis(client, settings, redis_url):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": settings.CHANNEL_LAYER_BACKEND,
+            "CONFIG": {"hosts": [redis_url], "prefix": "healthz-test"},
+        }
+    }
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "backend", ["channels_redis.pubsub.RedisPubSubChannelLayer", "channels_redis.core.RedisChannelLayer"]
+)
+def test_redis_unreachable_is_503(client, settings, backend):
+    # Nothing listens on this port: the channel layer cannot reach "Redis".
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": backend, "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"]}}
+    }
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "channel_layer": "unavailable"}
+
+
+def test_database_unreachable_is_503():
+    # A real process whose database is a port nothing listens on.
+    code = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "r = Client().get('/healthz'); print(r.status_code, json.dumps(r.json()))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"postgres://nobody@127.0.0.1:{free_port()}/none",
+        "ALLOWED_HOSTS": "testserver",
+        "LOG_LEVEL": "CRITICAL",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    status, body = result.stdout.strip().split(" ", 1)
+    assert status == "503"
+    assert json.loads(body) == {"database": "unavailable", "channel_layer": "ok"}
