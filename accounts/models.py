@@ -69,6 +69,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_staff(self):
         return self.is_admin or self.is_super_admin
 
+    # Django's model permissions (the admin asks these): the super admin is Django's
+    # superuser (all of them); an admin may read everything, so holds every view_* one.
+    def has_perm(self, perm, obj=None):
+        if self.is_active and self.is_admin and perm.partition(".")[2].startswith("view_"):
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label):
+        return (self.is_active and self.is_admin) or super().has_module_perms(app_label)
+
     def get_full_name(self):
         return self.full_name or self.email
 

@@ -4,15 +4,21 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
 from accounts.forms import SignUpForm
+from permissions import invite_views
 
 
 @sensitive_post_parameters("password1", "password2")
 def signup(request):
+    # ?invite=<link>: sign-up from a role invitation's e-mail; the role comes with the account.
+    invite, invite_refusal = invite_views.invite_for_signup(request)
     if request.user.is_authenticated:
-        return redirect("events:mine")
-    form = SignUpForm(request.POST or None)
+        return redirect(invite_views.invite_page(invite) if invite else "events:mine")
+    form = SignUpForm(request.POST or None, initial={"email": invite.email} if invite else None)
     if request.method == "POST" and form.is_valid():
         user = services.sign_up(form)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if invite is not None:
+            return invite_views.accept_after_signup(request, invite, user)
         return redirect("events:mine")
-    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "invite": invite, "invite_refusal": invite_refusal}
+    return render(request, "accounts/signup.html", context, status=400 if form.errors else 200)

@@ -1,3 +1,7 @@
 """Websocket URL routes; each app contributes its own list."""
 
-websocket_urlpatterns = []
+from notifications.routing import websocket_urlpatterns as notification_routes
+
+websocket_urlpatterns = [
+    *notification_routes,
+]

@@ -81,6 +81,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Sessions start in UTC, as Django wants them (USE_TZ); otherwise it sends SET TIME ZONE
+    # on every new connection, and under daphne every request opens one (bench/README.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c timezone=UTC")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that live-server tests (daphne in a subprocess) share it;
     # one per test process, so that several runs on one machine never meet.
@@ -172,6 +176,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Upload limits (the background image endpoint; see events.images).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=15 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=15 * 1024 * 1024)
+# The wizard's tickets page sends about 13 fields per ticket (up to tickets.forms.MAX_TICKETS).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10_000)
 EVENTDESK_IMAGE_MAX_BYTES = env.int("EVENTDESK_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 EVENTDESK_IMAGE_MAX_SIDE = env.int("EVENTDESK_IMAGE_MAX_SIDE", default=8000)
 EVENTDESK_IMAGE_MAX_PIXELS = env.int("EVENTDESK_IMAGE_MAX_PIXELS", default=40_000_000)
@@ -186,6 +192,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only (at most DATA_UPLOAD_MAX_MEMORY_SIZE); the rest in config/api.py:
+    # every list paginated (?page=, ?page_size= up to 500), errors as JSON 4xx.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Eventdesk API",
@@ -194,6 +207,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No call to swagger.io's online validator: the docs page talks to this server only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,  # read-only fields stay out of request bodies
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.add_error_responses",
+    ],
 }
 
 LOGGING = {

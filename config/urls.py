@@ -5,14 +5,18 @@ from django.urls import include, path
 
 from config.health import healthz
 from events.views import home
+from events.views.pages import public_event
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("e/<slug:slug>/", public_event, name="event_public"),
     path("accounts/", include("accounts.urls")),
     path("events/", include("events.urls")),
+    path("events/", include("permissions.urls")),  # the roles page of an event's dashboard
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
 ]
 
 if settings.SERVE_FILES:

@@ -36,6 +36,17 @@ VERSION_COUNTERS = (
 )
 
 
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """A bulk change of events' own fields bumps their ``event_ver`` too.
+
+        An update that names a counter is a bump itself (``Event.bump``) and is left alone.
+        """
+        if not set(kwargs) & set(VERSION_COUNTERS):
+            kwargs["event_ver"] = F("event_ver") + 1
+        return super().update(**kwargs)
+
+
 class Event(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -66,6 +77,8 @@ class Event(models.Model):
     microlocations_ver = models.PositiveBigIntegerField(default=1, editable=False)
     tickets_ver = models.PositiveBigIntegerField(default=1, editable=False)
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-starts_at", "-id"]
         constraints = [
@@ -94,7 +107,7 @@ class Event(models.Model):
                 self.bump("event_ver")
 
     def get_absolute_url(self):
-        return reverse("events:public", kwargs={"slug": self.slug})
+        return reverse("event_public", kwargs={"slug": self.slug})
 
     @property
     def is_published(self):
@@ -127,6 +140,40 @@ class EventOwnedQuerySet(models.QuerySet):
     def for_event(self, event):
         return self.filter(event=event)
 
+    def update(self, **kwargs):
+        """A bulk change bumps each row's ``version`` and its events' counter, in one transaction.
+
+        (``Model.save`` and ``bulk_update`` count too: save bumps by itself, and
+        ``bulk_update`` comes through here.) An update that sets ``version`` itself is
+        left alone.
+        """
+        if "version" in kwargs:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            event_ids = list(self.order_by().values_list("event_id", flat=True).distinct())
+            rows = super().update(version=F("version") + 1, **kwargs)
+            if rows:
+                bump_counter(self.model.counter, event_ids)
+        return rows
+
+    def touch(self):
+        """Mark these rows changed (something they show changed elsewhere): bump as ``update``."""
+        return self.update()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Create many at once; their events' counter is bumped in the same transaction."""
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            bump_counter(self.model.counter, {obj.event_id for obj in created})
+        return created
+
+
+def bump_counter(counter, event_ids):
+    """Add one to ``counter`` of the given events (ids)."""
+    event_ids = list(event_ids)
+    if event_ids:
+        Event.objects.filter(pk__in=event_ids).update(**{counter: F(counter) + 1})
+
 
 class EventOwned(models.Model):
     """Something that belongs to one event and is counted by one of its version counters.
@@ -150,16 +197,25 @@ class EventOwned(models.Model):
 
     def save(self, *args, **kwargs):
         with transaction.atomic():
-            if not self._state.adding:
-                self.version += 1
-            super().save(*args, **kwargs)
+            adding, version = self._state.adding, self.version
+            if not adding:
+                # Incremented in the database, not from this instance's value: two
+                # writers holding the same stale instance must never both store
+                # version n+1 with different contents (that would repeat an ETag).
+                self.version = F("version") + 1
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
+            try:
+                super().save(*args, **kwargs)
+            except BaseException:
+                self.version = version
+                raise
+            if not adding:
+                self.refresh_from_db(fields=["version"])
             Event.objects.filter(pk=self.event_id).update(**{self.counter: F(self.counter) + 1})
 
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            result = super().delete(*args, **kwargs)
-            Event.objects.filter(pk=self.event_id).update(**{self.counter: F(self.counter) + 1})
-        return result
+    # Deleting (one object, a queryset, the admin's bulk action, a cascade) bumps the
+    # counter in signal handlers (events.signals), which every kind of delete sends.
 
 
 class Track(EventOwned):

@@ -1,8 +1,17 @@
 """Business rules for events. Views, the API, the admin and commands call these."""
 
-from django.db import transaction
+import logging
 
-from events.models import Event
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from events import images
+from events.models import SERVICE_MODELS, Event
 from permissions.models import Role
 from permissions.services import grant_role
 
@@ -52,3 +61,172 @@ def update_event(event, **fields):
 def events_of(user):
     """The events in which ``user`` holds any role, newest first."""
     return Event.objects.filter(roles__user=user).distinct()
+
+
+@transaction.atomic
+def delete_event(event):
+    """Delete ``event`` and everything it owns (services, tickets, roles, invitations).
+
+    Checks nothing itself: who may delete an event is the caller's check
+    (``permissions.checks.can_delete_event``, the Organizer's).
+    """
+    event.delete()
+
+
+def service_counts(event):
+    """``{service name: number of the event's objects}`` for the five services, in one query."""
+    counts = {
+        name: Coalesce(
+            Subquery(
+                model.objects.filter(event=OuterRef("pk"))
+                .order_by()
+                .values("event")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+        for name, model in SERVICE_MODELS.items()
+    }
+    return Event.objects.filter(pk=event.pk).values(**counts).get()
+
+
+@transaction.atomic
+def save_service_object(obj, **many_to_many):
+    """Save a track, session, speaker, sponsor or room of an event, with its
+    many-to-many fields (``speakers=[...]``), in one transaction.
+
+    Validates the object with the model's rules first (``ValidationError``, nothing
+    saved): a session ends after it starts and within its event, and its track, room
+    and speakers belong to the same event. Version counters follow the models' own
+    bumps (events.models, events.signals).
+    """
+    obj.full_clean()
+    for name, values in many_to_many.items():
+        strays = [value for value in values if value.event_id != obj.event_id]
+        if strays:
+            raise ValidationError({name: "Choose only this event's."})
+    obj.save()
+    for name, values in many_to_many.items():
+        getattr(obj, name).set(values)
+    return obj
+
+
+@transaction.atomic
+def delete_service_object(obj):
+    """Delete a track, session, speaker, sponsor or room. Sessions that lose their track,
+    room or a speaker keep existing without it (their versions are bumped by
+    events.signals)."""
+    obj.delete()
+
+
+# --- the creation wizard: publishing, the background image -------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+def publish_problems(event):
+    """What keeps ``event`` from being published, as messages for its organizers (empty: ready).
+
+    Complete means: a name, a start and an end that is still to come, at least one
+    ticket, and every ticket's sales window within the event (its dates may have moved
+    since the tickets were saved).
+    """
+    problems = []
+    if not event.name.strip():
+        problems.append("Give the event a name.")
+    if not event.starts_at or not event.ends_at:
+        problems.append("Set when the event starts and ends.")
+    elif event.ends_at <= timezone.now():
+        problems.append("The event has already ended: set its dates in the future.")
+    tickets = list(event.tickets.all())
+    if not tickets:
+        problems.append("Add at least one ticket.")
+    if event.ends_at:
+        for ticket in tickets:
+            if ticket.sales_ends_at and ticket.sales_ends_at > event.ends_at:
+                problems.append(f"The sales of “{ticket.name}” end after the event ends.")
+            elif ticket.sales_starts_at and ticket.sales_starts_at >= event.ends_at:
+                problems.append(f"The sales of “{ticket.name}” start after the event ends.")
+    return problems
+
+
+@transaction.atomic
+def publish_event(event):
+    """Publish a draft: its public page and visible tickets become reachable by anyone.
+
+    Checks ``publish_problems`` on the event as stored (row locked, so a concurrent
+    change cannot slip in between): ``ValidationError`` with every problem, nothing
+    changed. Bumps ``event_ver``. Publishing a published event changes nothing.
+    """
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    if locked.state != Event.State.PUBLISHED:
+        problems = publish_problems(locked)
+        if problems:
+            raise ValidationError(problems, code="incomplete")
+        locked.state = Event.State.PUBLISHED
+        locked.save(update_fields=["state", "updated_at"])
+    event.refresh_from_db()
+    return event
+
+
+def image_limits():
+    return {
+        "max_bytes": settings.EVENTDESK_IMAGE_MAX_BYTES,
+        "max_side": settings.EVENTDESK_IMAGE_MAX_SIDE,
+        "max_pixels": settings.EVENTDESK_IMAGE_MAX_PIXELS,
+    }
+
+
+def set_background_image(event, data):
+    """Make ``data`` (the bytes of an uploaded file) the event's background image.
+
+    Checks, before anything is stored (``events.images.process_image``): the size, that
+    the bytes are a PNG, JPEG or WebP image, its width, height and pixel count, that it
+    decodes completely. A refusal raises ``events.images.InvalidImage`` and leaves the
+    event and its current image as they were.
+
+    Changes: stores the image re-encoded (upright, without metadata) under MEDIA_ROOT
+    with an unguessable name, then points the event at it and bumps ``event_ver`` in
+    one transaction. The previous file is deleted only once that transaction has
+    committed; if it fails, the new file is deleted and the old image stays.
+    """
+    processed = images.process_image(data, **image_limits())
+    field = Event._meta.get_field("background_image")
+    name = field.storage.save(field.generate_filename(event, processed.storage_name()), ContentFile(processed.content))
+    try:
+        _point_at_image(event, name)
+    except BaseException:
+        field.storage.delete(name)
+        raise
+    return event
+
+
+def remove_background_image(event):
+    """Take the event's background image away; its file is deleted after the transaction
+    commits. Bumps ``event_ver`` if there was an image. Returns whether there was one."""
+    return bool(_point_at_image(event, ""))
+
+
+@transaction.atomic
+def _point_at_image(event, name):
+    """Set the event's image to the stored file ``name`` ("" for none); returns the old name."""
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    old_name = locked.background_image.name
+    if old_name != name:
+        locked.background_image = name
+        locked.save(update_fields=["background_image", "updated_at"])
+        if old_name:
+            transaction.on_commit(lambda: _delete_unused_image(old_name))
+    event.refresh_from_db(fields=["background_image", "updated_at", "event_ver"])
+    return old_name
+
+
+def _delete_unused_image(name):
+    if Event.objects.filter(background_image=name).exists():
+        return  # another event points at the same file (copied in the admin, say)
+    try:
+        Event._meta.get_field("background_image").storage.delete(name)
+    except OSError:
+        logger.warning("Could not delete the replaced background image %s", name, exc_info=True)

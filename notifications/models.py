@@ -1,3 +1,4 @@
+import humanize
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -21,3 +22,8 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.title} → {self.user}"
+
+    @property
+    def received_ago(self):
+        """When it arrived, for people: "3 minutes ago"."""
+        return humanize.naturaltime(timezone.now() - self.received_at)

@@ -7,11 +7,17 @@ websocket connection), so a page that makes many checks asks the database once.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from permissions.models import Permission
+from permissions.models import EventRole, Role
 
 OPERATIONS = ("create", "read", "update", "delete")
 SERVICES = ("track", "session", "speaker", "sponsor", "microlocation")
+# Operations on the event itself (DESIGN.md, "Domain"): any role reads and updates it;
+# deleting it and managing who holds which role are the Organizer's.
+EVENT_OPERATIONS = ("read", "update", "delete", "manage_roles")
+
+_CACHE_ATTRIBUTE = "_event_permissions"
 
 
 def service_name(service):
@@ -23,7 +29,12 @@ def service_name(service):
 
 
 def event_id_of(event):
-    return event if isinstance(event, int) else event.pk
+    """Accept an Event or its id (an int, or a string of digits); return the id."""
+    if isinstance(event, int):
+        return event
+    if isinstance(event, str):
+        return int(event)
+    return event.pk
 
 
 @dataclass(frozen=True)
@@ -36,23 +47,50 @@ class EventPermissions:
     read_all: bool = False  # admin
 
     def allows(self, service, operation):
+        """May the user do ``operation`` ("create", ...) to ``service`` (a name or model)?"""
         if operation not in OPERATIONS:
             raise ValueError(f"Unknown operation: {operation!r}")
         if self.everything or (self.read_all and operation == "read"):
             return True
         return operation in self.grants.get(service_name(service), frozenset())
 
+    def allows_event(self, operation):
+        """May the user do ``operation`` (one of ``EVENT_OPERATIONS``) to the event itself?"""
+        if operation not in EVENT_OPERATIONS:
+            raise ValueError(f"Unknown event operation: {operation!r}")
+        if self.everything:
+            return True
+        if operation == "read":
+            return self.read_all or bool(self.roles)
+        if operation == "update":
+            return bool(self.roles)
+        return Role.ORGANIZER in self.roles
 
+    @cached_property
+    def can(self):
+        """Every answer as nested dicts, for templates: ``perms_in_event.can.track.create``,
+        ``perms_in_event.can.event.manage_roles``."""
+        table = {service: {op: self.allows(service, op) for op in OPERATIONS} for service in SERVICES}
+        table["event"] = {op: self.allows_event(op) for op in EVENT_OPERATIONS}
+        return table
+
+
+NOBODY = EventPermissions()
 SUPER_ADMIN = EventPermissions(everything=True)
 
 
 def event_permissions(user, event):
     """The user's permissions in ``event`` (an Event or its id), cached on the user."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return EventPermissions()
+        return NOBODY
     if user.is_super_admin:
         return SUPER_ADMIN
-    cache = user.__dict__.setdefault("_event_permissions", {})
+    # getattr/setattr rather than __dict__: request.user is a lazy proxy, and these
+    # reach the real user object, so that forget() on it clears what checks cached.
+    cache = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CACHE_ATTRIBUTE, cache)
     event_id = event_id_of(event)
     if event_id not in cache:
         cache[event_id] = _load(user, event_id)
@@ -60,12 +98,21 @@ def event_permissions(user, event):
 
 
 def _load(user, event_id):
-    rows = Permission.objects.filter(role__event_roles__user=user, role__event_roles__event_id=event_id).values_list(
-        "role__name", "service__name", "can_create", "can_read", "can_update", "can_delete"
+    # From the user's event roles outwards (a LEFT JOIN to the matrix), so a role is
+    # known even if its matrix rows were missing: one query, whatever the number of roles.
+    rows = EventRole.objects.filter(user=user, event_id=event_id).values_list(
+        "role__name",
+        "role__permissions__service__name",
+        "role__permissions__can_create",
+        "role__permissions__can_read",
+        "role__permissions__can_update",
+        "role__permissions__can_delete",
     )
     roles, grants = set(), {}
     for role, service, *flags in rows:
         roles.add(role)
+        if service is None:
+            continue
         allowed = {op for op, flag in zip(OPERATIONS, flags, strict=True) if flag}
         grants[service] = grants.get(service, frozenset()) | allowed
     return EventPermissions(roles=frozenset(roles), grants=grants, read_all=user.is_admin)
@@ -73,27 +120,32 @@ def _load(user, event_id):
 
 def forget(user):
     """Drop the cached answers (after the user's roles changed within one request)."""
-    user.__dict__.pop("_event_permissions", None)
+    if getattr(user, _CACHE_ATTRIBUTE, None) is not None:
+        setattr(user, _CACHE_ATTRIBUTE, None)
 
 
-# --- event-level access (DESIGN.md: any role reads/updates; organizer manages roles) ---
+def may(user, event, service, operation):
+    """The one check: ``service`` is a service (name or model) or ``None`` for the event itself."""
+    perms = event_permissions(user, event)
+    if service is None:
+        return perms.allows_event(operation)
+    return perms.allows(service, operation)
+
+
+# --- event-level access, by name ------------------------------------------------------
 
 
 def can_read_event(user, event):
-    perms = event_permissions(user, event)
-    return perms.everything or perms.read_all or bool(perms.roles)
+    return event_permissions(user, event).allows_event("read")
 
 
 def can_update_event(user, event):
-    perms = event_permissions(user, event)
-    return perms.everything or bool(perms.roles)
+    return event_permissions(user, event).allows_event("update")
 
 
 def can_delete_event(user, event):
-    perms = event_permissions(user, event)
-    return perms.everything or "organizer" in perms.roles
+    return event_permissions(user, event).allows_event("delete")
 
 
 def can_manage_roles(user, event):
-    perms = event_permissions(user, event)
-    return perms.everything or "organizer" in perms.roles
+    return event_permissions(user, event).allows_event("manage_roles")

@@ -12,13 +12,6 @@ from django.views.generic import CreateView, DeleteView, UpdateView
 from events.models import Event
 from permissions import checks
 
-EVENT_OPERATIONS = {
-    "read": checks.can_read_event,
-    "update": checks.can_update_event,
-    "delete": checks.can_delete_event,
-    "manage_roles": checks.can_manage_roles,
-}
-
 
 class EventPermissionMixin:
     """Loads ``self.event`` from the URL and checks the user may do the view's operation.
@@ -50,10 +43,7 @@ class EventPermissionMixin:
         return "read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "update"
 
     def has_permission(self):
-        user, operation = self.request.user, self.get_operation()
-        if self.service is None:
-            return EVENT_OPERATIONS[operation](user, self.event)
-        return checks.event_permissions(user, self.event).allows(self.service, operation)
+        return checks.may(self.request.user, self.event, self.service, self.get_operation())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

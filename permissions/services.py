@@ -1,26 +1,294 @@
-"""Verbs on event roles. Invitations (by notification or e-mail) build on these."""
+"""Verbs on event roles and on the permission matrix.
 
+Invitations (by notification or e-mail) build on ``grant_role``; every way of taking a
+role away goes through ``revoke_role``, which keeps the last Organizer of an event.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
-from permissions.checks import forget
-from permissions.models import EventRole, Role
+from events.models import Event
+from notifications.services import mark_read_for_action, notify
+from permissions.checks import OPERATIONS, forget
+from permissions.models import EventRole, Permission, Role, RoleInvite
+
+
+class LastOrganizerError(ValidationError):
+    """Raised instead of leaving an event without an Organizer."""
+
+
+def _role(role):
+    return Role.objects.get(name=role) if isinstance(role, str) else role
 
 
 @transaction.atomic
 def grant_role(event, user, role):
     """Give ``user`` the ``role`` (a Role or its name) in ``event``; idempotent."""
-    if isinstance(role, str):
-        role = Role.objects.get(name=role)
-    event_role, _ = EventRole.objects.get_or_create(event=event, user=user, role=role)
+    event_role, _ = EventRole.objects.get_or_create(event=event, user=user, role=_role(role))
+    forget(user)
+    return event_role
+
+
+@transaction.atomic
+def add_role_by_email(event, email, role):
+    """Give the existing user whose e-mail is ``email`` the ``role`` in ``event``.
+
+    Checks that such a user exists and does not hold the role yet; raises
+    ``ValidationError`` (keyed ``email``, a form field) otherwise and changes nothing.
+    Returns the new EventRole.
+    """
+    user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError(
+            {"email": ValidationError("There is no user with this e-mail address.", code="no_such_user")}
+        )
+    role = _role(role)
+    event_role, created = EventRole.objects.get_or_create(event=event, user=user, role=role)
+    if not created:
+        message = f"{user.email} already is {role.title} of this event."
+        raise ValidationError({"email": ValidationError(message, code="already_has_role")})
     forget(user)
     return event_role
 
 
 @transaction.atomic
 def revoke_role(event, user, role):
-    """Take ``role`` from ``user`` in ``event``. Returns whether anything was removed."""
-    if isinstance(role, str):
-        role = Role.objects.get(name=role)
-    deleted, _ = EventRole.objects.filter(event=event, user=user, role=role).delete()
+    """Take ``role`` from ``user`` in ``event``. Returns whether anything was removed.
+
+    Refuses (``LastOrganizerError``, nothing changed) to take the Organizer role from
+    the event's last Organizer: an event always has someone who manages its roles.
+    The event row is locked first, so two Organizers removing each other at once
+    cannot both succeed.
+    """
+    role = _role(role)
+    event_roles = EventRole.objects.filter(event=event, role=role)
+    if role.name == Role.ORGANIZER:
+        Event.objects.select_for_update().filter(pk=event.pk).first()
+        if event_roles.filter(user=user).exists() and not event_roles.exclude(user=user).exists():
+            raise LastOrganizerError("An event needs an Organizer: this is its last one.", code="last_organizer")
+    deleted, _ = event_roles.filter(user=user).delete()
     forget(user)
     return bool(deleted)
+
+
+def remove_event_role(event_role):
+    """``revoke_role`` for one EventRole row (as the roles page lists them)."""
+    return revoke_role(event_role.event, event_role.user, event_role.role)
+
+
+# --- the matrix ----------------------------------------------------------------------
+
+
+def permission_matrix():
+    """All matrix rows, with role and service, in role × service order."""
+    return list(Permission.objects.select_related("role", "service").order_by("role_id", "service_id"))
+
+
+@transaction.atomic
+def set_permission_matrix(flags):
+    """Store a whole matrix: ``flags`` maps ``(role name, service name)`` to a set of
+    operations ("create", "read", "update", "delete").
+
+    Rows not named in ``flags`` stay as they are. The rows are locked while they are
+    compared and saved, in one transaction. Returns ``[(permission, changed field
+    names)]`` for each row that changed, for the caller's audit log.
+    """
+    changed = []
+    rows = Permission.objects.select_for_update().select_related("role", "service").order_by("role_id", "service_id")
+    for permission in rows:
+        key = (permission.role.name, permission.service.name)
+        if key not in flags:
+            continue
+        fields = []
+        for op in OPERATIONS:
+            wanted = op in flags[key]
+            if getattr(permission, f"can_{op}") != wanted:
+                setattr(permission, f"can_{op}", wanted)
+                fields.append(f"can_{op}")
+        if fields:
+            permission.save(update_fields=fields)
+            changed.append((permission, fields))
+    return changed
+
+
+# --- invitations -----------------------------------------------------------------------
+#
+# An invitation is answered through a link: the RoleInvite's random token, signed with
+# SECRET_KEY (so a token read from a database dump is no link), valid until the
+# invitation's ``expires_at`` and only while it is pending (so it is used once).
+
+INVITE_SIGNING_SALT = "permissions.RoleInvite"
+
+
+class InviteError(ValidationError):
+    """An invitation that cannot be used, with a message to show the person."""
+
+
+INVITE_REFUSALS = {
+    "invalid": "This invitation link is not valid. Check that you opened the whole link from the message.",
+    "expired": "This invitation has expired. Ask the organizer to invite you again.",
+    RoleInvite.Status.ACCEPTED: "This invitation has already been used.",
+    RoleInvite.Status.DECLINED: "This invitation was declined.",
+    RoleInvite.Status.REVOKED: "This invitation was withdrawn by the organizer.",
+    "wrong_user": "This invitation is for someone else: log in with the e-mail address it was sent to.",
+}
+
+
+def _refuse(code):
+    raise InviteError(INVITE_REFUSALS[code], code=code)
+
+
+def invite_link(invite):
+    """The signed token that identifies ``invite`` in URLs."""
+    return signing.Signer(salt=INVITE_SIGNING_SALT).sign(invite.token)
+
+
+def invite_path(invite):
+    return reverse("permissions:invite", args=[invite_link(invite)])
+
+
+def find_invite(link):
+    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none."""
+    try:
+        token = signing.Signer(salt=INVITE_SIGNING_SALT).unsign(link)
+    except signing.BadSignature:
+        _refuse("invalid")
+    invite = RoleInvite.objects.select_related("event", "role", "invited_by").filter(token=token).first()
+    if invite is None:
+        _refuse("invalid")
+    _check_usable(invite)
+    return invite
+
+
+def _check_usable(invite):
+    if invite.status != RoleInvite.Status.PENDING:
+        _refuse(invite.status)
+    if invite.is_expired:
+        _refuse("expired")
+
+
+def is_invitee(invite, user):
+    return user.is_authenticated and user.is_active and user.email.lower() == invite.email.lower()
+
+
+def pending_invites(event):
+    """The event's invitations still waiting for an answer (expired ones included, marked so)."""
+    return list(
+        RoleInvite.objects.filter(event=event, status=RoleInvite.Status.PENDING).select_related("role", "invited_by")
+    )
+
+
+@transaction.atomic
+def invite_to_role(event, email, role, invited_by, site_url=""):
+    """Invite ``email`` to ``role`` in ``event``; returns the new RoleInvite.
+
+    Someone with an account (active, that e-mail) gets a notification linking to the
+    invitation; anyone else an e-mail with a sign-up link (``site_url`` makes it
+    absolute, e.g. ``https://events.example.org``), sent after the commit. Refuses
+    (``ValidationError`` keyed ``email``, nothing changed) when the person already holds
+    the role or a pending invitation for it has not expired; an expired one is
+    withdrawn and replaced.
+    """
+    email, role = email.strip().lower(), _role(role)
+    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    if user is not None and EventRole.objects.filter(event=event, user=user, role=role).exists():
+        message = f"{user.email} already is {role.title} of this event."
+        raise ValidationError({"email": ValidationError(message, code="already_has_role")})
+    pending = RoleInvite.objects.select_for_update().filter(
+        event=event, email__iexact=email, role=role, status=RoleInvite.Status.PENDING
+    )
+    for invite in pending:
+        if not invite.is_expired:
+            message = f"{email} has already been invited as {role.title}; revoke that invitation to send a new one."
+            raise ValidationError({"email": ValidationError(message, code="already_invited")})
+        invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
+        invite.save(update_fields=["status", "answered_at"])
+    invite = RoleInvite.objects.create(event=event, email=email, role=role, invited_by=invited_by)
+    inviter = invited_by.get_full_name() if invited_by else "An organizer"
+    if user is not None:
+        page = invite_path(invite)
+        notify(
+            user,
+            page,
+            f"Invitation: {role.title} of {event.name}",
+            format_html(
+                '{} invites you to be <b>{}</b> of <b>{}</b>. <a href="{}#accept">Accept</a> · '
+                '<a href="{}#decline">Decline</a>',
+                inviter,
+                role.title,
+                event.name,
+                page,
+                page,
+            ),
+        )
+    else:
+        context = {
+            "invite": invite,
+            "inviter": inviter,
+            "signup_url": f"{site_url}{reverse('signup')}?{urlencode({'invite': invite_link(invite)})}",
+        }
+        subject = f"Invitation: {role.title} of {event.name}"
+        body = render_to_string("permissions/email/invite.txt", context)
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return invite
+
+
+def _answer(invite, user, status):
+    """Lock the invitation, check it may be answered by ``user``, record the answer."""
+    # No select_related: PostgreSQL cannot lock the nullable side (invited_by) of a join.
+    invite = RoleInvite.objects.select_for_update().get(pk=invite.pk)
+    _check_usable(invite)
+    if not is_invitee(invite, user):
+        _refuse("wrong_user")
+    invite.status, invite.answered_at = status, timezone.now()
+    if status == RoleInvite.Status.ACCEPTED:
+        invite.accepted_by = user
+        grant_role(invite.event, user, invite.role)
+    invite.save(update_fields=["status", "answered_at", "accepted_by"])
+    mark_read_for_action(user, invite_path(invite))
+    if invite.invited_by is not None and invite.invited_by != user:
+        answer = "accepted" if status == RoleInvite.Status.ACCEPTED else "declined"
+        notify(
+            invite.invited_by,
+            reverse("permissions:roles", args=[invite.event_id]),
+            f"{user.get_full_name()} {answer}: {invite.role.title} of {invite.event.name}",
+            "",
+        )
+    return invite
+
+
+@transaction.atomic
+def accept_invite(invite, user):
+    """``user`` takes the invited role. Only the invited person (by e-mail), only once,
+    only before it expires; ``InviteError`` with a message otherwise, nothing changed.
+    Tells the organizer who invited."""
+    return _answer(invite, user, RoleInvite.Status.ACCEPTED)
+
+
+@transaction.atomic
+def decline_invite(invite, user):
+    """``user`` says no; the same checks as ``accept_invite``. Tells the organizer."""
+    return _answer(invite, user, RoleInvite.Status.DECLINED)
+
+
+@transaction.atomic
+def revoke_invite(invite):
+    """Withdraw a pending invitation (its link stops working); ``InviteError`` if it is not pending."""
+    invite = RoleInvite.objects.select_for_update().get(pk=invite.pk)
+    if invite.status != RoleInvite.Status.PENDING:
+        _refuse(invite.status)
+    invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
+    invite.save(update_fields=["status", "answered_at"])
+    invitee = get_user_model().objects.filter(email__iexact=invite.email).first()
+    if invitee is not None:
+        mark_read_for_action(invitee, invite_path(invite))
+    return invite

@@ -1,13 +1,16 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from events.models import EventOwned
+from events.models import EventOwned, EventOwnedQuerySet
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(EventOwnedQuerySet):
+    # EventOwnedQuerySet: bulk creates and updates bump versions and tickets_ver too.
+
     def on_sale(self, now=None):
         """Tickets the public may see: not hidden and inside their sales window."""
         now = now or timezone.now()
@@ -58,3 +61,45 @@ class Ticket(EventOwned):
 
     def __str__(self):
         return f"{self.name} ({self.get_type_display()})"
+
+    def get_constraints(self):
+        # The check constraints above restate rules that clean() checks in Python, with
+        # a message for people; validating them again would cost one query each per
+        # ticket (a formset of 50 tickets: 150 queries). The database still enforces
+        # them. The case-insensitive unique name needs the database, so it stays.
+        return [
+            (model, [c for c in constraints if not isinstance(c, models.CheckConstraint)])
+            for model, constraints in super().get_constraints()
+        ]
+
+    def clean(self):
+        """The rules of one ticket (DESIGN.md, "Domain"), with a message on the field at fault.
+
+        A value that failed its own field's validation is ``None`` here and its rules are
+        skipped. Uniqueness of the name within the event is the formset's check
+        (tickets.forms) and the database's (the constraint above).
+        """
+        errors = {}
+        if self.type == self.Type.PAID:
+            if self.price is None:
+                errors["price"] = "Enter the price of a paid ticket."
+            elif self.price <= 0:
+                errors["price"] = "The price of a paid ticket must be more than 0."
+        elif self.type in (self.Type.FREE, self.Type.DONATION) and self.price is not None:
+            errors["price"] = f"A {self.get_type_display().lower()} ticket has no price."
+        if self.quantity is not None and self.min_order is not None and self.min_order > self.quantity:
+            errors["min_order"] = "The minimum order cannot be more than the quantity."
+        elif self.min_order is not None and self.max_order is not None and self.max_order < self.min_order:
+            errors["max_order"] = "The maximum order cannot be less than the minimum order."
+        elif self.quantity is not None and self.max_order is not None and self.max_order > self.quantity:
+            errors["max_order"] = "The maximum order cannot be more than the quantity."
+        if self.sales_starts_at and self.sales_ends_at and self.sales_ends_at <= self.sales_starts_at:
+            errors["sales_ends_at"] = "Sales must end after they start."
+        event_ends_at = self.event.ends_at if self.event_id else None
+        if event_ends_at:
+            if self.sales_ends_at and self.sales_ends_at > event_ends_at:
+                errors.setdefault("sales_ends_at", "Sales cannot end after the event ends.")
+            if self.sales_starts_at and self.sales_starts_at >= event_ends_at:
+                errors["sales_starts_at"] = "Sales must start before the event ends."
+        if errors:
+            raise ValidationError(errors)

@@ -1,14 +1,19 @@
 """The production stack on loopback: nginx (deploy/nginx.conf) in front of two daphne
 processes on PostgreSQL and Redis, started by deploy/stack.py as `make prod-local` does."""
 
+import asyncio
+import json
 import os
 import re
 import shutil
+import urllib.parse
 import urllib.request
 import uuid
 
 import pytest
 from django.db import connection
+from django.test import Client
+from websockets.asyncio.client import connect
 
 from deploy.stack import Stack
 from tests.utils import require, subprocess_database_url
@@ -17,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def stack(transactional_db, redis_url, nginx_bin):
+def stack(transactional_db, redis_url, nginx_bin, settings):
     require(connection.vendor == "postgresql", "DATABASE_URL must point at PostgreSQL (CI sets it)")
     env = {
         **os.environ,
@@ -25,6 +30,8 @@ def stack(transactional_db, redis_url, nginx_bin):
         "REDIS_URL": redis_url,
         "CHANNEL_LAYER_PREFIX": f"stack-{uuid.uuid4().hex[:8]}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The test process logs people in; the servers must accept its session cookies.
+        "SECRET_KEY": settings.SECRET_KEY,
     }
     # Its own temp folder (not tmp_path, which nginx's unprivileged workers cannot enter).
     stack = Stack(processes=2, env=env)
@@ -85,3 +92,65 @@ def test_one_daphne_down_the_other_answers(stack):
     for _ in range(6):
         status, _, _ = get(f"{stack.url}/accounts/login/")
         assert status == 200
+
+
+def session_of(user):
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def post_form(base_url, form_page, path, session, **data):
+    """POST a form as a browser would: fetch the page for the CSRF cookie and token first."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    page = opener.open(urllib.request.Request(base_url + form_page, headers={"Cookie": f"sessionid={session}"}))
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode()).group(1)
+    request = urllib.request.Request(
+        base_url + path,
+        data=urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode(),
+        headers={"Cookie": f"sessionid={session}; csrftoken={csrf_cookie}"},
+        method="POST",
+    )
+    with opener.open(request, timeout=10) as response:
+        return response.status
+
+
+def test_websocket_through_nginx_receives_a_notification_made_by_the_other_process(stack, event, organizer, user):
+    """The socket goes through nginx to one daphne process; the organizer's invitation is
+    served by the other; Redis carries the notification across."""
+    user_session, organizer_session = session_of(user), session_of(organizer)
+    ws_url = stack.url.replace("http://", "ws://") + "/ws/notifications/"
+
+    async def scenario():
+        async with connect(
+            ws_url,
+            origin=stack.url,
+            additional_headers={"Cookie": f"sessionid={user_session}"},
+            proxy=None,
+            open_timeout=15,
+        ) as socket:
+            hello = json.loads(await asyncio.wait_for(socket.recv(), 15))
+            assert hello["meta"] == "WS connected"
+            assert hello["notif_count"] == 0
+            holder = next(p for p in stack.daphne_ports if "WSCONNECT /ws/notifications/" in stack.access_log(p))
+            other = next(p for p in stack.daphne_ports if p != holder)
+            roles_page = f"/events/{event.pk}/dashboard/roles/"
+            status = await asyncio.to_thread(
+                post_form,
+                f"http://127.0.0.1:{other}",
+                roles_page,
+                f"{roles_page}invite/",
+                organizer_session,
+                **{"invite-email": user.email, "invite-role": "moderator"},
+            )
+            assert status == 200
+            pushed = json.loads(await asyncio.wait_for(socket.recv(), 15))
+            return holder, other, pushed
+
+    holder, other, pushed = asyncio.run(scenario())
+    assert pushed["meta"] == "New notifications"
+    assert pushed["notif_count"] == 1
+    assert event.name in pushed["notifs"][0]["title"] + pushed["notifs"][0]["message"]
+    assert f"{event.pk}/dashboard/roles/invite/" in stack.access_log(other)
+    assert "/dashboard/roles/invite/" not in stack.access_log(holder)

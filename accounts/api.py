@@ -1,0 +1,67 @@
+"""``/api/v1/auth/token/``: trade an e-mail address and password for an API token, or revoke it.
+
+Requests then authenticate with ``Authorization: Token <key>`` (or a session cookie,
+with CSRF). A user has one token, shared by their clients; revoking it logs all of
+them out of the API.
+"""
+
+from django.contrib.auth import authenticate
+from django.utils.cache import patch_cache_control
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events.etags import PrivateAnswersMixin
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        user = authenticate(self.context["request"]._request, username=attrs["email"], password=attrs["password"])
+        if user is None:  # wrong, unknown, or inactive: the same answer
+            raise serializers.ValidationError("Unable to log in with this e-mail address and password.")
+        attrs["user"] = user
+        return attrs
+
+
+TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
+
+
+class AuthTokenView(PrivateAnswersMixin, APIView):
+    """POST: e-mail and password → ``{"token": "..."}``; DELETE: revoke the caller's token."""
+
+    def get_authenticators(self):
+        # Logging in needs no credentials (and a stale session cookie must not demand CSRF).
+        if getattr(self.request, "method", None) == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if getattr(self.request, "method", None) == "POST" else [IsAuthenticated()]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, no_store=True)  # a secret: kept by no cache at all
+        return response
+
+    @extend_schema(
+        summary="Get an API token",
+        request=TokenRequestSerializer,
+        responses=TokenSerializer,
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+    @extend_schema(summary="Revoke my API token", request=None, responses={204: None})
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

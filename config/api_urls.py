@@ -1,0 +1,44 @@
+"""URLs of the JSON API, included under ``/api/v1/`` (namespace ``api``).
+
+Everything of an event lives under ``events/<event_id>/``, so each object is found
+through its event. The schema and its docs are served from vendored files (no CDN).
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import AuthTokenView
+from config.api import not_found
+from events import api as events_api
+from notifications.api import NotificationViewSet
+from tickets.api import TicketViewSet
+
+app_name = "api"
+
+router = SimpleRouter(use_regex_path=False)
+router.register("events", events_api.EventViewSet, basename="event")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+in_event = SimpleRouter(use_regex_path=False)
+in_event.register("tracks", events_api.TrackViewSet, basename="track")
+in_event.register("sessions", events_api.SessionViewSet, basename="session")
+in_event.register("speakers", events_api.SpeakerViewSet, basename="speaker")
+in_event.register("sponsors", events_api.SponsorViewSet, basename="sponsor")
+in_event.register("microlocations", events_api.MicrolocationViewSet, basename="microlocation")
+in_event.register("tickets", TicketViewSet, basename="ticket")
+
+urlpatterns = [
+    path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
+    *router.urls,
+    path(
+        "events/<int:event_id>/versions/",
+        events_api.EventVersionsViewSet.as_view({"get": "retrieve"}),
+        name="event-versions",
+    ),
+    path("events/<int:event_id>/", include(in_event.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/v1/ is a JSON 404 too, not the site's HTML page.
+    re_path(r"", not_found),
+]

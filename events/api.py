@@ -1,0 +1,418 @@
+"""JSON API for events and their services (``/api/v1/events/...``).
+
+Every object is fetched through its event: the event comes from the URL, and each
+queryset is that event's objects only, so another event's object answers 404 and
+another event's ids in a body are "does not exist". Permissions are the matrix's
+(``permissions.drf.EventServicePermission``); ETags and preconditions come from
+``events.etags``.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Subquery, Sum
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+
+from events.etags import ConditionalRequestMixin, ConditionalWritesMixin
+from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
+from events.services import (
+    create_event,
+    delete_event,
+    delete_service_object,
+    events_of,
+    publish_event,
+    save_service_object,
+    update_event,
+)
+from permissions import checks
+from permissions.drf import EventServicePermission
+
+# --- serializers ----------------------------------------------------------------------
+
+
+class InEventField(serializers.PrimaryKeyRelatedField):
+    """The id of one of this event's objects; any other id "does not exist"."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        event = getattr(self.context.get("view"), "event", None)
+        if event is None:
+            return self.model.objects.none()
+        return self.model.objects.filter(event=event)
+
+
+class EventOwnedSerializer(serializers.ModelSerializer):
+    """Saves through ``events.services.save_service_object``, which validates with the
+    model's rules (a ``ValidationError`` there is a 400 with field → messages)."""
+
+    def create(self, validated_data):
+        many_to_many = self.pop_many_to_many(validated_data)
+        return save_service_object(self.Meta.model(**validated_data), **many_to_many)
+
+    def update(self, instance, validated_data):
+        many_to_many = self.pop_many_to_many(validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return save_service_object(instance, **many_to_many)
+
+    def pop_many_to_many(self, validated_data):
+        names = [field.name for field in self.Meta.model._meta.many_to_many]
+        return {name: validated_data.pop(name) for name in names if name in validated_data}
+
+
+class TrackSerializer(EventOwnedSerializer):
+    class Meta:
+        model = Track
+        fields = ["id", "name", "color", "description", "version", "created_at", "updated_at"]
+
+
+class MicrolocationSerializer(EventOwnedSerializer):
+    class Meta:
+        model = Microlocation
+        fields = ["id", "name", "floor", "latitude", "longitude", "version", "created_at", "updated_at"]
+
+
+class SpeakerSerializer(EventOwnedSerializer):
+    class Meta:
+        model = Speaker
+        fields = ["id", "name", "email", "bio", "organisation", "photo", "version", "created_at", "updated_at"]
+        read_only_fields = ["photo"]
+
+
+class SponsorSerializer(EventOwnedSerializer):
+    class Meta:
+        model = Sponsor
+        fields = ["id", "name", "url", "level", "logo", "version", "created_at", "updated_at"]
+        read_only_fields = ["logo"]
+
+
+class SessionSerializer(EventOwnedSerializer):
+    # Ids, not nested objects: a session's representation changes only with the
+    # session (its version), never with a renamed track or speaker.
+    track = InEventField(Track, allow_null=True, required=False)
+    microlocation = InEventField(Microlocation, allow_null=True, required=False)
+    speakers = InEventField(Speaker, many=True, required=False)
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "title",
+            "abstract",
+            "track",
+            "microlocation",
+            "speakers",
+            "starts_at",
+            "ends_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """Saves through ``events.services``: ``create_event`` (the creator becomes Organizer),
+    ``update_event``, and ``publish_event`` when ``state`` becomes published (which
+    checks that the event is complete)."""
+
+    version = serializers.IntegerField(source="event_ver", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "location",
+            "currency",
+            "state",
+            "background_image",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["slug", "background_image"]
+
+    def create(self, validated_data):
+        publish = validated_data.pop("state", None) == Event.State.PUBLISHED
+        event = create_event(self.context["request"].user, **validated_data)
+        return self.publish(event) if publish else event
+
+    def update(self, instance, validated_data):
+        publish = validated_data.get("state") == Event.State.PUBLISHED and not instance.is_published
+        if publish:
+            del validated_data["state"]
+        event = update_event(instance, **validated_data)
+        return self.publish(event) if publish else event
+
+    def publish(self, event):
+        try:
+            return publish_event(event)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"state": error.messages}) from None
+
+
+class VersionsSerializer(serializers.ModelSerializer):
+    event_id = serializers.IntegerField(source="id", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["event_id", *VERSION_COUNTERS]
+        read_only_fields = fields
+
+
+# --- the event, from the URL ------------------------------------------------------------
+
+
+class InEventMixin:
+    """For views under ``/events/<event_id>/``: loads ``self.event`` (404 when missing)
+    before the permission check, with whatever the ETags need read in the same query."""
+
+    event_url_kwarg = "event_id"
+    #: Anonymous users may read (their permission class decides what they see).
+    anonymous_reads = False
+
+    def check_permissions(self, request):
+        if self.event_url_kwarg in self.kwargs and (
+            request.user.is_authenticated or (self.anonymous_reads and request.method in SAFE_METHODS)
+        ):
+            self.event = self.load_event()
+        super().check_permissions(request)
+
+    def load_event(self):
+        events = Event.objects.annotate(**self.event_annotations())
+        try:
+            return events.get(pk=self.kwargs[self.event_url_kwarg])
+        except Event.DoesNotExist:
+            raise Http404("No such event.") from None
+
+    def event_annotations(self):
+        """Values read with the event row: the requested object's version, when the client
+        asks whether its copy is current, so that a 304 needs no query for the row."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        if (
+            getattr(self, "model", None) is not None
+            and lookup in self.kwargs
+            and self.request.method in ("GET", "HEAD")
+            and "HTTP_IF_NONE_MATCH" in self.request.META
+        ):
+            rows = self.model.objects.filter(event=OuterRef("pk"), pk=self.kwargs[lookup])
+            return {"etag_object_version": Subquery(rows.values("version")[:1])}
+        return {}
+
+    def known_object_version(self):
+        return getattr(self.event, "etag_object_version", None)
+
+
+class EventServiceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
+    """Create, read, update and delete one kind of the event's objects, as the matrix allows."""
+
+    model = None
+    service = None
+    permission_classes = [EventServicePermission]
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.model.objects.filter(event=self.event)
+
+    def list_version(self):
+        return (self.event.pk, getattr(self.event, self.model.counter))
+
+    def perform_create(self, serializer):
+        serializer.save(event=self.event)
+
+    def perform_destroy(self, instance):
+        delete_service_object(instance)
+
+
+def service_schema(model):
+    """Summaries of the CRUD operations on one kind of the event's objects, for the docs."""
+    name, plural, counter = model._meta.verbose_name, model._meta.verbose_name_plural, model.counter
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List the event's {plural}",
+            description=f"Paginated (`page`, `page_size` ≤ 500). The ETag changes with the event's `{counter}`.",
+        ),
+        create=extend_schema(summary=f"Create a {name}", description="Answers with its ETag."),
+        retrieve=extend_schema(summary=f"Read a {name}", description="The ETag changes with its `version`."),
+        update=extend_schema(summary=f"Replace a {name}", description="`If-Match` with a stale ETag answers 412."),
+        partial_update=extend_schema(summary=f"Change a {name}", description="`If-Match`: as for PUT."),
+        destroy=extend_schema(summary=f"Delete a {name}", description="`If-Match`: as for PUT."),
+    )
+
+
+@service_schema(Track)
+class TrackViewSet(EventServiceViewSet):
+    model, service, serializer_class = Track, "track", TrackSerializer
+
+
+@service_schema(Microlocation)
+class MicrolocationViewSet(EventServiceViewSet):
+    model, service, serializer_class = Microlocation, "microlocation", MicrolocationSerializer
+
+
+@service_schema(Speaker)
+class SpeakerViewSet(EventServiceViewSet):
+    model, service, serializer_class = Speaker, "speaker", SpeakerSerializer
+
+
+@service_schema(Sponsor)
+class SponsorViewSet(EventServiceViewSet):
+    model, service, serializer_class = Sponsor, "sponsor", SponsorSerializer
+
+
+class SessionFilters(serializers.Serializer):
+    track = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    day = serializers.DateField(required=False, help_text="A day in the event's time zone (YYYY-MM-DD).")
+
+    def validate_day(self, value):
+        if not date(1, 1, 2) <= value <= date(9999, 12, 30):
+            raise serializers.ValidationError("Choose a day between 0001-01-02 and 9999-12-30.")
+        return value
+
+
+@service_schema(Session)
+@extend_schema_view(list=extend_schema(parameters=[SessionFilters]))
+class SessionViewSet(EventServiceViewSet):
+    """Filterable by ``?track=<id>`` and ``?day=YYYY-MM-DD`` (a day in the event's time zone)."""
+
+    model, service, serializer_class = Session, "session", SessionSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(Prefetch("speakers", queryset=Speaker.objects.only("id")))
+
+    def list(self, request, *args, **kwargs):
+        filters = SessionFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        self.filters = filters.validated_data
+        return super().list(request, *args, **kwargs)
+
+    def list_version(self):
+        # A day is a day in the event's time zone: the answer depends on it too.
+        return (*super().list_version(), self.event.timezone)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        filters = getattr(self, "filters", {})
+        if "track" in filters:
+            queryset = queryset.filter(track_id=filters["track"])
+        if "day" in filters:
+            day, tz = filters["day"], self.event.tzinfo
+            start = datetime.combine(day, time.min, tzinfo=tz)
+            end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+            queryset = queryset.filter(starts_at__gte=start, starts_at__lt=end)
+        return queryset
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List events",
+        description="Staff see every event; others the events they hold a role in. Paginated.",
+    ),
+    create=extend_schema(summary="Create an event", description="Any logged-in user; they become its Organizer."),
+    retrieve=extend_schema(summary="Read an event"),
+    update=extend_schema(summary="Replace an event's details"),
+    partial_update=extend_schema(summary="Change an event's details"),
+    destroy=extend_schema(summary="Delete an event", description="The Organizer's (and the super admin's)."),
+)
+class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
+    """Events. Reading, changing and deleting one needs a role in it (DESIGN.md, "Domain")."""
+
+    serializer_class = EventSerializer
+    lookup_url_kwarg = "event_id"
+    lookup_value_converter = "int"
+
+    def get_permissions(self):
+        if self.detail:
+            return [EventServicePermission()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.detail or getattr(self, "swagger_fake_view", False) or user.is_staff:
+            return Event.objects.all()
+        return events_of(user)
+
+    def visibility(self):
+        return "all" if self.request.user.is_staff else f"user:{self.request.user.pk}"
+
+    def list_version(self):
+        # No counter counts "the events a user sees": an aggregate over them does (one
+        # query, however many there are). A role given or taken changes the count and
+        # the id sums; an event changed, its event_ver and updated_at.
+        summary = (
+            self.get_queryset()
+            .order_by()
+            .aggregate(
+                count=Count("id"),
+                ids=Sum("id"),
+                ids_squared=Sum(F("id") * F("id")),
+                versions=Sum("event_ver"),
+                last_change=Max("updated_at"),
+            )
+        )
+        return tuple(sorted(summary.items()))
+
+    def known_object_version(self):
+        return self.event.event_ver
+
+    def object_version(self, obj):
+        return obj.event_ver
+
+    def get_object(self):
+        if self.action == "retrieve":
+            return self.event  # read with the permission check
+        return super().get_object()
+
+    def perform_destroy(self, instance):
+        delete_event(instance)
+
+
+class VersionsPermission(BasePermission):
+    """The counters of an event: for whoever may read it, and for anyone once it is published."""
+
+    def has_permission(self, request, view):
+        event = getattr(view, "event", None)
+        if event is None:  # only when anonymous and writing: never for this view
+            return False
+        return checks.can_read_event(request.user, event) or event.is_published
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="Read an event's version counters",
+        description="For clients that sync by version: each counter grows with every change of its kind.",
+    )
+)
+class EventVersionsViewSet(InEventMixin, ConditionalRequestMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """``/events/<event_id>/versions/``: the event's version counters."""
+
+    serializer_class = VersionsSerializer
+    permission_classes = [VersionsPermission]
+    anonymous_reads = True
+    lookup_url_kwarg = "event_id"
+    queryset = Event.objects.none()
+
+    def known_object_version(self):
+        return self.object_version(self.event)
+
+    def object_version(self, obj):
+        return tuple(getattr(obj, counter) for counter in VERSION_COUNTERS)
+
+    def get_object(self):
+        return self.event

@@ -1,0 +1,180 @@
+"""Forms of the organizer dashboard: the event's settings and its five services.
+
+Dates and times are entered and shown in the event's time zone (``ZonedDateTimeField``).
+"""
+
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+
+from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track, timezone_choices
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class BootstrapFormMixin:
+    """Gives each widget the Bootstrap 5 class its kind needs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                css = ""
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            elif getattr(widget, "input_type", None) == "color":
+                css = "form-control form-control-color"
+            else:
+                css = "form-control"
+            if css:
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class ZonedDateTimeField(forms.DateTimeField):
+    """A date and time entered and shown in ``zone`` (the event's) rather than in the
+    current time zone. The form sets ``zone``; an unset one means the current zone."""
+
+    zone = None
+
+    def to_python(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return super().prepare_value(value)
+
+
+def set_zone(form, zone):
+    for field in form.fields.values():
+        if isinstance(field, ZonedDateTimeField):
+            field.zone = zone
+
+
+def datetime_input():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
+
+
+class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
+    """The event's own fields. Start and end are in the event's time zone: the one
+    chosen in this form, so changing the zone keeps the wall-clock times entered."""
+
+    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
+
+    class Meta:
+        model = Event
+        fields = ["name", "description", "location", "starts_at", "ends_at", "timezone", "currency"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "starts_at": datetime_input(),
+            "ends_at": datetime_input(),
+        }
+        labels = {"starts_at": "Starts", "ends_at": "Ends"}
+        field_classes = {"starts_at": ZonedDateTimeField, "ends_at": ZonedDateTimeField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = self.instance.tzinfo
+        set_zone(self, self.zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = cleaned.get("timezone")
+        if zone:
+            # The times were read in the event's stored zone; take the same wall-clock
+            # times in the zone the form chose.
+            chosen = zoneinfo.ZoneInfo(zone)
+            for name in ("starts_at", "ends_at"):
+                if cleaned.get(name):
+                    cleaned[name] = timezone.make_aware(timezone.make_naive(cleaned[name], self.zone), chosen)
+        return cleaned
+
+
+class DeleteEventForm(BootstrapFormMixin, forms.Form):
+    """Deleting an event asks for its name, typed again."""
+
+    confirm_name = forms.CharField(label="Type the event's name to confirm")
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+
+    def clean_confirm_name(self):
+        value = self.cleaned_data["confirm_name"]
+        if value.strip() != self.event.name.strip():
+            raise forms.ValidationError("This is not the event's name.")
+        return value
+
+
+class EventServiceForm(BootstrapFormMixin, forms.ModelForm):
+    """A form for one of an event's services. Choices of other event-owned objects
+    (a session's track, room and speakers) are limited to the same event, so an id
+    from another event is refused like any unknown choice."""
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        set_zone(self, event.tzinfo)
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and any(f.name == "event" for f in queryset.model._meta.fields):
+                field.queryset = queryset.filter(event=event)
+
+
+class TrackForm(EventServiceForm):
+    class Meta:
+        model = Track
+        fields = ["name", "color", "description"]
+        widgets = {
+            "color": forms.TextInput(attrs={"type": "color"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class MicrolocationForm(EventServiceForm):
+    class Meta:
+        model = Microlocation
+        fields = ["name", "floor", "latitude", "longitude"]
+        labels = {"name": "Room"}
+
+
+class SpeakerForm(EventServiceForm):
+    class Meta:
+        model = Speaker
+        fields = ["name", "email", "organisation", "bio", "photo"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+
+class SponsorForm(EventServiceForm):
+    url = forms.URLField(label="Web site", required=False, max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Sponsor
+        fields = ["name", "url", "level", "logo"]
+
+
+class SessionForm(EventServiceForm):
+    class Meta:
+        model = Session
+        fields = ["title", "abstract", "track", "microlocation", "speakers", "starts_at", "ends_at"]
+        widgets = {
+            "abstract": forms.Textarea(attrs={"rows": 4}),
+            "speakers": forms.CheckboxSelectMultiple,
+            "starts_at": datetime_input(),
+            "ends_at": datetime_input(),
+        }
+        labels = {"microlocation": "Room", "starts_at": "Starts", "ends_at": "Ends"}
+        field_classes = {"starts_at": ZonedDateTimeField, "ends_at": ZonedDateTimeField}
+
+
+SERVICE_FORMS = {
+    "track": TrackForm,
+    "session": SessionForm,
+    "speaker": SpeakerForm,
+    "sponsor": SponsorForm,
+    "microlocation": MicrolocationForm,
+}

@@ -1,0 +1,64 @@
+"""Version bumps for the changes that never pass through ``EventOwned.save``.
+
+Deleting sends ``pre_delete``/``post_delete`` for every object, whether one is deleted,
+a queryset, the admin's bulk action or a cascade; a change of ``Session.speakers`` sends
+``m2m_changed``. Each handler bumps what the change made different, in the transaction
+of the change (Django sends all of these inside it), so that ETags never outlive the
+data they describe (DESIGN.md, "Conditional GET").
+"""
+
+from django.db.models import signals
+
+from events.models import Event, EventOwned, Microlocation, Session, Speaker, Track, bump_counter
+
+
+def _whole_event_goes(origin):
+    """Deleting an event deletes all it owns: no counter of it is worth bumping."""
+    return isinstance(origin, Event) or getattr(origin, "model", None) is Event
+
+
+def bump_after_delete(sender, instance, origin=None, **kwargs):
+    if not _whole_event_goes(origin):
+        bump_counter(sender.counter, [instance.event_id])
+
+
+def bump_sessions_before_delete(sender, instance, origin=None, **kwargs):
+    """A deleted track or room leaves its sessions without it (SET_NULL); a deleted speaker
+    leaves their sessions' speaker lists. Those sessions change, so their versions move."""
+    if _whole_event_goes(origin):
+        return
+    lookup = {Track: "track", Microlocation: "microlocation", Speaker: "speakers"}[sender]
+    Session.objects.filter(**{lookup: instance}).touch()
+
+
+def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if action != "pre_clear" and not pk_set:
+        return
+    if not reverse:  # session.speakers.add/remove/clear/set
+        Session.objects.filter(pk=instance.pk).touch()
+        # The caller's instance reflects the new version (its next ETag comes from it).
+        instance.version = Session.objects.filter(pk=instance.pk).values_list("version", flat=True).get()
+    elif action == "pre_clear":  # speaker.sessions.clear()
+        Session.objects.filter(speakers=instance).touch()
+    else:  # speaker.sessions.add/remove
+        Session.objects.filter(pk__in=pk_set).touch()
+
+
+def connect(models):
+    """Connect the handlers (called from ``EventsConfig.ready`` with every installed model).
+
+    Senders are named one by one: a receiver for any sender would keep Django from
+    deleting other models' rows the fast way.
+    """
+    for model in models:
+        if issubclass(model, EventOwned):
+            signals.post_delete.connect(bump_after_delete, sender=model, dispatch_uid=f"bump-{model._meta.label}")
+    for model in (Track, Microlocation, Speaker):
+        signals.pre_delete.connect(
+            bump_sessions_before_delete, sender=model, dispatch_uid=f"bump-sessions-{model._meta.label}"
+        )
+    signals.m2m_changed.connect(
+        bump_sessions_on_speakers_change, sender=Session.speakers.through, dispatch_uid="bump-session-speakers"
+    )

@@ -1,0 +1,194 @@
+"""The event-creation wizard: Details, Tickets, Review and publish.
+
+``/events/new/`` shows an empty Details page; saving it creates the event as a draft
+(the user becomes its Organizer) and from then on every page, and the background image
+upload, works on that event's id. Each page saves what it shows before moving on, so
+going back and forth keeps what was entered, and a draft can be left and resumed from
+"My events". The same pages edit the event later. Every page of an existing event needs
+update permission on it (``permissions.mixins``).
+
+Times are entered and shown in the event's time zone: the pages activate it.
+"""
+
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.generic import FormView, TemplateView
+
+from events import images, services
+from events.forms import EventSettingsForm
+from events.models import Event
+from permissions.mixins import EventPermissionMixin
+from tickets.forms import TicketFormSet
+from tickets.services import save_tickets
+
+STEPS = [
+    ("details", "Details", "events:wizard-details"),
+    ("tickets", "Tickets", "events:wizard-tickets"),
+    ("publish", "Review and publish", "events:wizard-publish"),
+]
+
+
+class WizardMixin:
+    """What every page of the wizard shows: the steps, and the event once there is one."""
+
+    step = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = getattr(self, "event", None)
+        context["event"] = event
+        context["step"] = self.step
+        context["steps"] = [
+            {"name": name, "title": title, "number": number, "url_name": url_name}
+            for number, (name, title, url_name) in enumerate(STEPS, start=1)
+        ]
+        return context
+
+
+class EventTimezoneMixin:
+    """Runs the page, rendering included, in the time zone of ``self.event`` (loaded by
+    EventPermissionMixin, which comes before this class)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with timezone.override(self.event.tzinfo):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+
+
+class EventStepMixin(WizardMixin, EventPermissionMixin, EventTimezoneMixin):
+    """A page of an existing event: update permission on it (anonymous → log-in page,
+    missing event → 404, no role → 403), in the event's time zone."""
+
+    service = None  # the event itself
+    operation = "update"
+
+
+STEP_URLS = {name: url_name for name, _, url_name in STEPS}
+
+
+def redirect_to_step(event, name):
+    return redirect(STEP_URLS[name], event_id=event.pk)
+
+
+# --- 1. Details ---------------------------------------------------------------------------
+
+
+class DetailsFormMixin:
+    form_class = EventSettingsForm
+    template_name = "events/wizard/details.html"
+    step = "details"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["image_max_size"] = images.human_size(settings.EVENTDESK_IMAGE_MAX_BYTES)
+        return context
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class NewEventView(LoginRequiredMixin, DetailsFormMixin, WizardMixin, FormView):
+    """Page 1 for an event that does not exist yet; saving creates the draft."""
+
+    def get_initial(self):
+        return {"timezone": "UTC", "currency": Event._meta.get_field("currency").default}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": Event()}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not form.is_bound:
+            # A new event's time zone starts as the browser's (static/js/wizard-details.js);
+            # a form sent back with errors keeps the zone that was chosen.
+            form.fields["timezone"].widget.attrs["data-browser-timezone"] = ""
+        return form
+
+    def form_valid(self, form):
+        try:
+            event = services.create_event(self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, "Saved the draft. You can add a background image now, then continue to the tickets."
+        )
+        return redirect_to_step(event, "details")
+
+
+class DetailsStepView(DetailsFormMixin, EventStepMixin, FormView):
+    """Page 1 of an existing event: its details and its background image."""
+
+    def get_form_kwargs(self):
+        # The form works on a copy: a rejected form must not leave its values on
+        # self.event, which the page shows.
+        return {**super().get_form_kwargs(), "instance": copy.copy(self.event)}
+
+    def form_valid(self, form):
+        try:
+            services.update_event(self.event, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        return redirect_to_step(self.event, "tickets")
+
+
+# --- 2. Tickets ---------------------------------------------------------------------------
+
+
+class TicketsStepView(EventStepMixin, TemplateView):
+    """Page 2: the event's tickets as one formset. Both Back and Continue save first,
+    so nothing entered is lost; nothing is saved unless every row is valid."""
+
+    template_name = "events/wizard/tickets.html"
+    step = "tickets"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", TicketFormSet(instance=self.event))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        formset = TicketFormSet(request.POST, instance=self.event)
+        if formset.is_valid():
+            try:
+                save_tickets(self.event, formset)
+            except ValidationError as error:
+                formset.add_non_form_error(error)
+            else:
+                return redirect_to_step(self.event, "details" if request.POST.get("go") == "back" else "publish")
+        return self.render_to_response(self.get_context_data(formset=formset), status=400)
+
+
+# --- 3. Review and publish ----------------------------------------------------------------
+
+
+class PublishStepView(EventStepMixin, TemplateView):
+    """Page 3: everything at a glance, what is missing, and the Publish button."""
+
+    template_name = "events/wizard/publish.html"
+    step = "publish"
+
+    def get_context_data(self, **kwargs):
+        if "problems" not in kwargs:
+            kwargs["problems"] = services.publish_problems(self.event)
+        context = super().get_context_data(**kwargs)
+        context["tickets"] = list(self.event.tickets.all())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.publish_event(self.event)
+        except ValidationError as error:
+            return self.render_to_response(self.get_context_data(problems=error.messages), status=400)
+        messages.success(request, f"“{self.event.name}” is published.")
+        return redirect(self.event.get_absolute_url())

@@ -1,0 +1,241 @@
+"""Verbs on notifications: the one way to create them, and to change their read state.
+
+The database is the truth and the websocket only a hint (DESIGN.md, "Real time"): every
+change is saved first, and the user's sockets are told after the transaction commits,
+with the unread count read back from the database at that moment.
+"""
+
+import asyncio
+import logging
+
+import nh3
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+#: How many of the newest unread notifications a push (and the navbar dropdown) carries.
+LATEST_UNREAD = 10
+#: Users whose payloads are read with one pair of queries; group sends in flight at once.
+PAYLOAD_CHUNK = 500
+SEND_CONCURRENCY = 100
+
+NEW_NOTIFICATIONS = "New notifications"
+READ_STATE_CHANGED = "Notifications read"
+CONNECTED = "WS connected"
+
+#: The HTML a notification message may hold: inline formatting, paragraphs, lists and
+#: links to http(s), mailto or this site. Everything else (script, style, event handler
+#: attributes, javascript: URLs, images) is removed by nh3.
+MESSAGE_TAGS = frozenset(
+    {"a", "b", "strong", "i", "em", "u", "s", "small", "code", "pre", "p", "br", "ul", "ol", "li", "blockquote"}
+)
+MESSAGE_ATTRIBUTES = {"a": {"href", "title"}}
+MESSAGE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def sanitize_message(html):
+    """Return ``html`` with only the allowed tags, attributes and URL schemes left."""
+    return nh3.clean(
+        html or "",
+        tags=set(MESSAGE_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in MESSAGE_ATTRIBUTES.items()},
+        url_schemes=set(MESSAGE_URL_SCHEMES),
+        link_rel="noopener noreferrer",
+    )
+
+
+def clean_action(action):
+    """An action is a link: a path on this site or an http(s) URL; anything else is refused."""
+    action = (action or "").strip()
+    if not action:
+        return ""
+    if (action.startswith("/") and not action.startswith("//")) or action.startswith(("https://", "http://")):
+        if len(action) > Notification._meta.get_field("action").max_length:
+            raise ValueError("The action URL is too long.")
+        return action
+    raise ValueError("The action must be a path on this site (/...) or an http(s) URL.")
+
+
+def group_name(user_or_id):
+    """The channel-layer group that reaches every socket of one user."""
+    user_id = user_or_id if isinstance(user_or_id, int) else user_or_id.pk
+    return f"user_{user_id}"
+
+
+# --- creating -----------------------------------------------------------------------
+
+
+def notify(user, action, title, message):
+    """Tell ``user`` something: the one way to create a notification.
+
+    ``title`` is plain text (stored as given, cut to its maximum length, escaped
+    wherever it is shown); ``message`` is HTML, sanitized here before it is stored;
+    ``action`` is the link the notification leads to ("" for none; see
+    ``clean_action``, which raises ``ValueError`` for anything else). The row is saved
+    in the caller's transaction; after that transaction commits (never if it rolls
+    back) the user's sockets receive a ``"New notifications"`` payload.
+    """
+    title_max = Notification._meta.get_field("title").max_length
+    notification = Notification.objects.create(
+        user=user, action=clean_action(action), title=str(title)[:title_max], message=sanitize_message(message)
+    )
+    push_on_commit(user.pk, NEW_NOTIFICATIONS)
+    return notification
+
+
+def notify_many(users, action, title, message):
+    """``notify`` for many users at once (one INSERT, one push per user after commit)."""
+    users = list(users)
+    title_max = Notification._meta.get_field("title").max_length
+    action, title, message = clean_action(action), str(title)[:title_max], sanitize_message(message)
+    notifications = Notification.objects.bulk_create(
+        [Notification(user=user, action=action, title=title, message=message) for user in users]
+    )
+    push_on_commit([user.pk for user in users], NEW_NOTIFICATIONS)
+    return notifications
+
+
+# --- read state ---------------------------------------------------------------------
+
+
+def _unread(user_or_id):
+    user_id = user_or_id if isinstance(user_or_id, int) else user_or_id.pk
+    return Notification.objects.filter(user_id=user_id, has_read=False)
+
+
+def unread_count(user_or_id):
+    return _unread(user_or_id).count()
+
+
+def latest_unread(user_or_id, limit=LATEST_UNREAD):
+    """The newest unread notifications, newest first (what the navbar dropdown lists)."""
+    return list(_unread(user_or_id).order_by("-received_at", "-id")[:limit])
+
+
+def mark_read(user, notification_id):
+    """Mark one of ``user``'s notifications read and push the new count to their sockets.
+
+    Raises ``Notification.DoesNotExist`` when ``user`` has no notification with that
+    id (another user's counts as none). Returns whether it was unread before.
+    """
+    notifications = Notification.objects.filter(user=user, pk=notification_id)
+    changed = notifications.filter(has_read=False).update(has_read=True)
+    if not changed and not notifications.exists():
+        raise Notification.DoesNotExist(f"No notification {notification_id} for this user.")
+    if changed:
+        push_on_commit(user.pk, READ_STATE_CHANGED)
+    return bool(changed)
+
+
+def mark_all_read(user):
+    """Mark all of ``user``'s notifications read; push the new count. Returns how many changed."""
+    changed = Notification.objects.filter(user=user, has_read=False).update(has_read=True)
+    if changed:
+        push_on_commit(user.pk, READ_STATE_CHANGED)
+    return changed
+
+
+def mark_read_for_action(user, action):
+    """Mark read ``user``'s unread notifications leading to ``action`` (once it is dealt with)."""
+    changed = Notification.objects.filter(user=user, action=action, has_read=False).update(has_read=True)
+    if changed:
+        push_on_commit(user.pk, READ_STATE_CHANGED)
+    return changed
+
+
+# --- what the sockets receive -------------------------------------------------------
+
+
+def serialize(notification, mark_read_url=None):
+    """One notification as the browser receives it."""
+    return {
+        "id": notification.pk,
+        "title": notification.title,
+        "message": notification.message,
+        "action": notification.action,
+        "received_at": notification.received_at.isoformat(),
+        "received_ago": notification.received_ago,
+        "mark_read": (mark_read_url or _mark_read_urls())(notification.pk),
+    }
+
+
+def _mark_read_urls():
+    """``pk -> URL`` for marking read, reversing the route once rather than per notification
+    (``reverse`` is most of the time it takes to build a push)."""
+    marker = 918273645
+    pattern = reverse("notifications:mark_read", args=[marker])
+    before, after = pattern.split(str(marker))
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def build_payload(user_or_id, meta):
+    """The message a socket receives: the unread count and the newest unread, from the DB.
+
+    Used for the first message of every connection (``CONNECTED``) and for every push,
+    so what a page shows after a (re)connect is the stored truth.
+    """
+    user_id = user_or_id if isinstance(user_or_id, int) else user_or_id.pk
+    return build_payloads([user_id], meta)[user_id]
+
+
+def build_payloads(user_ids, meta):
+    """``build_payload`` for many users: two queries per chunk of users, not two per user."""
+    payloads, mark_read_url = {}, _mark_read_urls()
+    for start in range(0, len(user_ids), PAYLOAD_CHUNK):
+        chunk = user_ids[start : start + PAYLOAD_CHUNK]
+        unread = Notification.objects.filter(user_id__in=chunk, has_read=False)
+        counts = dict(unread.values_list("user_id").annotate(count=Count("id")).order_by())
+        if len(chunk) == 1:
+            # The common case, and the cheapest: the (user, has_read, -received_at) index answers it.
+            latest = unread.order_by("-received_at", "-id")[:LATEST_UNREAD] if counts else []
+        else:
+            newest_first = Window(
+                RowNumber(), partition_by=F("user_id"), order_by=[F("received_at").desc(), F("id").desc()]
+            )
+            latest = (
+                unread.annotate(rank=newest_first)
+                .filter(rank__lte=LATEST_UNREAD)
+                .order_by("user_id", "-received_at", "-id")
+            )
+        for user_id in chunk:
+            payloads[user_id] = {"meta": meta, "notif_count": counts.get(user_id, 0), "notifs": []}
+        for notification in latest:
+            payloads[notification.user_id]["notifs"].append(serialize(notification, mark_read_url))
+    return payloads
+
+
+def push_on_commit(user_ids, meta):
+    """After the current transaction commits, send each user's sockets a fresh payload.
+
+    A failing channel layer is logged, never raised: the change is already committed
+    and the socket is only a hint (the next connect sends the truth).
+    """
+    user_ids = [user_ids] if isinstance(user_ids, int) else list(dict.fromkeys(user_ids))
+    transaction.on_commit(lambda: push(user_ids, meta), robust=True)
+
+
+def push(user_ids, meta):
+    """Send each user's sockets a payload built now (call after commit; see ``push_on_commit``)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    payloads = build_payloads(user_ids, meta)
+    messages = [(group_name(user_id), payload) for user_id, payload in payloads.items()]
+    async_to_sync(_group_send_all)(layer, messages)
+
+
+async def _group_send_all(layer, messages):
+    for start in range(0, len(messages), SEND_CONCURRENCY):
+        await asyncio.gather(
+            *(
+                layer.group_send(group, {"type": "notifications.push", "payload": payload})
+                for group, payload in messages[start : start + SEND_CONCURRENCY]
+            )
+        )

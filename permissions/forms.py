@@ -1,0 +1,76 @@
+from django import forms
+
+from permissions.checks import OPERATIONS
+from permissions.models import Role
+
+
+class AddRoleForm(forms.Form):
+    """The roles page: give an existing user a role in the event."""
+
+    email = forms.EmailField(
+        label="E-mail address", widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"})
+    )
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.all(),
+        empty_label=None,
+        to_field_name="name",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class PermissionMatrixForm(forms.Form):
+    """The whole matrix as one form: a checkbox per role × service × operation.
+
+    ``rows`` are the Permission rows (with role and service loaded). Field names are
+    ``<role>__<service>__<operation>``, e.g. ``coorganizer__track__update``; a box left
+    unticked is a flag set to false, as an HTML form submits the whole grid.
+    """
+
+    def __init__(self, *args, rows, disabled=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        self._cells = {}
+        for permission in rows:
+            key = (permission.role.name, permission.service.name)
+            self._cells[key] = []
+            for op in OPERATIONS:
+                name = self.field_name(*key, op)
+                self.fields[name] = forms.BooleanField(
+                    required=False,
+                    initial=getattr(permission, f"can_{op}"),
+                    disabled=disabled,
+                    label=f"{permission.role.title} may {op} {permission.service.title.lower()}",
+                )
+                self._cells[key].append(name)
+
+    @staticmethod
+    def field_name(role, service, operation):
+        return f"{role}__{service}__{operation}"
+
+    def grid(self):
+        """For the template: ``(services, [(role, [(service, [(operation, bound field)])])])``."""
+        roles, services = {}, {}
+        for permission in self.rows:
+            roles.setdefault(permission.role.name, permission.role)
+            services.setdefault(permission.service.name, permission.service)
+        table = []
+        for role in roles.values():
+            cells = []
+            for service in services.values():
+                names = self._cells.get((role.name, service.name), [])
+                cells.append((service, [(name.rsplit("__", 1)[1], self[name]) for name in names]))
+            table.append((role, cells))
+        return list(services.values()), table
+
+    def flags(self):
+        """The submitted matrix: ``{(role, service): {operations ticked}}``."""
+        return {
+            key: {name.rsplit("__", 1)[1] for name in names if self.cleaned_data[name]}
+            for key, names in self._cells.items()
+        }
+
+
+class InviteForm(AddRoleForm):
+    """The roles page: invite an e-mail address to a role (with or without an account)."""
+
+    prefix = "invite"

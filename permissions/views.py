@@ -1,0 +1,75 @@
+"""The roles page of an event's dashboard: who holds which role; the Organizer adds and
+removes roles. Reading it needs any role in the event (or admin); changing it needs
+"manage_roles" (the Organizer's, or the super admin's)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView
+
+from events.views.dashboard import DashboardMixin
+from permissions import checks, services
+from permissions.forms import AddRoleForm, InviteForm
+from permissions.mixins import EventPermissionMixin
+from permissions.models import EventRole, Role
+
+
+def roles_url(event):
+    return reverse("permissions:roles", args=[event.pk])
+
+
+class RolesView(DashboardMixin, EventPermissionMixin, FormView):
+    """GET: the event's roles. POST: add an existing user (by e-mail) in a role."""
+
+    nav = "roles"
+    form_class = AddRoleForm
+    template_name = "permissions/roles.html"
+
+    def get_operation(self):
+        return "read" if self.request.method in ("GET", "HEAD") else "manage_roles"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event_roles = list(EventRole.objects.filter(event=self.event).select_related("user", "role"))
+        organizers = [er for er in event_roles if er.role.name == Role.ORGANIZER]
+        context["event_roles"] = event_roles
+        # revoke_role refuses it anyway; the page does not offer it.
+        context["last_organizer_role"] = organizers[0] if len(organizers) == 1 else None
+        if checks.can_manage_roles(self.request.user, self.event):  # invitations: permissions.invite_views
+            context.setdefault("invite_form", InviteForm())
+            context["pending_invites"] = services.pending_invites(self.event)
+        return context
+
+    def form_valid(self, form):
+        try:
+            event_role = services.add_role_by_email(self.event, form.cleaned_data["email"], form.cleaned_data["role"])
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{event_role.user.email} is now {event_role.role.title} of this event.")
+        return HttpResponseRedirect(roles_url(self.event))
+
+
+class RemoveRoleView(EventPermissionMixin, View):
+    """POST: take one role (an EventRole of this event) away; never the last Organizer's."""
+
+    operation = "manage_roles"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        event_role = get_object_or_404(
+            EventRole.objects.select_related("user", "role"), event=self.event, pk=kwargs["pk"]
+        )
+        try:
+            services.remove_event_role(event_role)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(roles_url(self.event))
+        messages.success(request, f"{event_role.user.email} is no longer {event_role.role.title} of this event.")
+        checks.forget(request.user)
+        if not checks.can_read_event(request.user, self.event):
+            return HttpResponseRedirect(reverse("events:mine"))  # they removed their own last role
+        return HttpResponseRedirect(roles_url(self.event))

@@ -1,0 +1,120 @@
+// The navbar bell, kept live over /ws/notifications/ (templates/notifications/_bell.html).
+//
+// The server sends the unread count (and the newest unread) on every connect and after
+// every change; the page shows only what it was sent since its last connect. When the
+// socket closes, the bell is marked offline and the script reconnects with exponential
+// back-off (with jitter, so a restarted server is not met by every tab at once).
+
+const MIN_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+
+function socketUrl(path) {
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${window.location.host}${path}`;
+}
+
+function backoffDelay(attempt) {
+  const ceiling = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+class NotificationBell {
+  constructor(root) {
+    this.root = root;
+    this.toggle = root.querySelector("[data-notif-toggle]");
+    this.badge = root.querySelector("[data-notif-badge]");
+    this.list = root.querySelector("[data-notif-list]");
+    this.empty = root.querySelector("[data-notif-empty]");
+    this.template = root.querySelector("template[data-notif-item-template]");
+    this.path = root.dataset.wsPath;
+    this.attempt = 0;
+    this.timer = null;
+    this.socket = null;
+  }
+
+  start() {
+    this.connect();
+    // Back on the network: try at once instead of waiting out the back-off.
+    window.addEventListener("online", () => this.reconnectNow());
+  }
+
+  connect() {
+    this.timer = null;
+    this.setState("connecting");
+    const socket = new WebSocket(socketUrl(this.path));
+    this.socket = socket;
+    socket.addEventListener("message", (event) => this.onMessage(event));
+    socket.addEventListener("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.setState("offline");
+      this.schedule();
+    });
+  }
+
+  schedule() {
+    if (this.timer !== null) return;
+    const delay = backoffDelay(this.attempt);
+    this.attempt += 1;
+    this.timer = window.setTimeout(() => this.connect(), delay);
+  }
+
+  reconnectNow() {
+    if (this.socket !== null) return;
+    window.clearTimeout(this.timer);
+    this.attempt = 0;
+    this.connect();
+  }
+
+  onMessage(event) {
+    let data;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (typeof data.notif_count === "number") {
+      this.attempt = 0; // a server that answers resets the back-off
+      this.setCount(data.notif_count);
+      this.setState("live");
+    }
+    if (Array.isArray(data.notifs)) this.render(data.notifs);
+  }
+
+  setState(state) {
+    this.root.dataset.notifState = state;
+  }
+
+  setCount(count) {
+    this.badge.textContent = String(count);
+    this.badge.hidden = count === 0;
+    this.toggle.setAttribute("aria-label", count ? `Notifications, ${count} unread` : "Notifications");
+    this.empty.hidden = count !== 0;
+  }
+
+  render(notifs) {
+    const items = notifs.map((notif) => this.item(notif));
+    this.list.replaceChildren(...items);
+  }
+
+  item(notif) {
+    const item = this.template.content.firstElementChild.cloneNode(true);
+    item.dataset.notifId = String(notif.id);
+    const title = item.querySelector("[data-notif-title]");
+    title.textContent = notif.title;
+    if (notif.action) title.setAttribute("href", notif.action);
+    // Sanitized by the server before it was stored (notifications.services.sanitize_message).
+    item.querySelector("[data-notif-message]").innerHTML = notif.message;
+    const time = item.querySelector("[data-notif-time]");
+    time.dateTime = notif.received_at;
+    time.textContent = notif.received_ago;
+    const form = item.querySelector("form[data-notif-mark-read]");
+    form.action = notif.mark_read;
+    const next = form.querySelector("input[name=next]");
+    if (next) next.value = window.location.pathname + window.location.search;
+    return item;
+  }
+}
+
+const root = document.querySelector("[data-notifications]");
+if (root) new NotificationBell(root).start();

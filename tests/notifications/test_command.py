@@ -1,0 +1,34 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_notify_command_sends_one(user, capsys):
+    call_command(
+        "notify", "--email", "SOMEONE@example.com", "--title", "Hello", "--message", "<b>Hi</b><script>x</script>"
+    )
+    notification = Notification.objects.get()
+    assert (notification.user, notification.title, notification.message) == (user, "Hello", "<b>Hi</b>")
+    assert f"Notification {notification.pk} sent to someone@example.com." in capsys.readouterr().out
+
+
+def test_notify_command_with_an_action(user):
+    call_command("notify", "--email", user.email, "--title", "Go", "--message", "", "--action", "/events/")
+    assert Notification.objects.get().action == "/events/"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--email", "nobody@example.com", "--title", "T"], "No user with the e-mail address"),
+        (["--email", "someone@example.com", "--title", "  "], "The title must not be empty"),
+        (["--email", "someone@example.com", "--title", "T", "--action", "javascript:x"], "The action must be"),
+    ],
+)
+def test_notify_command_refuses_bad_input(user, args, error):
+    with pytest.raises(CommandError, match=error):
+        call_command("notify", *args)
+    assert not Notification.objects.exists()

@@ -1,0 +1,202 @@
+"""The websocket: who may connect, what it is sent first, and what reaches whom.
+
+Every push is checked against the database: the count a socket is sent is the count
+of unread notifications stored at that moment (the socket is a hint, the DB the truth).
+"""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.test import Client
+
+from config.asgi import application
+from notifications import services
+from notifications.consumers import NotificationConsumer
+from notifications.models import Notification
+from tests.utils import PASSWORD
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+TIMEOUT = 3
+
+
+async def connect(user):
+    """An open socket of ``user``, after its first message (returned with it)."""
+    communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    first = await communicator.receive_json_from(timeout=TIMEOUT)
+    return communicator, first
+
+
+@database_sync_to_async
+def stored_unread(user):
+    return Notification.objects.filter(user=user, has_read=False).count()
+
+
+notify = database_sync_to_async(services.notify)
+
+
+async def test_an_anonymous_socket_is_closed():
+    communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
+    communicator.scope["user"] = AnonymousUser()
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert not connected
+
+
+async def test_through_the_asgi_application_without_a_session_the_socket_is_refused():
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert not connected
+
+
+async def test_through_the_asgi_application_the_session_cookie_logs_the_socket_in(user):
+    client = Client()
+    assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)],
+    )
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    assert await communicator.receive_json_from(timeout=TIMEOUT) == {
+        "meta": "WS connected",
+        "notif_count": 0,
+        "notifs": [],
+    }
+    await communicator.disconnect()
+
+
+async def test_the_first_message_is_the_stored_unread_count(user):
+    for number in range(3):
+        await notify(user, "", f"Old news {number}", "")
+    first_read = await database_sync_to_async(Notification.objects.filter(user=user).first)()
+    await database_sync_to_async(services.mark_read)(user, first_read.pk)
+
+    communicator, first = await connect(user)
+
+    assert first["meta"] == "WS connected"
+    assert first["notif_count"] == 2 == await stored_unread(user)
+    assert [notif["title"] for notif in first["notifs"]] == ["Old news 1", "Old news 0"]
+    await communicator.disconnect()
+
+
+async def test_notify_reaches_both_sockets_of_the_user_and_not_another_user(make_user):
+    alice, bob = await database_sync_to_async(make_user)(), await database_sync_to_async(make_user)()
+    alice_tab_1, _ = await connect(alice)
+    alice_tab_2, _ = await connect(alice)
+    bob_tab, _ = await connect(bob)
+
+    notification = await notify(alice, "/events/", "Track added", "<b>Room 1</b> at 10:00")
+
+    for tab in (alice_tab_1, alice_tab_2):
+        pushed = await tab.receive_json_from(timeout=TIMEOUT)
+        assert pushed["meta"] == "New notifications"
+        assert pushed["notif_count"] == 1 == await stored_unread(alice)
+        [notif] = pushed["notifs"]
+        assert notif["id"] == notification.pk
+        assert notif["title"] == "Track added"
+        assert notif["message"] == "<b>Room 1</b> at 10:00"
+        assert notif["action"] == "/events/"
+        assert notif["received_at"] == notification.received_at.isoformat()
+        assert notif["received_ago"] in {"now", "a second ago"}
+        assert notif["mark_read"] == f"/notifications/{notification.pk}/read/"
+    assert await bob_tab.receive_nothing(timeout=0.3)
+    for tab in (alice_tab_1, alice_tab_2, bob_tab):
+        await tab.disconnect()
+
+
+async def test_a_push_carries_at_most_the_ten_newest_unread(user):
+    communicator, _ = await connect(user)
+    for number in range(12):
+        await notify(user, "", f"Notification {number}", "")
+        last = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert last["notif_count"] == 12 == await stored_unread(user)
+    assert [notif["title"] for notif in last["notifs"]] == [f"Notification {n}" for n in range(11, 1, -1)]
+    await communicator.disconnect()
+
+
+async def test_a_rolled_back_notify_sends_nothing(user):
+    communicator, _ = await connect(user)
+
+    class Rollback(Exception):
+        pass
+
+    @database_sync_to_async
+    def notify_then_fail():
+        with transaction.atomic():
+            services.notify(user, "", "Never happened", "")
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        await notify_then_fail()
+
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert await stored_unread(user) == 0
+    await communicator.disconnect()
+
+
+async def test_notify_inside_a_transaction_is_sent_only_after_the_commit(user):
+    communicator, _ = await connect(user)
+    pushed_before_commit = []
+
+    @database_sync_to_async
+    def notify_in_transaction():
+        with transaction.atomic():
+            services.notify(user, "", "After commit", "")
+            pushed_before_commit.append(len(transaction.get_connection().run_on_commit))
+
+    await notify_in_transaction()
+    assert pushed_before_commit == [1]  # queued, not sent, while the transaction was open
+    pushed = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert pushed["notif_count"] == 1 == await stored_unread(user)
+    await communicator.disconnect()
+
+
+async def test_marking_read_pushes_the_new_count_to_every_socket(user):
+    first_notification = await notify(user, "", "First", "")
+    await notify(user, "", "Second", "")
+    tab_1, first = await connect(user)
+    tab_2, _ = await connect(user)
+    assert first["notif_count"] == 2
+
+    await database_sync_to_async(services.mark_read)(user, first_notification.pk)
+    for tab in (tab_1, tab_2):
+        pushed = await tab.receive_json_from(timeout=TIMEOUT)
+        assert pushed["meta"] == "Notifications read"
+        assert pushed["notif_count"] == 1 == await stored_unread(user)
+        assert [notif["title"] for notif in pushed["notifs"]] == ["Second"]
+
+    await database_sync_to_async(services.mark_all_read)(user)
+    for tab in (tab_1, tab_2):
+        pushed = await tab.receive_json_from(timeout=TIMEOUT)
+        assert pushed == {"meta": "Notifications read", "notif_count": 0, "notifs": []}
+        assert await stored_unread(user) == 0
+        await tab.disconnect()
+
+
+async def test_marking_an_already_read_notification_pushes_nothing(user):
+    notification = await notify(user, "", "Once", "")
+    await database_sync_to_async(services.mark_read)(user, notification.pk)
+    communicator, first = await connect(user)
+    assert first["notif_count"] == 0
+
+    assert await database_sync_to_async(services.mark_read)(user, notification.pk) is False
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+async def test_what_the_browser_sends_is_ignored(user):
+    communicator, _ = await connect(user)
+    await communicator.send_to(text_data="not even json")
+    await communicator.send_json_to({"meta": "mark everything read"})
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert await stored_unread(user) == 0
+    await communicator.disconnect()

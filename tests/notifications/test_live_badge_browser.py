@@ -1,0 +1,78 @@
+"""The navbar bell in Chromium: it follows notifications live, without a reload.
+
+The notification is made inside the daphne process (the Organizer's invitation, posted
+from another browser), so the test needs no shared channel layer; with REDIS_URL set,
+daphne uses Redis as in production.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from notifications import services
+from tests.utils import DaphneServer, log_in, screenshot, server_env
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_badge_shows_a_new_notification_and_its_reading_in_another_tab(new_page, event, organizer, make_user):
+    ada = make_user("ada@example.com")
+    tab = new_page()
+    log_in(tab, ada.email)
+    tab.goto("/")
+    bell, badge = tab.locator("[data-notifications]"), tab.get_by_test_id("notif-badge")
+    expect(badge).to_have_text("0")
+    expect(badge).to_be_hidden()
+    expect(bell).to_have_attribute("data-notif-state", "live")
+    tab.evaluate("window.stillTheSamePage = true")
+
+    organizer_page = new_page()
+    log_in(organizer_page, organizer.email)
+    organizer_page.goto(f"/events/{event.pk}/dashboard/roles/")
+    invite_form = organizer_page.get_by_test_id("invite-form")
+    invite_form.locator("input[name=invite-email]").fill(ada.email)
+    invite_form.locator("select[name=invite-role]").select_option("moderator")
+    invite_form.get_by_role("button", name="Invite").click()
+    expect(organizer_page.get_by_test_id("pending-invites")).to_contain_text("ada@example.com · Moderator")
+
+    expect(badge).to_have_text("1")
+    expect(badge).to_be_visible()
+    tab.get_by_test_id("notif-bell").click()
+    expect(tab.get_by_test_id("notif-menu")).to_contain_text(f"Invitation: Moderator of {event.name}")
+    screenshot(tab, "notifications-live-badge")
+
+    second_tab = tab.context.new_page()
+    second_tab.goto("/notifications/")
+    second_tab.get_by_test_id("notification-center").get_by_role("button", name="Mark read").click()
+    expect(second_tab.get_by_test_id("notif-badge")).to_be_hidden()
+
+    expect(badge).to_have_text("0")
+    expect(badge).to_be_hidden()
+    expect(tab.get_by_test_id("notif-menu")).to_contain_text("No unread notifications.")
+    assert tab.evaluate("window.stillTheSamePage") is True  # all of it without a reload
+
+
+def test_after_the_server_comes_back_the_badge_shows_the_stored_count(browser, start_daphne, settings, make_user):
+    """The socket is only a hint: what happened while it was down arrives with the reconnect."""
+    ada = make_user("ada@example.com")
+    server = start_daphne()
+    context = browser.new_context(base_url=server.url)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    log_in(tab, ada.email)
+    bell, badge = tab.locator("[data-notifications]"), tab.get_by_test_id("notif-badge")
+    expect(bell).to_have_attribute("data-notif-state", "live")
+    expect(badge).to_be_hidden()
+
+    server.stop()
+    expect(bell).to_have_attribute("data-notif-state", "offline")
+    services.notify(ada, "", "While you were away", "")  # saved; no socket hears of it
+
+    restarted = DaphneServer(server_env(settings), port=server.port)
+    try:
+        expect(badge).to_have_text("1", timeout=20_000)
+        expect(badge).to_be_visible()
+        expect(bell).to_have_attribute("data-notif-state", "live")
+        expect(tab.get_by_test_id("notif-menu")).to_contain_text("While you were away")
+    finally:
+        context.close()
+        restarted.stop()

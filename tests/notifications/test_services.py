@@ -1,0 +1,150 @@
+"""notify() and the read state: what is stored, and what is queued for after the commit."""
+
+import pytest
+from django.db import transaction
+
+from notifications import services
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pushes(monkeypatch):
+    """The pushes sent after commit, as (user ids, meta), instead of reaching a channel layer."""
+    sent = []
+    monkeypatch.setattr(services, "push", lambda user_ids, meta: sent.append((user_ids, meta)))
+    return sent
+
+
+# --- sanitizing ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("<b>Bold</b> and <em>em</em>", "<b>Bold</b> and <em>em</em>"),
+        ("Hi<script>alert(1)</script>!", "Hi!"),
+        ('<img src="x" onerror="alert(1)">Pic', "Pic"),
+        ('<p onclick="steal()">Click</p>', "<p>Click</p>"),
+        ('<a href="javascript:alert(1)">Link</a>', '<a rel="noopener noreferrer">Link</a>'),
+        ('<a href="JaVaScRiPt:alert(1)">Link</a>', '<a rel="noopener noreferrer">Link</a>'),
+        (
+            '<a href="/events/1/" onmouseover="x()">Event</a>',
+            '<a href="/events/1/" rel="noopener noreferrer">Event</a>',
+        ),
+        ('<a href="https://example.org">Site</a>', '<a href="https://example.org" rel="noopener noreferrer">Site</a>'),
+        ('<a href="data:text/html,<script>x</script>">Data</a>', '<a rel="noopener noreferrer">Data</a>'),
+        ("<style>body{display:none}</style>Text", "Text"),
+        ('<iframe src="https://evil.example"></iframe>Frame', "Frame"),
+        ("<ul><li>One</li></ul>", "<ul><li>One</li></ul>"),
+    ],
+)
+def test_the_message_is_sanitized_on_the_way_in(user, given, stored):
+    notification = services.notify(user, "", "Title", given)
+    notification.refresh_from_db()
+    assert notification.message == stored
+
+
+def test_the_title_is_stored_as_plain_text(user):
+    notification = services.notify(user, "", "<script>alert(1)</script> & co", "")
+    notification.refresh_from_db()
+    assert notification.title == "<script>alert(1)</script> & co"
+
+
+def test_a_long_title_is_cut_to_fit(user):
+    notification = services.notify(user, "", "x" * 500, "")
+    notification.refresh_from_db()
+    assert notification.title == "x" * 200
+
+
+@pytest.mark.parametrize("action", ["javascript:alert(1)", "//evil.example/", "data:text/html,x", "ftp://x"])
+def test_an_action_that_is_not_a_web_link_is_refused(user, action):
+    with pytest.raises(ValueError, match="action"):
+        services.notify(user, action, "Title", "")
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["", "/events/", "https://example.org/x"])
+def test_paths_and_http_links_are_actions(user, action):
+    assert services.notify(user, action, "Title", "").action == action
+
+
+# --- after the commit ---------------------------------------------------------------
+
+
+def test_notify_pushes_after_the_commit(user, pushes, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(user, "", "Hello", "")
+        assert pushes == []
+    assert pushes == [([user.pk], services.NEW_NOTIFICATIONS)]
+
+
+def test_a_rolled_back_notify_stores_and_pushes_nothing(user, pushes, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                services.notify(user, "", "Hello", "")
+                raise RuntimeError("the surrounding work failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert pushes == []
+    assert not Notification.objects.exists()
+
+
+def test_notify_many_stores_one_each_and_pushes_each(make_user, pushes, django_capture_on_commit_callbacks):
+    users = [make_user() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_many(users, "/events/", "Schedule published", "<i>See</i><script>x</script>")
+    assert pushes == [([u.pk for u in users], services.NEW_NOTIFICATIONS)]
+    assert sorted(Notification.objects.values_list("user_id", "message")) == [(u.pk, "<i>See</i>") for u in users]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_channel_layer_neither_undoes_nor_breaks_the_change(user, monkeypatch, caplog):
+    def broken(user_ids, meta):
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr(services, "push", broken)
+    with transaction.atomic():
+        notification = services.notify(user, "", "Saved anyway", "")
+    assert Notification.objects.filter(pk=notification.pk).exists()
+    assert "Redis went away" in caplog.text
+
+
+def test_mark_read_of_another_users_notification_is_refused(user, make_user, pushes):
+    notification = services.notify(make_user(), "", "Not yours", "")
+    with pytest.raises(Notification.DoesNotExist):
+        services.mark_read(user, notification.pk)
+    notification.refresh_from_db()
+    assert not notification.has_read
+
+
+def test_mark_all_read_changes_only_the_users_own(user, make_user, django_capture_on_commit_callbacks, pushes):
+    other = make_user()
+    for person in (user, user, other):
+        services.notify(person, "", "Hi", "")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.mark_all_read(user) == 2
+    assert services.unread_count(user) == 0
+    assert services.unread_count(other) == 1
+    assert pushes[-1] == ([user.pk], services.READ_STATE_CHANGED)
+
+
+def test_the_payload_is_built_from_the_database(user):
+    for number in range(12):
+        services.notify(user, "", f"N{number}", "")
+    payload = services.build_payload(user, services.NEW_NOTIFICATIONS)
+    assert payload["notif_count"] == 12
+    assert [n["title"] for n in payload["notifs"]] == [f"N{n}" for n in range(11, 1, -1)]
+
+
+def test_payloads_for_many_users_equal_each_users_own(make_user):
+    users = [make_user() for _ in range(4)]
+    for number in range(30):
+        services.notify(users[number % 3], "", f"N{number}", "")  # the fourth user has none
+    services.mark_read(users[0], Notification.objects.filter(user=users[0]).last().pk)
+    together = services.build_payloads([u.pk for u in users], services.NEW_NOTIFICATIONS)
+    assert together == {u.pk: services.build_payload(u, services.NEW_NOTIFICATIONS) for u in users}
+    assert [together[u.pk]["notif_count"] for u in users] == [9, 10, 10, 0]

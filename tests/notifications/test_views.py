@@ -1,0 +1,126 @@
+"""The navbar bell and the notification center, as pages."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from notifications import services
+from notifications.models import Notification
+from notifications.views import PAGE_SIZE
+
+pytestmark = pytest.mark.django_db
+
+
+def badge(html):
+    """The navbar badge as (shown, text)."""
+    attributes, text = re.search(r"<span([^>]*data-notif-badge[^>]*)>([^<]*)</span>", html).groups()
+    return not re.search(r"\shidden\b", attributes), text
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_the_bell_is_on_every_page_of_a_logged_in_user_and_hidden_at_zero(logged_in):
+    for url in ("/", "/events/", reverse("notifications:center")):
+        html = logged_in.get(url).content.decode()
+        assert badge(html) == (False, "0")
+        assert "js/notifications.js" in html
+        assert "No unread notifications." in html
+
+
+def test_the_bell_shows_the_count_and_the_newest_unread(logged_in, user):
+    services.notify(user, "/events/", "Older", "")
+    services.notify(user, "", "Newer <script>", "<em>now</em>")
+    response = logged_in.get("/")
+    html = response.content.decode()
+    assert badge(html) == (True, "2")
+    assert html.index("Newer &lt;script&gt;") < html.index("Older")
+    assert "<em>now</em>" in html
+    assert "<script>" not in html.split("<template")[0].split("data-notif-list>")[1]
+
+
+def test_no_bell_for_anonymous_visitors(client):
+    html = client.get("/").content.decode()
+    assert "data-notif-badge" not in html
+    assert "js/notifications.js" not in html
+
+
+def test_the_center_lists_the_users_notifications_newest_first_paginated(logged_in, user, make_user):
+    services.notify(make_user(), "", "Someone else's", "")
+    for number in range(PAGE_SIZE + 1):
+        services.notify(user, "", f"Note {number:02d}", "")
+    first = logged_in.get(reverse("notifications:center")).content.decode()
+    assert "Someone else" not in first
+    assert first.index(f"Note {PAGE_SIZE:02d}") < first.index(f"Note {PAGE_SIZE - 1:02d}")
+    assert "Note 00" not in first.split('data-testid="notification-center"')[1]
+    second = logged_in.get(reverse("notifications:center"), {"page": 2}).content.decode()
+    assert "Note 00" in second.split('data-testid="notification-center"')[1]
+
+
+def test_the_center_escapes_the_title_and_shows_the_sanitized_message(logged_in, user):
+    services.notify(user, "", "<img src=x onerror=alert(1)>", '<a href="javascript:x()" onclick="y()">go</a>')
+    html = logged_in.get(reverse("notifications:center")).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html
+    assert "javascript:" not in html
+    assert "onclick" not in html
+    assert '<a rel="noopener noreferrer">go</a>' in html
+
+
+def test_mark_read_then_back_to_the_page(logged_in, user):
+    notification = services.notify(user, "", "Hi", "")
+    response = logged_in.post(reverse("notifications:mark_read", args=[notification.pk]), {"next": "/events/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/events/"
+    notification.refresh_from_db()
+    assert notification.has_read
+
+
+def test_mark_read_never_redirects_off_site(logged_in, user):
+    notification = services.notify(user, "", "Hi", "")
+    response = logged_in.post(
+        reverse("notifications:mark_read", args=[notification.pk]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("notifications:center")
+
+
+def test_mark_read_of_another_users_notification_is_404(logged_in, make_user):
+    notification = services.notify(make_user(), "", "Not yours", "")
+    response = logged_in.post(reverse("notifications:mark_read", args=[notification.pk]))
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert not notification.has_read
+
+
+def test_mark_all_read(logged_in, user):
+    for _ in range(3):
+        services.notify(user, "", "Hi", "")
+    response = logged_in.post(reverse("notifications:mark_all_read"), follow=True)
+    assert not Notification.objects.filter(user=user, has_read=False).exists()
+    assert "Marked 3 notifications read." in response.content.decode()
+
+
+def test_read_state_changes_need_post_and_csrf(client, user):
+    notification = services.notify(user, "", "Hi", "")
+    assert client.get(reverse("notifications:mark_all_read")).status_code == 302  # log-in first
+    client.force_login(user)
+    assert client.get(reverse("notifications:mark_all_read")).status_code == 405
+    assert client.get(reverse("notifications:mark_read", args=[notification.pk])).status_code == 405
+
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(reverse("notifications:mark_all_read")).status_code == 403
+    notification.refresh_from_db()
+    assert not notification.has_read
+
+
+def test_the_center_needs_a_log_in(client):
+    response = client.get(reverse("notifications:center"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

@@ -1,0 +1,119 @@
+"""The whole permission matrix, walked over HTTP through the organizer dashboard.
+
+For each kind of person, each service and each operation, the dashboard page answers
+as the matrix in the database says: allowed (the page works and the data changes),
+403 (nothing changes), or the log-in page. Then the super admin flips every cell of the
+matrix in the admin grid, and the same walk follows the new matrix.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from events.models import SERVICE_MODELS, Microlocation, Session, Speaker, Sponsor, Track
+from permissions.checks import OPERATIONS, SERVICES
+from permissions.models import Permission
+from tests.permissions.utils import current_flags, inverted, post_matrix
+
+ALLOWED, FORBIDDEN, LOG_IN = "allowed", "403", "log-in"
+ROLES = ["organizer", "coorganizer", "track_organizer", "moderator"]
+WHO = [*ROLES, "no_role", "anonymous", "admin", "super_admin"]
+
+
+def expected(who, service, operation):
+    """What the walk should meet, from the system roles and the matrix rows in the database."""
+    if who == "anonymous":
+        return LOG_IN
+    if who == "super_admin":
+        return ALLOWED
+    if who == "admin":
+        return ALLOWED if operation == "read" else FORBIDDEN
+    if who == "no_role":
+        return FORBIDDEN
+    row = Permission.objects.get(role__name=who, service__name=service)
+    return ALLOWED if getattr(row, f"can_{operation}") else FORBIDDEN
+
+
+def local(event, moment):
+    return timezone.localtime(moment, event.tzinfo).strftime("%Y-%m-%dT%H:%M")
+
+
+def form_data(service, event, name):
+    """A valid form for ``service``, naming the object ``name``."""
+    if service == "session":
+        starts = event.starts_at + timedelta(hours=1)
+        return {"title": name, "starts_at": local(event, starts), "ends_at": local(event, starts + timedelta(hours=1))}
+    if service == "track":
+        return {"name": name, "color": "#123456"}
+    return {"name": name}
+
+
+def make_object(service, event):
+    if service == "session":
+        starts = event.starts_at + timedelta(hours=2)
+        return Session.objects.create(
+            event=event, title="Target", starts_at=starts, ends_at=starts + timedelta(hours=1)
+        )
+    model = {"track": Track, "speaker": Speaker, "sponsor": Sponsor, "microlocation": Microlocation}[service]
+    return model.objects.create(event=event, name="Target")
+
+
+def outcome(responses, changed):
+    """Name what the site answered. ``changed``: did the data change (None for reads)?"""
+    login = reverse("login")
+    if all(r.status_code == 302 and r["Location"].startswith(login) for r in responses):
+        result = LOG_IN
+    elif all(r.status_code == 403 for r in responses):
+        result = FORBIDDEN
+    elif all(r.status_code == (302 if r.request["REQUEST_METHOD"] == "POST" else 200) for r in responses):
+        result = ALLOWED
+    else:
+        return "mixed: " + ", ".join(f"{r.request['REQUEST_METHOD']} {r.status_code}" for r in responses)
+    if changed is not None and changed != (result == ALLOWED):
+        return f"{result}, but the data {'changed' if changed else 'did not change'}"
+    return result
+
+
+def walk(client, event, service, operation):
+    """Do ``operation`` on ``service`` through its dashboard pages, as a person would:
+    create = the form, then a POST; read = the list; update = the edit form, then a
+    POST; delete = the confirmation page, then a POST."""
+    model = SERVICE_MODELS[service]
+    target = make_object(service, event)
+
+    def url(page, *args):
+        return reverse(f"events:{service}-{page}", args=[event.pk, *args])
+
+    if operation == "read":
+        return outcome([client.get(url("list"))], None)
+    if operation == "create":
+        before = model.objects.filter(event=event).count()
+        responses = [client.get(url("create")), client.post(url("create"), form_data(service, event, "Walked in"))]
+        return outcome(responses, model.objects.filter(event=event).count() == before + 1)
+    if operation == "update":
+        responses = [
+            client.get(url("update", target.pk)),
+            client.post(url("update", target.pk), form_data(service, event, "Walked over")),
+        ]
+        target.refresh_from_db()
+        return outcome(responses, str(target) == "Walked over")
+    responses = [client.get(url("delete", target.pk)), client.post(url("delete", target.pk))]
+    return outcome(responses, not model.objects.filter(pk=target.pk).exists())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("who", WHO)
+def test_dashboard_follows_the_matrix(client, person_as, super_admin_client, event, who, service, operation):
+    person = person_as(who)
+    if person is not None:
+        client.force_login(person)
+    assert walk(client, event, service, operation) == expected(who, service, operation)
+
+    # The super admin flips every cell in the admin grid; the next requests follow.
+    response = post_matrix(super_admin_client, inverted(current_flags()))
+    assert response.status_code == 302
+    assert walk(client, event, service, operation) == expected(who, service, operation)

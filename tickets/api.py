@@ -1,0 +1,144 @@
+"""JSON API for an event's tickets (``/api/v1/events/<event_id>/tickets/``).
+
+Anyone, logged in or not, reads the tickets the public page lists (not hidden, sales
+window open) of a published event; the event's team and the admins read all of them;
+those who may update the event (any role in it, the super admin) write them, by the
+wizard's rules (``tickets.services.save_ticket`` / ``delete_ticket``).
+"""
+
+from functools import cached_property
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from events.api import EventServiceViewSet
+from permissions import checks
+from tickets.forms import DEFAULT_MAX_ORDER
+from tickets.models import Ticket
+from tickets.services import delete_ticket, save_ticket
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "type",
+            "name",
+            "price",
+            "quantity",
+            "description",
+            "sales_starts_at",
+            "sales_ends_at",
+            "min_order",
+            "max_order",
+            "hidden",
+            "position",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"max_order": {"required": False}, "position": {"required": False}}
+        # The name's uniqueness (ignoring case) is save_ticket's, with the wizard's message.
+        validators = []
+
+    def create(self, validated_data):
+        validated_data.setdefault("position", None)  # after the others
+        if "max_order" not in validated_data:
+            # As the wizard fills a blank maximum: the default, or the quantity if fewer.
+            min_order = validated_data.get("min_order", 1)
+            validated_data["max_order"] = max(min_order, min(DEFAULT_MAX_ORDER, validated_data["quantity"]))
+        return save_ticket(Ticket(**validated_data))
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return save_ticket(instance)
+
+
+class TicketPermission(BasePermission):
+    """Reading: the team and admins, or anyone for a published event (a draft is 404 to
+    them, as its public page is). Writing: whoever may update the event."""
+
+    message = "Only the event's team may change its tickets."
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            if view.sees_all or view.event.is_published:
+                return True
+            raise Http404("No such event.")
+        return bool(request.user and request.user.is_authenticated) and checks.can_update_event(
+            request.user, view.event
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the event's tickets",
+        description="The public (anyone, no log-in needed) sees a published event's tickets that are on sale; "
+        "the event's team and admins see all. Paginated. The ETag changes with `tickets_ver` (and, for the "
+        "public, when a sales window opens or closes).",
+    ),
+    create=extend_schema(summary="Create a ticket", description="For those who may update the event."),
+    retrieve=extend_schema(summary="Read a ticket"),
+    update=extend_schema(summary="Replace a ticket", description="`If-Match` with a stale ETag answers 412."),
+    partial_update=extend_schema(summary="Change a ticket", description="`If-Match`: as for PUT."),
+    destroy=extend_schema(
+        summary="Delete a ticket", description="A published event keeps at least one ticket. `If-Match`: as for PUT."
+    ),
+)
+class TicketViewSet(EventServiceViewSet):
+    """The event's tickets."""
+
+    model = Ticket
+    serializer_class = TicketSerializer
+    permission_classes = [TicketPermission]
+    anonymous_reads = True
+
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    @cached_property
+    def sees_all(self):
+        return checks.can_read_event(self.request.user, self.event)
+
+    def visibility(self):
+        return "all" if self.sees_all else "public"
+
+    def get_queryset(self):
+        tickets = super().get_queryset()
+        return tickets if self.sees_all else tickets.on_sale(self.now)
+
+    def event_annotations(self):
+        annotations = super().event_annotations()
+        if self.request.method in ("GET", "HEAD"):
+            # What the public sees changes when a sales window opens or closes, without
+            # any ticket changing: the latest such moment passed is part of its tags.
+            shown = Ticket.objects.filter(event=OuterRef("pk"), hidden=False)
+            started = shown.filter(sales_starts_at__lte=self.now).order_by("-sales_starts_at")
+            ended = shown.filter(sales_ends_at__lte=self.now).order_by("-sales_ends_at")
+            annotations["etag_sales_started"] = Subquery(started.values("sales_starts_at")[:1])
+            annotations["etag_sales_ended"] = Subquery(ended.values("sales_ends_at")[:1])
+            if "etag_object_version" in annotations:
+                on_sale = Ticket.objects.on_sale(self.now).filter(event=OuterRef("pk"), pk=self.kwargs["pk"])
+                annotations["etag_object_on_sale"] = Exists(on_sale)
+        return annotations
+
+    def list_version(self):
+        version = super().list_version()
+        if self.sees_all:
+            return version
+        return (*version, self.event.etag_sales_started, self.event.etag_sales_ended)
+
+    def known_object_version(self):
+        if not (self.sees_all or getattr(self.event, "etag_object_on_sale", False)):
+            return None  # not the public's (any more): read it, and answer 404
+        return super().known_object_version()
+
+    def perform_destroy(self, instance):
+        delete_ticket(instance)

@@ -1,0 +1,204 @@
+"""The tickets of an event as one inline formset (prefix ``tickets``), for the wizard.
+
+One form per ticket; its rules are the model's (``Ticket.clean``), so the admin and
+the pages agree. The formset adds what needs all rows at once: names unique within the
+event ignoring case, and a published event keeping at least one ticket. Saving is
+``tickets.services.save_tickets``.
+
+Date and time fields are read and shown in the current time zone; the wizard sets it
+to the event's own.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from events.forms import BootstrapFormMixin, datetime_input
+from events.models import Event
+from tickets.models import Ticket
+from tickets.services import DUPLICATE_NAME, LAST_TICKET
+
+DEFAULT_MAX_ORDER = 10
+MAX_TICKETS = 500  # per event; each ticket is a dozen form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)
+
+
+class TicketForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = [
+            "type",
+            "name",
+            "price",
+            "quantity",
+            "description",
+            "sales_starts_at",
+            "sales_ends_at",
+            "min_order",
+            "max_order",
+            "hidden",
+        ]
+        widgets = {
+            "type": forms.HiddenInput,
+            "price": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+            "quantity": forms.NumberInput(attrs={"min": "1"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "sales_starts_at": datetime_input(),
+            "sales_ends_at": datetime_input(),
+            "min_order": forms.NumberInput(attrs={"min": "1"}),
+            "max_order": forms.NumberInput(attrs={"min": "1"}),
+        }
+        labels = {
+            "name": "Ticket name",
+            "sales_starts_at": "Sales start",
+            "sales_ends_at": "Sales end",
+            "min_order": "Minimum per order",
+            "max_order": "Maximum per order",
+            "hidden": "Hide this ticket from the public page",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["maxlength"] = Ticket._meta.get_field("name").max_length
+        self.fields["min_order"].required = False
+        self.fields["max_order"].required = False
+        self.fields["min_order"].widget.attrs["placeholder"] = "1"
+        self.fields["max_order"].widget.attrs["placeholder"] = f"{DEFAULT_MAX_ORDER} or the quantity, if fewer"
+        if self.instance._state.adding:
+            # A new row starts blank: the minimum then is 1 and the maximum follows the
+            # quantity (clean), so a ticket of five seats is not refused for the default
+            # maximum of ten; and a row left untouched counts as unchanged (ignored).
+            for name in ("min_order", "max_order"):
+                self.initial.pop(name, None)
+                self.fields[name].initial = None  # the model's default, otherwise
+
+    def clean_min_order(self):
+        value = self.cleaned_data.get("min_order")
+        return 1 if value is None else value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("max_order") is None and "max_order" not in self.errors:
+            quantity = cleaned.get("quantity") or DEFAULT_MAX_ORDER
+            cleaned["max_order"] = max(cleaned.get("min_order") or 1, min(DEFAULT_MAX_ORDER, quantity))
+        return cleaned
+
+    def _post_clean(self):
+        # A field that already failed its own validation keeps only that message: the
+        # model's rules saw no value for it and would only add a confusing second one.
+        failed = {name: len(errors) for name, errors in self._errors.items()}
+        super()._post_clean()
+        for name, count in failed.items():
+            if name in self._errors:
+                del self._errors[name][count:]
+
+    @property
+    def ticket_type(self):
+        """The type as submitted or stored, for showing the row (the field is hidden)."""
+        value = self["type"].value()
+        return value if value in Ticket.Type.values else ""
+
+    @property
+    def shows_details(self):
+        """Open the row's details when one of them has an error."""
+        return any(name in self.errors for name in DETAIL_FIELDS)
+
+
+DETAIL_FIELDS = ("description", "sales_starts_at", "sales_ends_at", "min_order", "max_order", "hidden")
+
+
+class ExistingTicketField(forms.ModelChoiceField):
+    """The hidden id of a stored ticket's row, found among the formset's tickets.
+
+    Django's own field asks the database once per row and accepts any ticket; this one
+    looks in the formset's queryset (one query for all rows) and so refuses another
+    event's ticket, or one deleted since the page was shown, like an unknown choice.
+    """
+
+    default_error_messages = {
+        "invalid_choice": "This ticket no longer exists (someone may have deleted it). Reload the page.",
+    }
+
+    def __init__(self, formset, **kwargs):
+        self.formset = formset
+        super().__init__(queryset=formset.get_queryset(), required=False, widget=forms.HiddenInput, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        ticket = self.formset.tickets_by_id().get(str(value))
+        if ticket is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return ticket
+
+
+class BaseTicketFormSet(forms.BaseInlineFormSet):
+    """The tickets of one event (``instance``), in their order."""
+
+    def __init__(self, data=None, files=None, instance=None, **kwargs):
+        kwargs.setdefault("prefix", "tickets")
+        super().__init__(data, files, instance=instance, **kwargs)
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            self._queryset = super().get_queryset().order_by("position", "id")
+        return self._queryset
+
+    def tickets_by_id(self):
+        if not hasattr(self, "_tickets_by_id"):
+            self._tickets_by_id = {str(ticket.pk): ticket for ticket in self.get_queryset()}
+        return self._tickets_by_id
+
+    def _existing_object(self, pk):
+        return self.tickets_by_id().get(str(pk))
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        pk_name = self.model._meta.pk.name
+        initial = form.fields[pk_name].initial
+        form.fields[pk_name] = ExistingTicketField(self, initial=initial)
+
+    def kept_forms(self):
+        """The rows that will be tickets after saving: stored ones not deleted, new ones filled in."""
+        return [
+            form
+            for form in self.forms
+            if not (self.is_bound and self._should_delete_form(form))
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+
+    def clean(self):
+        super().clean()
+        kept = self.kept_forms()
+        # Names are compared as the database's constraint does, lower-cased.
+        in_this_set = {form.instance.pk for form in self.initial_forms if form.instance.pk is not None}
+        stored_elsewhere = {
+            ticket.name.lower() for pk, ticket in self.tickets_by_id().items() if int(pk) not in in_this_set
+        }
+        seen = set()
+        for form in kept:
+            name = form.cleaned_data.get("name", "").lower()
+            if not name:
+                continue
+            if name in seen or name in stored_elsewhere:
+                form.add_error("name", DUPLICATE_NAME)
+            seen.add(name)
+        if not kept and not stored_elsewhere and self.instance.state == Event.State.PUBLISHED:
+            raise ValidationError(LAST_TICKET, code="no_tickets")
+
+    def add_non_form_error(self, error):
+        """Show an error from saving (``save_tickets``) above the rows."""
+        self.non_form_errors()  # computes them first
+        self._non_form_errors.extend(error.messages if isinstance(error, ValidationError) else [error])
+
+
+TicketFormSet = forms.inlineformset_factory(
+    Event,
+    Ticket,
+    form=TicketForm,
+    formset=BaseTicketFormSet,
+    extra=0,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=MAX_TICKETS,
+    validate_max=True,
+    absolute_max=MAX_TICKETS,
+)

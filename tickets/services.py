@@ -1,0 +1,164 @@
+"""Business rules for tickets. Views, the API, the admin and commands call these."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, Max, Value
+from django.db.models.functions import Cast, Concat, Lower
+from django.utils import timezone
+
+from events.models import Event
+from tickets.models import Ticket
+
+# What a ticket row of the wizard can change (plus bookkeeping).
+UPDATE_FIELDS = [
+    "type",
+    "name",
+    "price",
+    "quantity",
+    "description",
+    "sales_starts_at",
+    "sales_ends_at",
+    "min_order",
+    "max_order",
+    "hidden",
+    "position",
+    "updated_at",
+]
+
+CONCURRENT_CHANGE = (
+    "Someone else changed this event's tickets at the same time, so nothing was saved. "
+    "Reload the page, check the tickets and save again."
+)
+
+
+def save_tickets(event, formset):
+    """Apply a ticket formset (``tickets.forms.TicketFormSet``) to ``event``: all of it or nothing.
+
+    Returns the event's tickets as they now are, in order.
+
+    Checks: the formset is valid, which means every row passes ``Ticket.clean`` (price
+    only and always for Paid, quantity and order limits, sales window within the event)
+    and the names are unique in the event ignoring case. Otherwise ``ValidationError``
+    and nothing is saved. The database's constraints back this up: if a concurrent
+    change makes one fail, everything is rolled back and ``ValidationError`` says so.
+
+    Changes, in one transaction: deletes the rows marked for deletion, updates the
+    changed ones, creates the new ones; ``position`` follows the order of the rows.
+
+    Counts: bulk operations, so the number of queries does not grow with the number of
+    tickets. They go through ``EventOwnedQuerySet`` (events.models), which bumps each
+    changed ticket's ``version`` and the event's ``tickets_ver`` in the same
+    transaction, as ``Ticket.save`` would; deletions are counted by events.signals.
+    """
+    if formset.instance.pk != event.pk:
+        raise ValueError("The formset belongs to another event.")
+    if not formset.is_valid():
+        raise ValidationError("The tickets have errors; nothing was saved.", code="invalid")
+
+    deleted = [form.instance.pk for form in formset.deleted_forms if form.instance.pk is not None]
+    kept = formset.kept_forms()
+    to_create, to_update, renamed = [], [], []
+    for position, form in enumerate(kept):
+        ticket = form.instance  # holds the cleaned values (ModelForm validation put them there)
+        if ticket.pk is None:
+            ticket.event = event
+            ticket.position = position
+            to_create.append(ticket)
+        elif form.has_changed() or ticket.position != position:
+            ticket.position = position
+            to_update.append(ticket)
+            if form.initial.get("name") != ticket.name:
+                renamed.append(ticket.pk)
+
+    try:
+        with transaction.atomic():
+            if deleted:
+                Ticket.objects.filter(event=event, pk__in=deleted).delete()
+            if renamed:
+                # Names are unique per event (ignoring case), checked by the database row
+                # by row: two tickets swapping names would collide halfway. Renamed rows
+                # get a unique placeholder first; the bulk update below sets the real
+                # names. (Setting ``version`` to itself tells EventOwnedQuerySet.update
+                # not to count this step: the bulk update below counts the change.)
+                placeholder = f"~{uuid.uuid4().hex}~"
+                Ticket.objects.filter(event=event, pk__in=renamed).update(
+                    name=Concat(Value(placeholder), Cast("pk", CharField())), version=F("version")
+                )
+            if to_update:
+                now = timezone.now()
+                for ticket in to_update:
+                    ticket.updated_at = now
+                Ticket.objects.filter(event=event).bulk_update(to_update, UPDATE_FIELDS)
+            if to_create:
+                Ticket.objects.bulk_create(to_create)
+    except IntegrityError:
+        for ticket in to_create:  # they were not created after all
+            ticket.pk = None
+            ticket._state.adding = True
+        raise ValidationError(CONCURRENT_CHANGE, code="concurrent_change") from None
+    return [form.instance for form in kept]
+
+
+# --- one ticket at a time (the API) ---------------------------------------------------------
+
+# The wizard's messages for the rules that need more than one ticket (tickets.forms).
+DUPLICATE_NAME = "Another ticket of this event has this name (names are compared ignoring case)."
+LAST_TICKET = "A published event needs at least one ticket."
+
+
+def name_taken(ticket):
+    """Does another ticket of the event have this ticket's name, compared as the database's
+    constraint compares (lower-cased by the database)?"""
+    others = Ticket.objects.filter(event_id=ticket.event_id).exclude(pk=ticket.pk)
+    return others.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(ticket.name))).exists()
+
+
+@transaction.atomic
+def save_ticket(ticket):
+    """Create or change one ticket, by the wizard's rules.
+
+    Checks: the fields' own rules and ``Ticket.clean`` (price only and always for Paid,
+    quantity and order limits, sales window within the event), and that no other ticket
+    of the event has the name ignoring case. Otherwise ``ValidationError`` with messages
+    on the fields at fault, and nothing is saved. A ticket whose ``position`` is ``None``
+    goes after the event's others.
+
+    Changes: saves it (``Ticket.save`` bumps its ``version`` and the event's
+    ``tickets_ver`` in the same transaction).
+    """
+    if ticket.position is None:
+        last = Ticket.objects.filter(event_id=ticket.event_id).aggregate(last=Max("position"))["last"]
+        ticket.position = 0 if last is None else last + 1
+    errors = {}
+    try:
+        # The check constraints are Ticket.clean's rules with field messages; the name's
+        # uniqueness gets the wizard's message below.
+        ticket.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if "name" not in errors and ticket.name and name_taken(ticket):
+        errors["name"] = [DUPLICATE_NAME]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            ticket.save()
+    except IntegrityError:
+        # A concurrent save took the name (the constraints are otherwise clean's rules).
+        raise ValidationError({"name": DUPLICATE_NAME} if name_taken(ticket) else CONCURRENT_CHANGE) from None
+    return ticket
+
+
+@transaction.atomic
+def delete_ticket(ticket):
+    """Delete one ticket; a published event keeps at least one (``ValidationError``).
+
+    The event's row is locked, so two concurrent deletions cannot take the last two.
+    The deletion bumps the event's ``tickets_ver`` (events.signals).
+    """
+    event = Event.objects.select_for_update().get(pk=ticket.event_id)
+    if event.is_published and not Ticket.objects.filter(event=event).exclude(pk=ticket.pk).exists():
+        raise ValidationError(LAST_TICKET, code="no_tickets")
+    ticket.delete()
