@@ -83,6 +83,30 @@ def user_with_role(make_user):
     return make
 
 
+@pytest.fixture
+def person_as(event, organizer, make_user, user_with_role, super_admin):
+    """``person_as("moderator")``: someone of that kind for ``event``; ``None`` for anonymous.
+
+    Kinds: the four roles, "no_role" (logged in, no role in the event), "admin",
+    "super_admin", "anonymous".
+    """
+
+    def make(who):
+        if who == "anonymous":
+            return None
+        if who == "organizer":
+            return organizer
+        if who == "super_admin":
+            return super_admin
+        if who == "admin":
+            return make_user(is_admin=True)
+        if who == "no_role":
+            return make_user()
+        return user_with_role(event, who)
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _permission_matrix(request):
     """Make sure the seeded permission matrix is there for every test that uses the database.

@@ -1,15 +1,14 @@
 """Helpers for tests: skipping rules, live daphne processes, browser log-in."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from deploy.stack import free_port, wait_for_port  # noqa: F401  (re-exported for tests)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-9"
@@ -24,24 +23,6 @@ def require(condition, reason):
     if os.environ.get("CI"):
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
-
-
-def free_port():
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port, process=None, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
 
 
 def subprocess_database_url():

@@ -25,23 +25,7 @@ from tickets.services import delete_ticket, save_ticket
 class TicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
-        fields = [
-            "id",
-            "type",
-            "name",
-            "price",
-            "quantity",
-            "description",
-            "sales_starts_at",
-            "sales_ends_at",
-            "min_order",
-            "max_order",
-            "hidden",
-            "position",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *Ticket.EDITABLE_FIELDS, "position", "version", "created_at", "updated_at"]
         extra_kwargs = {"max_order": {"required": False}, "position": {"required": False}}
         # The name's uniqueness (ignoring case) is save_ticket's, with the wizard's message.
         validators = []

@@ -24,18 +24,7 @@ MAX_TICKETS = 500  # per event; each ticket is a dozen form fields (DATA_UPLOAD_
 class TicketForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Ticket
-        fields = [
-            "type",
-            "name",
-            "price",
-            "quantity",
-            "description",
-            "sales_starts_at",
-            "sales_ends_at",
-            "min_order",
-            "max_order",
-            "hidden",
-        ]
+        fields = Ticket.EDITABLE_FIELDS
         widgets = {
             "type": forms.HiddenInput,
             "price": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),

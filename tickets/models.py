@@ -42,6 +42,20 @@ class Ticket(EventOwned):
 
     objects = TicketQuerySet.as_manager()
 
+    # What an organizer edits on a ticket: the wizard's row, the API's writable fields.
+    EDITABLE_FIELDS = (
+        "type",
+        "name",
+        "price",
+        "quantity",
+        "description",
+        "sales_starts_at",
+        "sales_ends_at",
+        "min_order",
+        "max_order",
+        "hidden",
+    )
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [

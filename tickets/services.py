@@ -12,20 +12,7 @@ from events.models import Event
 from tickets.models import Ticket
 
 # What a ticket row of the wizard can change (plus bookkeeping).
-UPDATE_FIELDS = [
-    "type",
-    "name",
-    "price",
-    "quantity",
-    "description",
-    "sales_starts_at",
-    "sales_ends_at",
-    "min_order",
-    "max_order",
-    "hidden",
-    "position",
-    "updated_at",
-]
+UPDATE_FIELDS = [*Ticket.EDITABLE_FIELDS, "position", "updated_at"]
 
 CONCURRENT_CHANGE = (
     "Someone else changed this event's tickets at the same time, so nothing was saved. "
