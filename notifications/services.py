@@ -191,11 +191,16 @@ def build_payloads(user_ids, meta):
     for start in range(0, len(user_ids), PAYLOAD_CHUNK):
         chunk = user_ids[start : start + PAYLOAD_CHUNK]
         unread = Notification.objects.filter(user_id__in=chunk, has_read=False)
-        counts = dict(unread.values_list("user_id").annotate(count=Count("id")).order_by())
         if len(chunk) == 1:
-            # The common case, and the cheapest: the (user, has_read, -received_at) index answers it.
-            latest = unread.order_by("-received_at", "-id")[:LATEST_UNREAD] if counts else []
+            # The common case (every push to one user), in one query: the newest unread,
+            # each carrying the count of all unread (a window over the whole set, taken
+            # before the LIMIT). The (user, has_read, -received_at) index answers it.
+            latest = list(
+                unread.annotate(unread_total=Window(Count("id"))).order_by("-received_at", "-id")[:LATEST_UNREAD]
+            )
+            counts = {chunk[0]: latest[0].unread_total} if latest else {}
         else:
+            counts = dict(unread.values_list("user_id").annotate(count=Count("id")).order_by())
             newest_first = Window(
                 RowNumber(), partition_by=F("user_id"), order_by=[F("received_at").desc(), F("id").desc()]
             )
