@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "accounts",
     "events",
     "tickets",
@@ -204,9 +203,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Eventdesk API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # Swagger UI from our pinned copy (static/vendor/README.md), never a CDN.
+    "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui-5.33.1",
+    "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui-5.33.1/favicon-32x32.png",
     # No call to swagger.io's online validator: the docs page talks to this server only.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
