@@ -6,13 +6,16 @@ pages show, object scoping, the one-query rule, and bad input.
 
 import zoneinfo
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event, Microlocation, Session, Speaker, Track
+from events.services import set_background_image
 from permissions.checks import SERVICES
+from tests.events.test_bgimage import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -386,3 +389,14 @@ class TestDeleteEvent:
         response = client.post(reverse("events:delete", args=[event.pk]), {"confirm_name": "PyCon Test"})
         assert response.status_code == 302
         assert not Event.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_event_deletes_its_image_file(organizer_client, event, settings):
+    set_background_image(event, image_bytes())
+    event.refresh_from_db()
+    path = Path(settings.MEDIA_ROOT) / event.background_image.name
+    assert path.exists()
+    response = organizer_client.post(reverse("events:delete", args=[event.pk]), {"confirm_name": event.name})
+    assert response.status_code == 302
+    assert not path.exists()
