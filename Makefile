@@ -45,10 +45,12 @@ clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .test-db*.sqlite3
 
 ## Production-like on this machine: PostgreSQL + Redis, 2 daphne processes behind nginx on :8080
+## (through PgBouncer when it is installed; `make prod-local PGBOUNCER=` goes without)
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventdesk
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
+PGBOUNCER ?= $(shell command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null)
 prod-local: setup
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (echo "nginx missing: apt-get install nginx-light" && exit 1)
 	@psql "$(dir $(PROD_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(PROD_DATABASE_URL))'" | grep -q 1 \
 		|| psql "$(dir $(PROD_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(PROD_DATABASE_URL))"
-	DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL) $(BIN)/python deploy/stack.py --processes 2 --port 8080 --seed-demo
+	DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL) $(BIN)/python deploy/stack.py --processes 2 --port 8080 --seed-demo $(if $(PGBOUNCER),--pgbouncer)

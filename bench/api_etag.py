@@ -13,15 +13,22 @@ least 5 times cheaper), and, for scale, the same for a URL the API does not have
 JSON 404 without any query: what daphne and Django's middleware cost by themselves).
 Every loop is bounded and everything stays on loopback.
 
+With ``--pgbouncer`` daphne connects through a PgBouncer in transaction pooling mode,
+started by the benchmark on a loopback port with deploy/stack.py's functions (the
+``deploy/stack.py --pgbouncer`` setup); seeding and the counts still go directly.
+
     .venv/bin/python bench/api_etag.py                       # postgres://postgres@127.0.0.1:5432/eventdesk_bench
+    .venv/bin/python bench/api_etag.py --pgbouncer           # the same through PgBouncer (apt-get install pgbouncer)
     .venv/bin/python bench/api_etag.py --database-url postgres://me@127.0.0.1:5432/other --sessions 500
 """
 
 import argparse
 import http.client
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +54,11 @@ def parse_args():
         type=int,
         default=0,
         help="CONN_MAX_AGE of the server, seconds (default 0, the project's default)",
+    )
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="daphne connects through a PgBouncer (transaction pooling) started on loopback",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return parser.parse_args()
@@ -160,6 +172,7 @@ def describe(name, durations, size):
 
 def main():
     args = parse_args()
+    from deploy.stack import PgBouncer
     from tests.utils import DaphneServer  # the same daphne process the live-server tests start
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -178,8 +191,13 @@ def main():
         PYTHONUNBUFFERED="1",
     )
     (BASE_DIR / "test-artifacts").mkdir(exist_ok=True)
-    server = DaphneServer(env)
+    bouncer = server = None
     try:
+        if args.pgbouncer:
+            bouncer = PgBouncer(args.database_url, run_dir=tempfile.mkdtemp(prefix="eventdesk-bench-pgbouncer-"))
+            bouncer.start()
+            env.update(bouncer.client_env())
+        server = DaphneServer(env)
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         path = f"/api/v1/events/{event_id}/sessions/?page_size={args.sessions}"
         auth = {"Authorization": f"Token {token}"}
@@ -192,6 +210,8 @@ def main():
         timed(connection, path, auth, args.warm_up, 200)
         timed(connection, path, conditional, args.warm_up, 304)
         print(f"daphne on 127.0.0.1:{server.port}, CONN_MAX_AGE={args.conn_max_age}, one keep-alive connection")
+        if bouncer is not None:
+            print(f"database through PgBouncer on 127.0.0.1:{bouncer.port} (transaction pooling)")
         full = describe("200 (full answer)", *timed(connection, path, auth, args.full, 200))
         opened = sessions_opened(args.database_url)
         not_modified = describe("304 (If-None-Match)", *timed(connection, path, conditional, args.not_modified, 304))
@@ -199,10 +219,14 @@ def main():
         floor = describe("404 (no query at all)", *timed(connection, "/api/v1/nothing/", auth, args.not_modified, 404))
         print(f"ratio 304 / 200: {not_modified / full:.1f}x as many requests per second")
         print(f"(the server alone, without a query, answers {floor / full:.1f}x as many as the full answer)")
-        print(f"database connections opened per 304 request: {per_request:.2f}")
+        print(f"PostgreSQL connections opened per 304 request: {per_request:.2f}")
         connection.close()
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
+        if bouncer is not None:
+            bouncer.stop()
+            shutil.rmtree(bouncer.run_dir, ignore_errors=True)
         if not args.keep:
             drop_database(args.database_url)
 

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,9 +81,20 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# DATABASE_POOLER=pgbouncer: DATABASE_URL names a PgBouncer in transaction pooling mode
+# (deploy/pgbouncer.ini), where one server connection serves one transaction, then another
+# client. Server-side cursors (QuerySet.iterator()) outlive a transaction, so Django must
+# not use them there (its docs, "Transaction pooling and server-side cursors").
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}")
+if env.bool("DISABLE_SERVER_SIDE_CURSORS", default=DATABASE_POOLER == "pgbouncer"):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOLER != "pgbouncer":
     # Sessions start in UTC, as Django wants them (USE_TZ); otherwise it sends SET TIME ZONE
     # on every new connection, and under daphne every request opens one (bench/README.md).
+    # Not through PgBouncer: before 1.20 it refuses the `options` startup parameter;
+    # deploy/pgbouncer.ini opens its server connections in UTC instead.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c timezone=UTC")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that live-server tests (daphne in a subprocess) share it;

@@ -20,7 +20,9 @@ SHOW = (
     "print(json.dumps({'debug': s.DEBUG, 'db': s.DATABASES['default']['ENGINE'], "
     "'db_name': str(s.DATABASES['default']['NAME']), 'layer': s.CHANNEL_LAYERS['default']['BACKEND'], "
     "'hosts': s.ALLOWED_HOSTS, 'email': s.EMAIL_BACKEND, 'media': str(s.MEDIA_ROOT), "
-    "'secure_cookies': s.SESSION_COOKIE_SECURE}))"
+    "'secure_cookies': s.SESSION_COOKIE_SECURE, "
+    "'no_server_side_cursors': s.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS', False), "
+    "'db_options': s.DATABASES['default'].get('OPTIONS', {})}))"
 )
 
 
@@ -65,6 +67,22 @@ def test_environment_switches_engines():
     assert shown["hosts"] == ["a.example", "b.example"]
     assert shown["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert shown["media"] == "/srv/media"
+
+
+def test_pgbouncer_in_transaction_pooling_mode_gets_no_server_side_cursors():
+    postgres = "postgres://u:p@127.0.0.1:6432/eventdesk"
+    direct = settings_under({"DATABASE_URL": postgres})
+    assert direct["no_server_side_cursors"] is False
+    assert direct["db_options"] == {"options": "-c timezone=UTC"}
+
+    pooled = settings_under({"DATABASE_URL": postgres, "DATABASE_POOLER": "pgbouncer"})
+    assert pooled["no_server_side_cursors"] is True
+    # PgBouncer 1.18 (Debian 12) refuses the `options` startup parameter; its ini sets UTC.
+    assert pooled["db_options"] == {}
+
+    other_pooler = settings_under({"DATABASE_URL": postgres, "DISABLE_SERVER_SIDE_CURSORS": "true"})
+    assert other_pooler["no_server_side_cursors"] is True
+    assert other_pooler["db_options"] == {"options": "-c timezone=UTC"}
 
 
 def test_check_deploy_is_clean_in_production():
