@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.throttling import LoginRateThrottle
 from events.etags import PrivateAnswersMixin
 
 
@@ -43,6 +44,10 @@ class AuthTokenView(PrivateAnswersMixin, APIView):
 
     def get_permissions(self):
         return [AllowAny()] if getattr(self.request, "method", None) == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):
+        # Password guessing: log-in attempts per client address, shared with the log-in page.
+        return [LoginRateThrottle()] if getattr(self.request, "method", None) == "POST" else []
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

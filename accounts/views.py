@@ -1,9 +1,11 @@
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
 from accounts.forms import SignUpForm
+from accounts.throttling import LoginRateThrottle
 from permissions import invite_views
 
 
@@ -22,3 +24,20 @@ def signup(request):
         return redirect("events:mine")
     context = {"form": form, "invite": invite, "invite_refusal": invite_refusal}
     return render(request, "accounts/signup.html", context, status=400 if form.errors else 200)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page, with a limit on attempts per client address
+    (``accounts.throttling``): past it, the form answers 429 and says when to retry."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        throttle = LoginRateThrottle()
+        if not throttle.allow_request(request, self):
+            # An unbound form: a refused attempt must not even check the password.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:254]})
+            wait = max(1, round(throttle.wait() or 1))
+            refusal = f"Too many log-in attempts from your address. Try again in {wait} seconds."
+            return self.render_to_response(self.get_context_data(form=form, refusal=refusal), status=429)
+        return super().post(request, *args, **kwargs)

@@ -86,6 +86,7 @@ _ERRORS = {
     "412": ("`If-Match` does not match the current ETag: the object changed.", "Error", _DETAIL),
     "413": ("The request body is too large.", "Error", _DETAIL),
     "415": ("The body is not JSON.", "Error", _DETAIL),
+    "429": ("Too many log-in attempts from this address; `Retry-After` says when to retry.", "Error", _DETAIL),
 }
 _NOT_MODIFIED = {"description": "Not modified: the `If-None-Match` tag is current (no body)."}
 _ERRORS_BY_METHOD = {
@@ -154,4 +155,15 @@ def add_error_responses(result, generator, request, public):
                 for code in ("200", "201"):
                     if code in responses:
                         responses[code].setdefault("headers", _ETAG_HEADER)
+    # Logging in is limited per client address (accounts.throttling).
+    token_post = result.get("paths", {}).get("/api/v1/auth/token/", {}).get("post")
+    if token_post is not None:
+        description, name, _schema = _ERRORS["429"]
+        token_post["responses"].setdefault(
+            "429",
+            {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+            },
+        )
     return result

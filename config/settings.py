@@ -122,11 +122,25 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (log-in attempt counts) ----------------------------------------------------
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CHANNEL_LAYER_PREFIX", default="eventdesk"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "events:mine"
 LOGOUT_REDIRECT_URL = "home"
+# Log-in attempts (page and API token) per client address; see accounts.throttling.
+EVENTDESK_LOGIN_RATE = env.str("EVENTDESK_LOGIN_RATE", default="10/min")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -195,6 +209,8 @@ EVENTDESK_IMAGE_MAX_PIXELS = env.int("EVENTDESK_IMAGE_MAX_PIXELS", default=40_00
 
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Behind nginx the client's address is the last X-Forwarded-For entry (throttling).
+    "NUM_PROXIES": 1 if BEHIND_PROXY else None,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes "not logged in" a 401.
         "rest_framework.authentication.TokenAuthentication",

@@ -7,6 +7,7 @@ reason on a developer's machine and fail in CI (``CI`` set), where all must run.
 import importlib
 import os
 import shutil
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -221,3 +222,11 @@ def nginx_bin():
     path = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     require(path is not None, "nginx is not installed (apt-get install nginx-light)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """A cache of its own for every test (log-in attempt counts must not carry over)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
