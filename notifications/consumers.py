@@ -7,6 +7,7 @@ from notifications import services
 
 #: Close code for a socket without a logged-in user (4000-4999: the application's own).
 CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_LOGGED_OUT = 4402
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -38,3 +39,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notifications_push(self, event):
         await self.send_json(event["payload"])
+
+    async def notifications_logout(self, event):
+        """The session this socket was opened with has logged out: stop listening."""
+        session = self.scope.get("session")
+        if session is not None and session.session_key == event["session_key"]:
+            await self.close(code=CLOSE_LOGGED_OUT)

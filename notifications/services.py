@@ -236,6 +236,18 @@ def push(user_ids, meta):
     async_to_sync(_group_send_all)(layer, messages)
 
 
+def close_sockets_of_session(user, session_key):
+    """Close the sockets opened with this session (it logged out); the user's other
+    sessions keep theirs. A failing channel layer is logged, never raised."""
+    layer = get_channel_layer()
+    if layer is None or not session_key:
+        return
+    try:
+        async_to_sync(layer.group_send)(group_name(user), {"type": "notifications.logout", "session_key": session_key})
+    except Exception:
+        logger.exception("could not tell the sockets of user %s that their session ended", user.pk)
+
+
 async def _group_send_all(layer, messages):
     for start in range(0, len(messages), SEND_CONCURRENCY):
         await asyncio.gather(

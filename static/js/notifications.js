@@ -7,6 +7,8 @@
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
+// Close codes of notifications/consumers.py: not logged in, and the session logged out.
+const SESSION_ENDED = new Set([4401, 4402]);
 
 function socketUrl(path) {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -44,9 +46,14 @@ class NotificationBell {
     const socket = new WebSocket(socketUrl(this.path));
     this.socket = socket;
     socket.addEventListener("message", (event) => this.onMessage(event));
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (SESSION_ENDED.has(event.code)) {
+        // Logged out (here or in another tab): retrying would only be refused again.
+        this.setState("ended");
+        return;
+      }
       this.setState("offline");
       this.schedule();
     });

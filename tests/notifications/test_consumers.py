@@ -200,3 +200,30 @@ async def test_what_the_browser_sends_is_ignored(user):
     assert await communicator.receive_nothing(timeout=0.3)
     assert await stored_unread(user) == 0
     await communicator.disconnect()
+
+
+async def test_logging_out_closes_that_sessions_sockets_only(user):
+    sessions = [Client(), Client()]
+    for client in sessions:
+        assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
+    sockets = []
+    for client in sessions:
+        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+        communicator = WebsocketCommunicator(
+            application,
+            "/ws/notifications/",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)],
+        )
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert connected
+        await communicator.receive_json_from(timeout=TIMEOUT)
+        sockets.append(communicator)
+
+    response = await database_sync_to_async(sessions[0].post)("/accounts/logout/")
+    assert response.status_code == 302
+
+    assert await sockets[0].receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4402}
+    assert await sockets[1].receive_nothing(timeout=0.3)
+    await notify(user, "", "Still here", "")
+    assert (await sockets[1].receive_json_from(timeout=TIMEOUT))["notif_count"] == 1
+    await sockets[1].disconnect()
