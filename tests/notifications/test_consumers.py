@@ -55,15 +55,20 @@ async def test_through_the_asgi_application_without_a_session_the_socket_is_refu
     assert not connected
 
 
-async def test_through_the_asgi_application_the_session_cookie_logs_the_socket_in(user):
-    client = Client()
-    assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
+def socket_of_session(client):
+    """A socket through the whole ASGI application, with ``client``'s session cookie."""
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    communicator = WebsocketCommunicator(
+    return WebsocketCommunicator(
         application,
         "/ws/notifications/",
         headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)],
     )
+
+
+async def test_through_the_asgi_application_the_session_cookie_logs_the_socket_in(user):
+    client = Client()
+    assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
+    communicator = socket_of_session(client)
     connected, _ = await communicator.connect(timeout=TIMEOUT)
     assert connected
     assert await communicator.receive_json_from(timeout=TIMEOUT) == {
@@ -208,12 +213,7 @@ async def test_logging_out_closes_that_sessions_sockets_only(user):
         assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
     sockets = []
     for client in sessions:
-        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-        communicator = WebsocketCommunicator(
-            application,
-            "/ws/notifications/",
-            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)],
-        )
+        communicator = socket_of_session(client)
         connected, _ = await communicator.connect(timeout=TIMEOUT)
         assert connected
         await communicator.receive_json_from(timeout=TIMEOUT)
