@@ -109,14 +109,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels -----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Prefix of every Redis key (channel layer and cache): keeps installations, or test
+# runs, that share one Redis apart.
+REDIS_KEY_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="eventdesk")
 # The Pub/Sub layer: lower latency, measured in bench/notify_fanout.py (bench/README.md).
 CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": CHANNEL_LAYER_BACKEND,
-            # The prefix keeps installations (or test runs) that share one Redis apart.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="eventdesk")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_KEY_PREFIX},
         }
     }
 else:
@@ -128,7 +130,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CHANNEL_LAYER_PREFIX", default="eventdesk"),
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
 else:

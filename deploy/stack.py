@@ -53,11 +53,31 @@ def wait_for_port(port, process=None, timeout=30.0):
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout:.0f}s")
 
 
-def nginx_binary():
-    path = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(path).exists():
-        raise SystemExit("nginx is not installed: apt-get install nginx-light")
+def program_path(name):
+    """Where the program ``name`` is (PATH, else Debian's /usr/sbin), or None."""
+    path = shutil.which(name) or f"/usr/sbin/{name}"
+    return path if Path(path).exists() else None
+
+
+def require_program(name, package):
+    path = program_path(name)
+    if path is None:
+        raise SystemExit(f"{name} is not installed: apt-get install {package}")
     return path
+
+
+def nginx_binary():
+    return require_program("nginx", "nginx-light")
+
+
+def render_template(filename, values):
+    """The file ``deploy/<filename>`` with its ``{{ name }}`` tokens replaced by ``values``."""
+    text = (DEPLOY_DIR / filename).read_text()
+    for name, value in values.items():
+        text = text.replace("{{ " + name + " }}", value)
+    if "{{" in text:
+        raise ValueError(f"deploy/{filename} has a token stack.py does not know")
+    return text
 
 
 def user_directive():
@@ -85,12 +105,7 @@ def render_nginx_conf(*, listen_port, daphne_ports, static_root, media_root, run
             f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in daphne_ports
         ),
     }
-    text = (DEPLOY_DIR / "nginx.conf").read_text()
-    for name, value in values.items():
-        text = text.replace("{{ " + name + " }}", value)
-    if "{{" in text:
-        raise ValueError("deploy/nginx.conf has a token stack.py does not know")
-    return text
+    return render_template("nginx.conf", values)
 
 
 # --- PgBouncer ---------------------------------------------------------------------------
@@ -100,15 +115,11 @@ PGBOUNCER_FILES = ("pgbouncer.ini", "userlist.txt", "pgbouncer.log", "pgbouncer.
 
 def pgbouncer_path():
     """Where the pgbouncer program is, or None."""
-    path = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-    return path if Path(path).exists() else None
+    return program_path("pgbouncer")
 
 
 def pgbouncer_binary():
-    path = pgbouncer_path()
-    if path is None:
-        raise SystemExit("pgbouncer is not installed: apt-get install pgbouncer")
-    return path
+    return require_program("pgbouncer", "pgbouncer")
 
 
 def postgres_server(database_url):
@@ -143,12 +154,7 @@ def render_pgbouncer_ini(*, listen_port, database_url, run_dir, auth_file=None, 
     }
     if any(c in f"{name}{host}" for c in " '\"\n=;"):
         raise ValueError(f"a database name or host PgBouncer's [databases] line cannot carry: {name!r} {host!r}")
-    text = (DEPLOY_DIR / "pgbouncer.ini").read_text()
-    for token, value in values.items():
-        text = text.replace("{{ " + token + " }}", value)
-    if "{{" in text:
-        raise ValueError("deploy/pgbouncer.ini has a token stack.py does not know")
-    return text
+    return render_template("pgbouncer.ini", values)
 
 
 def render_pgbouncer_userlist(database_url):
