@@ -36,18 +36,20 @@ TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
 class AuthTokenView(PrivateAnswersMixin, APIView):
     """POST: e-mail and password → ``{"token": "..."}``; DELETE: revoke the caller's token."""
 
+    @property
+    def logging_in(self):
+        return getattr(self.request, "method", None) == "POST"
+
     def get_authenticators(self):
         # Logging in needs no credentials (and a stale session cookie must not demand CSRF).
-        if getattr(self.request, "method", None) == "POST":
-            return []
-        return super().get_authenticators()
+        return [] if self.logging_in else super().get_authenticators()
 
     def get_permissions(self):
-        return [AllowAny()] if getattr(self.request, "method", None) == "POST" else [IsAuthenticated()]
+        return [AllowAny()] if self.logging_in else [IsAuthenticated()]
 
     def get_throttles(self):
         # Password guessing: log-in attempts per client address, shared with the log-in page.
-        return [LoginRateThrottle()] if getattr(self.request, "method", None) == "POST" else []
+        return [LoginRateThrottle()] if self.logging_in else []
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -7,6 +7,7 @@ from accounts import services
 from accounts.forms import SignUpForm
 from accounts.throttling import LoginRateThrottle
 from permissions import invite_views
+from permissions import services as permission_services
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -14,7 +15,7 @@ def signup(request):
     # ?invite=<link>: sign-up from a role invitation's e-mail; the role comes with the account.
     invite, invite_refusal = invite_views.invite_for_signup(request)
     if request.user.is_authenticated:
-        return redirect(invite_views.invite_page(invite) if invite else "events:mine")
+        return redirect(permission_services.invite_path(invite) if invite else "events:mine")
     form = SignUpForm(request.POST or None, initial={"email": invite.email} if invite else None)
     if request.method == "POST" and form.is_valid():
         user = services.sign_up(form)

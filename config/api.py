@@ -77,16 +77,16 @@ _VALIDATION = {
     "additionalProperties": {},
 }
 _ERRORS = {
-    "400": ("The request is invalid (field → messages).", "ValidationError", _VALIDATION),
-    "401": ("Not logged in (no or an invalid token).", "Error", _DETAIL),
-    "403": ("The user may not do this.", "Error", _DETAIL),
-    "404": ("No such object (or not visible to this user).", "Error", _DETAIL),
-    "406": ("Not acceptable.", "Error", _DETAIL),
-    "409": ("A concurrent change conflicts with this one.", "Error", _DETAIL),
-    "412": ("`If-Match` does not match the current ETag: the object changed.", "Error", _DETAIL),
-    "413": ("The request body is too large.", "Error", _DETAIL),
-    "415": ("The body is not JSON.", "Error", _DETAIL),
-    "429": ("Too many log-in attempts from this address; `Retry-After` says when to retry.", "Error", _DETAIL),
+    "400": ("The request is invalid (field → messages).", "ValidationError"),
+    "401": ("Not logged in (no or an invalid token).", "Error"),
+    "403": ("The user may not do this.", "Error"),
+    "404": ("No such object (or not visible to this user).", "Error"),
+    "406": ("Not acceptable.", "Error"),
+    "409": ("A concurrent change conflicts with this one.", "Error"),
+    "412": ("`If-Match` does not match the current ETag: the object changed.", "Error"),
+    "413": ("The request body is too large.", "Error"),
+    "415": ("The body is not JSON.", "Error"),
+    "429": ("Too many log-in attempts from this address; `Retry-After` says when to retry.", "Error"),
 }
 _NOT_MODIFIED = {"description": "Not modified: the `If-None-Match` tag is current (no body)."}
 _ERRORS_BY_METHOD = {
@@ -109,6 +109,14 @@ _IF_MATCH = {
     "schema": {"type": "string"},
     "description": "The ETag the change is based on: answered 412 (nothing changed) when it is stale.",
 }
+
+
+def _error_response(code):
+    description, schema_name = _ERRORS[code]
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
+    }
 
 
 def _tag(path):
@@ -134,14 +142,7 @@ def add_error_responses(result, generator, request, public):
             operation["tags"] = [tag]
             responses = operation.setdefault("responses", {})
             for code in _ERRORS_BY_METHOD[method]:
-                description, name, _schema = _ERRORS[code]
-                responses.setdefault(
-                    code,
-                    {
-                        "description": description,
-                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-                    },
-                )
+                responses.setdefault(code, _error_response(code))
             if not conditional or "/mark-" in path:
                 continue
             parameters = operation.setdefault("parameters", [])
@@ -158,12 +159,5 @@ def add_error_responses(result, generator, request, public):
     # Logging in is limited per client address (accounts.throttling).
     token_post = result.get("paths", {}).get("/api/v1/auth/token/", {}).get("post")
     if token_post is not None:
-        description, name, _schema = _ERRORS["429"]
-        token_post["responses"].setdefault(
-            "429",
-            {
-                "description": description,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-            },
-        )
+        token_post["responses"].setdefault("429", _error_response("429"))
     return result

@@ -16,9 +16,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
-from events.etags import ConditionalRequestMixin, ConditionalWritesMixin
+from events.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
 from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
 from events.services import (
+    EVENT_FIELDS,
     create_event,
     delete_event,
     delete_service_object,
@@ -125,17 +126,10 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Event
+        # The event's own fields (events.services.EVENT_FIELDS), in the model's order.
         fields = [
             "id",
-            "name",
-            "slug",
-            "description",
-            "starts_at",
-            "ends_at",
-            "timezone",
-            "location",
-            "currency",
-            "state",
+            *(field.name for field in Event._meta.concrete_fields if field.name in EVENT_FIELDS),
             "background_image",
             "version",
             "created_at",
@@ -218,9 +212,13 @@ class EventServiceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelVi
     """Create, read, update and delete one kind of the event's objects, as the matrix allows."""
 
     model = None
-    service = None
     permission_classes = [EventServicePermission]
     lookup_value_converter = "int"
+
+    @property
+    def service(self):
+        """The model's name in the permission matrix (for ``EventServicePermission``)."""
+        return self.model.service_name
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -255,22 +253,22 @@ def service_schema(model):
 
 @service_schema(Track)
 class TrackViewSet(EventServiceViewSet):
-    model, service, serializer_class = Track, "track", TrackSerializer
+    model, serializer_class = Track, TrackSerializer
 
 
 @service_schema(Microlocation)
 class MicrolocationViewSet(EventServiceViewSet):
-    model, service, serializer_class = Microlocation, "microlocation", MicrolocationSerializer
+    model, serializer_class = Microlocation, MicrolocationSerializer
 
 
 @service_schema(Speaker)
 class SpeakerViewSet(EventServiceViewSet):
-    model, service, serializer_class = Speaker, "speaker", SpeakerSerializer
+    model, serializer_class = Speaker, SpeakerSerializer
 
 
 @service_schema(Sponsor)
 class SponsorViewSet(EventServiceViewSet):
-    model, service, serializer_class = Sponsor, "sponsor", SponsorSerializer
+    model, serializer_class = Sponsor, SponsorSerializer
 
 
 class SessionFilters(serializers.Serializer):
@@ -288,7 +286,7 @@ class SessionFilters(serializers.Serializer):
 class SessionViewSet(EventServiceViewSet):
     """Filterable by ``?track=<id>`` and ``?day=YYYY-MM-DD`` (a day in the event's time zone)."""
 
-    model, service, serializer_class = Session, "session", SessionSerializer
+    model, serializer_class = Session, SessionSerializer
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related(Prefetch("speakers", queryset=Speaker.objects.only("id")))
@@ -355,18 +353,14 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
         # No counter counts "the events a user sees": an aggregate over them does (one
         # query, however many there are). A role given or taken changes the count and
         # the id sums; an event changed, its event_ver and updated_at.
-        summary = (
-            self.get_queryset()
-            .order_by()
-            .aggregate(
-                count=Count("id"),
-                ids=Sum("id"),
-                ids_squared=Sum(F("id") * F("id")),
-                versions=Sum("event_ver"),
-                last_change=Max("updated_at"),
-            )
+        return aggregate_version(
+            self.get_queryset(),
+            count=Count("id"),
+            ids=Sum("id"),
+            ids_squared=Sum(F("id") * F("id")),
+            versions=Sum("event_ver"),
+            last_change=Max("updated_at"),
         )
-        return tuple(sorted(summary.items()))
 
     def known_object_version(self):
         return self.event.event_ver
@@ -390,7 +384,8 @@ class VersionsPermission(BasePermission):
         event = getattr(view, "event", None)
         if event is None:  # only when anonymous and writing: never for this view
             return False
-        return checks.can_read_event(request.user, event) or event.is_published
+        # Published first: then the permission query is not needed.
+        return event.is_published or checks.can_read_event(request.user, event)
 
 
 @extend_schema_view(

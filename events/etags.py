@@ -57,6 +57,12 @@ def representation_key(serializer_class):
     )
 
 
+def aggregate_version(queryset, **aggregates):
+    """A list's version where no counter counts it: ``aggregates`` over all its rows, in
+    one query however many there are (as a sorted tuple, for ``make_etag``)."""
+    return tuple(sorted(queryset.order_by().aggregate(**aggregates).items()))
+
+
 def header_tags(request, header):
     """The tags an ``If-None-Match`` / ``If-Match`` header lists (``["*"]`` for any)."""
     value = request.META.get(header)

@@ -212,7 +212,7 @@ class EventOwned(models.Model):
                 raise
             if not adding:
                 self.refresh_from_db(fields=["version"])
-            Event.objects.filter(pk=self.event_id).update(**{self.counter: F(self.counter) + 1})
+            bump_counter(self.counter, [self.event_id])
 
     # Deleting (one object, a queryset, the admin's bulk action, a cascade) bumps the
     # counter in signal handlers (events.signals), which every kind of delete sends.

@@ -68,14 +68,13 @@ def delete_event(event):
     """Delete ``event`` and everything it owns (services, tickets, roles, invitations).
 
     Checks nothing itself: who may delete an event is the caller's check
-    (``permissions.checks.can_delete_event``, the Organizer's). Its background image
+    (``permissions.checks.may(user, event, None, "delete")``, the Organizer's). Its background image
     file is deleted once the transaction has committed.
     """
-    with transaction.atomic():
-        image = event.background_image.name
-        event.delete()
-        if image:
-            transaction.on_commit(lambda: _delete_unused_image(image))
+    image = event.background_image.name
+    event.delete()
+    if image:
+        transaction.on_commit(lambda: _delete_unused_image(image))
 
 
 def service_counts(event):

@@ -39,7 +39,7 @@ def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, 
     if not reverse:  # session.speakers.add/remove/clear/set
         Session.objects.filter(pk=instance.pk).touch()
         # The caller's instance reflects the new version (its next ETag comes from it).
-        instance.version = Session.objects.filter(pk=instance.pk).values_list("version", flat=True).get()
+        instance.refresh_from_db(fields=["version"])
     elif action == "pre_clear":  # speaker.sessions.clear()
         Session.objects.filter(speakers=instance).touch()
     else:  # speaker.sessions.add/remove

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from events.etags import ConditionalRequestMixin
+from events.etags import ConditionalRequestMixin, aggregate_version
 from notifications import services
 from notifications.models import Notification
 
@@ -72,18 +72,14 @@ class NotificationViewSet(
     def list_version(self):
         # Notifications have no counter. They are created, marked read and deleted, never
         # edited: the count, the newest id and the unread ones' count and id sum change
-        # with each of those (one aggregate query, however many there are).
-        summary = (
-            self.get_queryset()
-            .order_by()
-            .aggregate(
-                count=Count("id"),
-                newest=Max("id"),
-                unread=Count("id", filter=Q(has_read=False)),
-                unread_ids=Sum("id", filter=Q(has_read=False)),
-            )
+        # with each of those.
+        return aggregate_version(
+            self.get_queryset(),
+            count=Count("id"),
+            newest=Max("id"),
+            unread=Count("id", filter=Q(has_read=False)),
+            unread_ids=Sum("id", filter=Q(has_read=False)),
         )
-        return tuple(sorted(summary.items()))
 
     def object_version(self, obj):
         return obj.has_read

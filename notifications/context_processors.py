@@ -6,18 +6,23 @@ from notifications import services
 
 
 class NavbarNotifications:
-    """Queried only when a template reads it (pages without the navbar pay nothing)."""
+    """Queried only when a template reads it (pages without the navbar pay nothing), and
+    then once: the badge's count and the dropdown's list come from one query."""
 
     def __init__(self, user):
         self.user = user
 
     @cached_property
-    def count(self):
-        return services.unread_count(self.user)
+    def _summary(self):
+        return services.unread_summary(self.user)
 
-    @cached_property
+    @property
+    def count(self):
+        return self._summary[0]
+
+    @property
     def latest(self):
-        return services.latest_unread(self.user) if self.count else []
+        return self._summary[1]
 
 
 def notifications(request):

@@ -63,13 +63,22 @@ def clean_action(action):
     raise ValueError("The action must be a path on this site (/...) or an http(s) URL.")
 
 
+def _user_id(user_or_id):
+    return user_or_id if isinstance(user_or_id, int) else user_or_id.pk
+
+
 def group_name(user_or_id):
     """The channel-layer group that reaches every socket of one user."""
-    user_id = user_or_id if isinstance(user_or_id, int) else user_or_id.pk
-    return f"user_{user_id}"
+    return f"user_{_user_id(user_or_id)}"
 
 
 # --- creating -----------------------------------------------------------------------
+
+
+def _cleaned(action, title, message):
+    """The stored fields of a notification (see ``notify``)."""
+    title_max = Notification._meta.get_field("title").max_length
+    return {"action": clean_action(action), "title": str(title)[:title_max], "message": sanitize_message(message)}
 
 
 def notify(user, action, title, message):
@@ -82,22 +91,15 @@ def notify(user, action, title, message):
     in the caller's transaction; after that transaction commits (never if it rolls
     back) the user's sockets receive a ``"New notifications"`` payload.
     """
-    title_max = Notification._meta.get_field("title").max_length
-    notification = Notification.objects.create(
-        user=user, action=clean_action(action), title=str(title)[:title_max], message=sanitize_message(message)
-    )
+    notification = Notification.objects.create(user=user, **_cleaned(action, title, message))
     push_on_commit(user.pk, NEW_NOTIFICATIONS)
     return notification
 
 
 def notify_many(users, action, title, message):
     """``notify`` for many users at once (one INSERT, one push per user after commit)."""
-    users = list(users)
-    title_max = Notification._meta.get_field("title").max_length
-    action, title, message = clean_action(action), str(title)[:title_max], sanitize_message(message)
-    notifications = Notification.objects.bulk_create(
-        [Notification(user=user, action=action, title=title, message=message) for user in users]
-    )
+    users, fields = list(users), _cleaned(action, title, message)
+    notifications = Notification.objects.bulk_create([Notification(user=user, **fields) for user in users])
     push_on_commit([user.pk for user in users], NEW_NOTIFICATIONS)
     return notifications
 
@@ -106,17 +108,24 @@ def notify_many(users, action, title, message):
 
 
 def _unread(user_or_id):
-    user_id = user_or_id if isinstance(user_or_id, int) else user_or_id.pk
-    return Notification.objects.filter(user_id=user_id, has_read=False)
+    return Notification.objects.filter(user_id=_user_id(user_or_id), has_read=False)
 
 
 def unread_count(user_or_id):
     return _unread(user_or_id).count()
 
 
-def latest_unread(user_or_id, limit=LATEST_UNREAD):
-    """The newest unread notifications, newest first (what the navbar dropdown lists)."""
-    return list(_unread(user_or_id).order_by("-received_at", "-id")[:limit])
+def unread_summary(user_or_id):
+    """``(unread count, newest unread)`` in one query: what the navbar bell and every push show.
+
+    The newest unread (at most ``LATEST_UNREAD``, newest first) each carry the count of
+    all unread (a window over the whole set, taken before the LIMIT); the
+    (user, has_read, -received_at) index answers it.
+    """
+    latest = list(
+        _unread(user_or_id).annotate(unread_total=Window(Count("id"))).order_by("-received_at", "-id")[:LATEST_UNREAD]
+    )
+    return (latest[0].unread_total if latest else 0), latest
 
 
 def mark_read(user, notification_id):
@@ -125,26 +134,26 @@ def mark_read(user, notification_id):
     Raises ``Notification.DoesNotExist`` when ``user`` has no notification with that
     id (another user's counts as none). Returns whether it was unread before.
     """
-    notifications = Notification.objects.filter(user=user, pk=notification_id)
-    changed = notifications.filter(has_read=False).update(has_read=True)
-    if not changed and not notifications.exists():
+    changed = _mark_read(user, pk=notification_id)
+    if not changed and not Notification.objects.filter(user=user, pk=notification_id).exists():
         raise Notification.DoesNotExist(f"No notification {notification_id} for this user.")
-    if changed:
-        push_on_commit(user.pk, READ_STATE_CHANGED)
     return bool(changed)
 
 
 def mark_all_read(user):
     """Mark all of ``user``'s notifications read; push the new count. Returns how many changed."""
-    changed = Notification.objects.filter(user=user, has_read=False).update(has_read=True)
-    if changed:
-        push_on_commit(user.pk, READ_STATE_CHANGED)
-    return changed
+    return _mark_read(user)
 
 
 def mark_read_for_action(user, action):
     """Mark read ``user``'s unread notifications leading to ``action`` (once it is dealt with)."""
-    changed = Notification.objects.filter(user=user, action=action, has_read=False).update(has_read=True)
+    return _mark_read(user, action=action)
+
+
+def _mark_read(user, **lookups):
+    """Mark read ``user``'s unread notifications matching ``lookups``; push the new count
+    if any changed. Returns how many changed."""
+    changed = _unread(user).filter(**lookups).update(has_read=True)
     if changed:
         push_on_commit(user.pk, READ_STATE_CHANGED)
     return changed
@@ -181,7 +190,7 @@ def build_payload(user_or_id, meta):
     Used for the first message of every connection (``CONNECTED``) and for every push,
     so what a page shows after a (re)connect is the stored truth.
     """
-    user_id = user_or_id if isinstance(user_or_id, int) else user_or_id.pk
+    user_id = _user_id(user_or_id)
     return build_payloads([user_id], meta)[user_id]
 
 
@@ -190,16 +199,11 @@ def build_payloads(user_ids, meta):
     payloads, mark_read_url = {}, _mark_read_urls()
     for start in range(0, len(user_ids), PAYLOAD_CHUNK):
         chunk = user_ids[start : start + PAYLOAD_CHUNK]
-        unread = Notification.objects.filter(user_id__in=chunk, has_read=False)
-        if len(chunk) == 1:
-            # The common case (every push to one user), in one query: the newest unread,
-            # each carrying the count of all unread (a window over the whole set, taken
-            # before the LIMIT). The (user, has_read, -received_at) index answers it.
-            latest = list(
-                unread.annotate(unread_total=Window(Count("id"))).order_by("-received_at", "-id")[:LATEST_UNREAD]
-            )
-            counts = {chunk[0]: latest[0].unread_total} if latest else {}
+        if len(chunk) == 1:  # the common case (every push to one user), in one query
+            count, latest = unread_summary(chunk[0])
+            counts = {chunk[0]: count}
         else:
+            unread = Notification.objects.filter(user_id__in=chunk, has_read=False)
             counts = dict(unread.values_list("user_id").annotate(count=Count("id")).order_by())
             newest_first = Window(
                 RowNumber(), partition_by=F("user_id"), order_by=[F("received_at").desc(), F("id").desc()]

@@ -146,10 +146,13 @@ def forget(user):
 
 
 def may(user, event, service, operation):
-    """The one check: ``service`` is a service (name or model) or ``None`` for the event itself."""
+    """The one check: ``service`` is a service (name or model) or ``None`` for the event itself.
+
+    On the event itself, "create" (something in the event) is asked as "update".
+    """
     perms = event_permissions(user, event)
     if service is None:
-        return perms.allows_event(operation)
+        return perms.allows_event("update" if operation == "create" else operation)
     return perms.allows(service, operation)
 
 
@@ -162,10 +165,6 @@ def can_read_event(user, event):
 
 def can_update_event(user, event):
     return event_permissions(user, event).allows_event("update")
-
-
-def can_delete_event(user, event):
-    return event_permissions(user, event).allows_event("delete")
 
 
 def can_manage_roles(user, event):

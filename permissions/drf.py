@@ -36,7 +36,4 @@ class EventServicePermission(BasePermission):
                 raise Http404("No such event.") from None
             view.event = event
         operation = getattr(view, "operation", None) or operation_for(request.method)
-        service = getattr(view, "service", None)
-        if service is None and operation == "create":
-            operation = "update"  # creating something in the event itself changes the event
-        return checks.may(request.user, event, service, operation)
+        return checks.may(request.user, event, getattr(view, "service", None), operation)

@@ -41,7 +41,7 @@ class PermissionMatrixForm(forms.Form):
                     disabled=disabled,
                     label=f"{permission.role.title} may {op} {permission.service.title.lower()}",
                 )
-                self._cells[key].append(name)
+                self._cells[key].append((op, name))
 
     @staticmethod
     def field_name(role, service, operation):
@@ -57,17 +57,14 @@ class PermissionMatrixForm(forms.Form):
         for role in roles.values():
             cells = []
             for service in services.values():
-                names = self._cells.get((role.name, service.name), [])
-                cells.append((service, [(name.rsplit("__", 1)[1], self[name]) for name in names]))
+                ops = self._cells.get((role.name, service.name), [])
+                cells.append((service, [(op, self[name]) for op, name in ops]))
             table.append((role, cells))
         return list(services.values()), table
 
     def flags(self):
         """The submitted matrix: ``{(role, service): {operations ticked}}``."""
-        return {
-            key: {name.rsplit("__", 1)[1] for name in names if self.cleaned_data[name]}
-            for key, names in self._cells.items()
-        }
+        return {key: {op for op, name in ops if self.cleaned_data[name]} for key, ops in self._cells.items()}
 
 
 class InviteForm(AddRoleForm):

@@ -96,8 +96,9 @@ class AnswerInviteView(View):
         context = {
             "invite": invite,
             "link": link,
-            "has_account": invite_has_account(invite),
-            "signup_url": f"{reverse('signup')}?invite={link}",
+            # Only asked when the page offers log-in or sign-up (not to a logged-in invitee).
+            "has_account": not user.is_authenticated and invite_has_account(invite),
+            "signup_url": services.signup_path(invite),
         }
         return render(request, self.template_name, context)
 
@@ -132,10 +133,6 @@ def invite_for_signup(request):
         return services.find_invite(link), None
     except services.InviteError as error:
         return None, error.message
-
-
-def invite_page(invite):
-    return services.invite_path(invite)
 
 
 def accept_after_signup(request, invite, user):

@@ -30,6 +30,15 @@ def _role(role):
     return Role.objects.get(name=role) if isinstance(role, str) else role
 
 
+def _active_user(email):
+    return get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def _already_has_role(user, role):
+    message = f"{user.email} already is {role.title} of this event."
+    return ValidationError({"email": ValidationError(message, code="already_has_role")})
+
+
 @transaction.atomic
 def grant_role(event, user, role):
     """Give ``user`` the ``role`` (a Role or its name) in ``event``; idempotent."""
@@ -46,7 +55,7 @@ def add_role_by_email(event, email, role):
     ``ValidationError`` (keyed ``email``, a form field) otherwise and changes nothing.
     Returns the new EventRole.
     """
-    user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    user = _active_user(email)
     if user is None:
         raise ValidationError(
             {"email": ValidationError("There is no user with this e-mail address.", code="no_such_user")}
@@ -54,8 +63,7 @@ def add_role_by_email(event, email, role):
     role = _role(role)
     event_role, created = EventRole.objects.get_or_create(event=event, user=user, role=role)
     if not created:
-        message = f"{user.email} already is {role.title} of this event."
-        raise ValidationError({"email": ValidationError(message, code="already_has_role")})
+        raise _already_has_role(user, role)
     forget(user)
     return event_role
 
@@ -156,6 +164,11 @@ def invite_path(invite):
     return reverse("permissions:invite", args=[invite_link(invite)])
 
 
+def signup_path(invite):
+    """The sign-up page that creates an account and takes the invited role."""
+    return f"{reverse('signup')}?{urlencode({'invite': invite_link(invite)})}"
+
+
 def find_invite(link):
     """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none."""
     try:
@@ -199,10 +212,9 @@ def invite_to_role(event, email, role, invited_by, site_url=""):
     withdrawn and replaced.
     """
     email, role = email.strip().lower(), _role(role)
-    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    user = _active_user(email)
     if user is not None and EventRole.objects.filter(event=event, user=user, role=role).exists():
-        message = f"{user.email} already is {role.title} of this event."
-        raise ValidationError({"email": ValidationError(message, code="already_has_role")})
+        raise _already_has_role(user, role)
     pending = RoleInvite.objects.select_for_update().filter(
         event=event, email__iexact=email, role=role, status=RoleInvite.Status.PENDING
     )
@@ -234,7 +246,7 @@ def invite_to_role(event, email, role, invited_by, site_url=""):
         context = {
             "invite": invite,
             "inviter": inviter,
-            "signup_url": f"{site_url}{reverse('signup')}?{urlencode({'invite': invite_link(invite)})}",
+            "signup_url": f"{site_url}{signup_path(invite)}",
         }
         subject = f"Invitation: {role.title} of {event.name}"
         body = render_to_string("permissions/email/invite.txt", context)

@@ -4,7 +4,6 @@ Tests that need something this machine may lack (Chromium, Redis, nginx) skip wi
 reason on a developer's machine and fail in CI (``CI`` set), where all must run.
 """
 
-import importlib
 import os
 import shutil
 import uuid
@@ -106,33 +105,6 @@ def person_as(event, organizer, make_user, user_with_role, super_admin):
         return user_with_role(event, who)
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _permission_matrix(request):
-    """Make sure the seeded permission matrix is there for every test that uses the database.
-
-    A transactional test ends with a flush, which also empties what the data migration
-    seeded; the tests after it need it back. (pytest-django's serialized rollback does
-    not help here: under Playwright's event loop the test sees another connection object
-    than the one the contents were saved on.)
-    """
-    marker = request.node.get_closest_marker("django_db")
-    transactional = "transactional_db" in request.fixturenames or (
-        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    )
-    if transactional:
-        request.getfixturevalue("transactional_db")
-    elif marker is not None or "db" in request.fixturenames:
-        request.getfixturevalue("db")
-    else:
-        return
-    from django.apps import apps
-
-    from permissions.models import Role
-
-    if not Role.objects.exists():
-        importlib.import_module("permissions.migrations.0002_seed_permission_matrix").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -17,9 +17,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from events.api import EventServiceViewSet
 from permissions import checks
-from tickets.forms import DEFAULT_MAX_ORDER
 from tickets.models import Ticket
-from tickets.services import delete_ticket, save_ticket
+from tickets.services import default_max_order, delete_ticket, save_ticket
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -33,9 +32,9 @@ class TicketSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         validated_data.setdefault("position", None)  # after the others
         if "max_order" not in validated_data:
-            # As the wizard fills a blank maximum: the default, or the quantity if fewer.
-            min_order = validated_data.get("min_order", 1)
-            validated_data["max_order"] = max(min_order, min(DEFAULT_MAX_ORDER, validated_data["quantity"]))
+            validated_data["max_order"] = default_max_order(
+                validated_data.get("min_order"), validated_data["quantity"]
+            )
         return save_ticket(Ticket(**validated_data))
 
     def update(self, instance, validated_data):

@@ -15,9 +15,8 @@ from django.core.exceptions import ValidationError
 from events.forms import BootstrapFormMixin, datetime_input
 from events.models import Event
 from tickets.models import Ticket
-from tickets.services import DUPLICATE_NAME, LAST_TICKET
+from tickets.services import DEFAULT_MAX_ORDER, DUPLICATE_NAME, LAST_TICKET, default_max_order
 
-DEFAULT_MAX_ORDER = 10
 MAX_TICKETS = 500  # per event; each ticket is a dozen form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)
 
 
@@ -66,8 +65,7 @@ class TicketForm(BootstrapFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("max_order") is None and "max_order" not in self.errors:
-            quantity = cleaned.get("quantity") or DEFAULT_MAX_ORDER
-            cleaned["max_order"] = max(cleaned.get("min_order") or 1, min(DEFAULT_MAX_ORDER, quantity))
+            cleaned["max_order"] = default_max_order(cleaned.get("min_order"), cleaned.get("quantity"))
         return cleaned
 
     def _post_clean(self):
@@ -120,16 +118,12 @@ class ExistingTicketField(forms.ModelChoiceField):
 
 
 class BaseTicketFormSet(forms.BaseInlineFormSet):
-    """The tickets of one event (``instance``), in their order."""
+    """The tickets of one event (``instance``), in their order (``Ticket.Meta.ordering``;
+    Django's ``get_queryset`` keeps it and reads the tickets once)."""
 
     def __init__(self, data=None, files=None, instance=None, **kwargs):
         kwargs.setdefault("prefix", "tickets")
         super().__init__(data, files, instance=instance, **kwargs)
-
-    def get_queryset(self):
-        if not hasattr(self, "_queryset"):
-            self._queryset = super().get_queryset().order_by("position", "id")
-        return self._queryset
 
     def tickets_by_id(self):
         if not hasattr(self, "_tickets_by_id"):

@@ -12,6 +12,15 @@ from events.models import Event
 from tickets.models import Ticket
 
 # What a ticket row of the wizard can change (plus bookkeeping).
+#: A blank "maximum per order" becomes this, or the quantity if fewer (never below the minimum).
+DEFAULT_MAX_ORDER = 10
+
+
+def default_max_order(min_order, quantity):
+    """The maximum per order a ticket gets when none is given (the wizard and the API alike)."""
+    return max(min_order or 1, min(DEFAULT_MAX_ORDER, quantity or DEFAULT_MAX_ORDER))
+
+
 UPDATE_FIELDS = [*Ticket.EDITABLE_FIELDS, "position", "updated_at"]
 
 CONCURRENT_CHANGE = (

@@ -6,18 +6,17 @@ itself); ``permissions.mixins`` turns that and the view's kind into the one chec
 URL refuses what its page would not offer. Objects are looked up through the event.
 """
 
-import copy
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.views.generic import CreateView, DeleteView, ListView, TemplateView, UpdateView
+from django.views.generic import CreateView, DeleteView, FormView, ListView, TemplateView, UpdateView
 
 from events import services
-from events.forms import SERVICE_FORMS, DeleteEventForm, EventSettingsForm
-from events.models import SERVICE_MODELS, Event, Session
+from events.forms import SERVICE_FORMS, DeleteEventForm
+from events.models import SERVICE_MODELS, Session
+from events.views.mixins import EventFieldsFormMixin, InvalidFormIsBadRequestMixin
 from permissions.mixins import EventObjectMixin, EventPermissionMixin
 
 
@@ -27,10 +26,10 @@ def service_url(service, page, event_id, pk=None):
     return reverse(f"events:{service}-{page}", args=args)
 
 
-class DashboardMixin:
+class DashboardMixin(InvalidFormIsBadRequestMixin):
     """What every dashboard page shows: the event, its navigation, and the answers of
     the user's (cached) permissions in it, as ``can`` (``can.track.create``).
-    ``nav`` names the tab the page belongs to."""
+    ``nav`` names the tab the page belongs to. A rejected form answers 400."""
 
     nav = None
 
@@ -50,12 +49,6 @@ class DashboardMixin:
             if perms.can[name]["read"]
         ]
         return context
-
-    def form_invalid(self, form):
-        """A rejected form is bad input: the page shows the errors, answering 400."""
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 # --- the event itself ----------------------------------------------------------------
@@ -86,27 +79,16 @@ class DashboardView(DashboardMixin, EventPermissionMixin, TemplateView):
         return context
 
 
-class EventSettingsView(DashboardMixin, EventPermissionMixin, UpdateView):
+class EventSettingsView(EventFieldsFormMixin, DashboardMixin, EventPermissionMixin, FormView):
     """The event's own fields, changed through ``events.services.update_event``."""
 
-    model = Event
-    form_class = EventSettingsForm
+    operation = "update"
     nav = "settings"
     template_name = "events/dashboard/settings.html"
+    success_message = "Saved the event's settings."
 
-    def get_object(self, queryset=None):
-        # The form works on a copy: a rejected form must not leave its values on
-        # self.event, which the page header shows.
-        return copy.copy(self.event)
-
-    def form_valid(self, form):
-        try:
-            services.update_event(self.event, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, "Saved the event's settings.")
-        return HttpResponseRedirect(reverse("events:settings", args=[self.event.pk]))
+    def get_success_url(self):
+        return reverse("events:settings", args=[self.event.pk])
 
 
 class EventDeleteView(DashboardMixin, EventPermissionMixin, DeleteView):

@@ -10,19 +10,20 @@ update permission on it (``permissions.mixins``).
 Times are entered and shown in the event's time zone: the pages activate it.
 """
 
-import copy
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from events import images, services
 from events.forms import EventSettingsForm
 from events.models import Event
+from events.views.mixins import EventFieldsFormMixin, InvalidFormIsBadRequestMixin
 from permissions.mixins import EventPermissionMixin
 from tickets.forms import TicketFormSet
 from tickets.services import save_tickets
@@ -81,7 +82,7 @@ def redirect_to_step(event, name):
 # --- 1. Details ---------------------------------------------------------------------------
 
 
-class DetailsFormMixin:
+class DetailsFormMixin(InvalidFormIsBadRequestMixin):
     form_class = EventSettingsForm
     template_name = "events/wizard/details.html"
     step = "details"
@@ -90,11 +91,6 @@ class DetailsFormMixin:
         context = super().get_context_data(**kwargs)
         context["image_max_size"] = images.human_size(settings.EVENTDESK_IMAGE_MAX_BYTES)
         return context
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class NewEventView(LoginRequiredMixin, DetailsFormMixin, WizardMixin, FormView):
@@ -126,21 +122,11 @@ class NewEventView(LoginRequiredMixin, DetailsFormMixin, WizardMixin, FormView):
         return redirect_to_step(event, "details")
 
 
-class DetailsStepView(DetailsFormMixin, EventStepMixin, FormView):
+class DetailsStepView(EventFieldsFormMixin, DetailsFormMixin, EventStepMixin, FormView):
     """Page 1 of an existing event: its details and its background image."""
 
-    def get_form_kwargs(self):
-        # The form works on a copy: a rejected form must not leave its values on
-        # self.event, which the page shows.
-        return {**super().get_form_kwargs(), "instance": copy.copy(self.event)}
-
-    def form_valid(self, form):
-        try:
-            services.update_event(self.event, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        return redirect_to_step(self.event, "tickets")
+    def get_success_url(self):
+        return reverse(STEP_URLS["tickets"], args=[self.event.pk])
 
 
 # --- 2. Tickets ---------------------------------------------------------------------------
@@ -179,6 +165,8 @@ class PublishStepView(EventStepMixin, TemplateView):
     step = "publish"
 
     def get_context_data(self, **kwargs):
+        # The tickets are read once, for publish_problems and for the page.
+        prefetch_related_objects([self.event], "tickets")
         if "problems" not in kwargs:
             kwargs["problems"] = services.publish_problems(self.event)
         context = super().get_context_data(**kwargs)

@@ -41,7 +41,9 @@ def seed(apps, schema_editor):
     for role_name, role in roles.items():
         for service_name, service in services.items():
             create, read, update, delete = default_flags(role_name, service_name)
-            Permission.objects.update_or_create(
+            # get_or_create: never changes a cell that exists (the super admin's edits);
+            # this also runs after every migrate (permissions.apps) to restore missing rows.
+            Permission.objects.get_or_create(
                 role=role,
                 service=service,
                 defaults={"can_create": create, "can_read": read, "can_update": update, "can_delete": delete},

@@ -108,11 +108,8 @@ class TicketFormset {
     for (const element of [row, ...row.querySelectorAll("*")]) {
       for (const attribute of INDEXED_ATTRIBUTES) {
         const value = element.getAttribute(attribute);
-        if (value && pattern.test(value)) {
-          pattern.lastIndex = 0;
-          element.setAttribute(attribute, value.replace(pattern, replacement));
-        }
-        pattern.lastIndex = 0;
+        const renumbered = value && value.replace(pattern, replacement);
+        if (renumbered !== value) element.setAttribute(attribute, renumbered);
       }
     }
   }
