@@ -52,3 +52,19 @@ def test_500_page():
     body = response.content.decode()
     assert 'data-testid="error-500"' in body
     assert "deliberate failure" not in body
+
+
+@pytest.mark.django_db
+def test_csrf_failure_of_a_script_is_json(organizer, event):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(organizer)
+    response = client.post(
+        f"/events/{event.pk}/files/bgimage/", {"bgimage": "x"}, HTTP_X_REQUESTED_WITH="XMLHttpRequest"
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "status": "error",
+        "error": "This form has expired or came from elsewhere: reload the page and try again.",
+    }
+    event.refresh_from_db()
+    assert not event.background_image
