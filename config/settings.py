@@ -104,7 +104,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "TEST_SQLITE_PATH", default=str(Path(tempfile.gettempdir()) / f"eventdesk-test-{os.getpid()}.sqlite3")
         )
     }
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Concurrent writers wait for each other instead of failing with "database is
+    # locked": every transaction takes the write lock when it starts (IMMEDIATE; a
+    # deferred one that reads, then writes, cannot wait and fails at once), waits up to
+    # 20 s for it (the busy timeout), and in WAL mode readers never wait for a writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels -----------------------------------------------------------------------
