@@ -2,21 +2,43 @@
 token endpoint alike. The counts live in the cache: with ``REDIS_URL`` set, Redis, so
 every server process counts together."""
 
+import ipaddress
+
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
-class LoginRateThrottle(SimpleRateThrottle):
-    """``EVENTDESK_LOGIN_RATE`` (e.g. ``"10/min"``) attempts per client address.
+def client_address(request):
+    """The address of the client that sent ``request``: the one thing to count per client.
 
-    The address is ``REMOTE_ADDR``, or behind nginx (``BEHIND_PROXY``) the one nginx
-    appended to ``X-Forwarded-For`` (DRF's ``NUM_PROXIES``).
+    Without a proxy (``BEHIND_PROXY`` false) it is the socket's address, ``REMOTE_ADDR``;
+    an ``X-Forwarded-For`` header is the client's own words and counts for nothing.
+    Behind nginx (``BEHIND_PROXY``) it is the last ``X-Forwarded-For`` entry, the one
+    nginx appended (``$proxy_add_x_forwarded_for``); whatever the client put before it
+    is ignored. (Not ``REMOTE_ADDR`` there: daphne's ``--proxy-headers`` fills it from the
+    *first* entry, which the client chooses.)
     """
+    remote_addr = request.META.get("REMOTE_ADDR", "")
+    if settings.BEHIND_PROXY:
+        appended = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        try:
+            return str(ipaddress.ip_address(appended))
+        except ValueError:  # not through nginx (no header, or not an address): the socket's
+            pass
+    return remote_addr
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """``EVENTDESK_LOGIN_RATE`` (e.g. ``"10/min"``) attempts per client address
+    (``client_address``)."""
 
     scope = "login"
 
     def get_rate(self):
         return settings.EVENTDESK_LOGIN_RATE
+
+    def get_ident(self, request):
+        return client_address(request)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
