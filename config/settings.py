@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies only (at most DATA_UPLOAD_MAX_MEMORY_SIZE); the rest in config/api.py:
     # every list paginated (?page=, ?page_size= up to 500), errors as JSON 4xx.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],  # DRF's, with a nesting limit
     "DEFAULT_PAGINATION_CLASS": "config.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
