@@ -219,8 +219,10 @@ EVENTDESK_IMAGE_MAX_PIXELS = env.int("EVENTDESK_IMAGE_MAX_PIXELS", default=40_00
 
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Behind nginx the client's address is the last X-Forwarded-For entry (throttling).
-    "NUM_PROXIES": 1 if BEHIND_PROXY else None,
+    # Behind nginx the client's address is the last X-Forwarded-For entry, else the socket's
+    # (never None: DRF would then count the whole header, which the client writes).
+    # Our own throttle asks accounts.throttling.client_address, which says the same.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes "not logged in" a 401.
         "rest_framework.authentication.TokenAuthentication",
