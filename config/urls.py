@@ -1,7 +1,9 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from config.health import healthz
 from events.views import home
@@ -20,4 +22,9 @@ urlpatterns = [
 ]
 
 if settings.SERVE_FILES:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Uploaded images, whatever DEBUG says (django.conf.urls.static.static() would add
+    # nothing unless DEBUG); /static/ is served by the ASGI handler (config.asgi).
+    def serve_media(request, path):
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+    urlpatterns += [re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", serve_media)]
