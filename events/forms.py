@@ -97,7 +97,9 @@ class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
 class DeleteEventForm(BootstrapFormMixin, forms.Form):
     """Deleting an event asks for its name, typed again."""
 
-    confirm_name = forms.CharField(label="Type the event's name to confirm")
+    confirm_name = forms.CharField(
+        label="Type the event's name to confirm", max_length=Event._meta.get_field("name").max_length
+    )
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)

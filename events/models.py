@@ -24,6 +24,11 @@ def validate_timezone(value):
         raise ValidationError("Unknown time zone: %(value)s", params={"value": value}) from None
 
 
+#: Longest free text (a description, an abstract, a bio), in characters. Names and titles
+#: are limited by their columns.
+MAX_TEXT_LENGTH = 10_000
+
+
 # The version counters every event carries (DESIGN.md, "Conditional GET").
 VERSION_COUNTERS = (
     "event_ver",
@@ -54,7 +59,7 @@ class Event(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
@@ -228,7 +233,7 @@ class Track(EventOwned):
         default="#3366cc",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")],
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
 
     class Meta:
         ordering = ["name", "id"]
@@ -271,7 +276,7 @@ class Speaker(EventOwned):
 
     name = models.CharField(max_length=150)
     email = models.EmailField(blank=True)
-    bio = models.TextField(blank=True)
+    bio = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     organisation = models.CharField(max_length=200, blank=True)
     photo = models.ImageField(upload_to="events/speakers/", blank=True)
 
@@ -303,7 +308,7 @@ class Session(EventOwned):
     service_name = "session"
 
     title = models.CharField(max_length=200)
-    abstract = models.TextField(blank=True)
+    abstract = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     microlocation = models.ForeignKey(
         Microlocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"

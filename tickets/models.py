@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from events.models import EventOwned, EventOwnedQuerySet
+from events.models import MAX_TEXT_LENGTH, EventOwned, EventOwnedQuerySet
 
 
 class TicketQuerySet(EventOwnedQuerySet):
@@ -32,7 +32,7 @@ class Ticket(EventOwned):
     name = models.CharField(max_length=150)
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     sales_starts_at = models.DateTimeField(null=True, blank=True)
     sales_ends_at = models.DateTimeField(null=True, blank=True)
     min_order = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
+from events.models import MAX_TEXT_LENGTH, Event, Microlocation, Session, Speaker, Sponsor, Track
 from tickets.models import Ticket
 
 DEEP = b"[" * 2000 + b"]" * 2000
@@ -77,3 +77,63 @@ def test_ordinary_nesting_still_works(event, as_organizer):
         format="json",
     )
     assert answer.status_code == 201, answer.json()
+
+
+# --- lengths of texts ------------------------------------------------------------------------
+
+LONG = "x" * (MAX_TEXT_LENGTH + 1)
+LONGEST = "x" * MAX_TEXT_LENGTH
+
+
+def text_bodies(event):
+    """``(url name, url args, a valid body, the free-text field)`` of every kind with one."""
+    starts = event.starts_at + timedelta(hours=1)
+    return [
+        ("event-list", [], {"name": "Another", "timezone": "UTC"}, "description"),
+        ("track-list", [event.pk], {"name": "Main track"}, "description"),
+        ("speaker-list", [event.pk], {"name": "Ada"}, "bio"),
+        (
+            "session-list",
+            [event.pk],
+            {"title": "Talk", "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()},
+            "abstract",
+        ),
+        ("ticket-list", [event.pk], {"type": "free", "name": "Community", "quantity": 10}, "description"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(5), ids=["event", "track", "speaker", "session", "ticket"])
+def test_free_text_over_10000_characters_answers_400_and_stores_nothing(index, event, as_organizer):
+    name, args, body, field = text_bodies(event)[index]
+    url = reverse(f"api:{name}", args=args)
+    events = Event.objects.count()
+
+    answer = as_organizer.post(url, {**body, field: LONG}, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {field: ["Ensure this field has no more than 10000 characters."]}
+    assert Event.objects.count() == events
+    assert nothing_stored()
+
+    answer = as_organizer.post(url, {**body, field: LONGEST}, format="json")
+    assert answer.status_code == 201, answer.json()
+
+
+def test_a_change_to_a_long_text_answers_400_and_changes_nothing(event, as_organizer):
+    track = Track.objects.create(event=event, name="Main track", description="Short")
+    url = reverse("api:track-detail", args=[event.pk, track.pk])
+    answer = as_organizer.patch(url, {"description": LONG}, format="json")
+    assert answer.status_code == 400
+    track.refresh_from_db()
+    assert (track.description, track.version) == ("Short", 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "column"),
+    [("event-list", "name", 200), ("event-list", "location", 300), ("track-list", "name", 150)],
+)
+def test_names_are_limited_by_their_column(name, field, column, event, as_organizer):
+    args = [] if name == "event-list" else [event.pk]
+    body = {"name": "N", "timezone": "UTC", field: "y" * (column + 1)}
+    answer = as_organizer.post(reverse(f"api:{name}", args=args), body, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {field: [f"Ensure this field has no more than {column} characters."]}
