@@ -1,11 +1,59 @@
+"""Accounts and API tokens in the Django admin.
+
+Secrets are their owner's alone: an admin reads everything else here, the super admin
+changes it, but neither ever sees a password hash (not even Django's masked summary of
+it) or an API token's key. The super admin may revoke a token; nobody makes one here
+(its key would be shown once made): the owner gets it through the API.
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswordHashWidget, UserChangeForm
+from django.db.models.constants import LOOKUP_SEP
+from rest_framework.authtoken import admin as drf_token_admin  # registers TokenProxy: ours replaces it
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import User
 
 
+class NoSecretLookupsMixin:
+    """The changelist refuses (400) filters on the ``secret_fields`` named in its URL.
+
+    Django lets any list filter a field of its own model (``?password__startswith=pbk``),
+    and the rows it answers would give the value away a character at a time.
+    """
+
+    secret_fields = ()
+
+    def lookup_allowed(self, lookup, value, request):
+        if lookup.split(LOOKUP_SEP, 1)[0] in self.secret_fields:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class PasswordStateWidget(ReadOnlyPasswordHashWidget):
+    """Whether the user has a password, with Django's button to set a new one; never the
+    algorithm, salt or hash (Django's summary shows the start of both)."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        has_one = any(entry.get("value") for entry in context["summary"])
+        context["summary"] = [{"label": "A password is set." if has_one else "No password set."}]
+        return context
+
+
+class AccountChangeForm(UserChangeForm):
+    password = ReadOnlyPasswordHashField(
+        label="Password",
+        widget=PasswordStateWidget,
+        help_text="Raw passwords are not stored, and their hashes are shown to nobody.",
+    )
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(NoSecretLookupsMixin, DjangoUserAdmin):
+    form = AccountChangeForm
+    secret_fields = ["password"]
     ordering = ["email"]
     list_display = ["email", "full_name", "is_admin", "is_super_admin", "is_active", "date_joined"]
     list_filter = ["is_admin", "is_super_admin", "is_active"]
@@ -18,3 +66,27 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = []
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class ApiTokenAdmin(NoSecretLookupsMixin, drf_token_admin.TokenAdmin):
+    """Who has an API token, since when. Admins view; the super admin revokes."""
+
+    secret_fields = ["key"]
+    list_display = ["user", "created"]
+    fields = ["user", "created"]
+    readonly_fields = ["user", "created"]
+    search_fields = ["user__email"]
+    search_help_text = "E-mail address"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_super_admin
