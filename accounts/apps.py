@@ -6,6 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from accounts import signals
+
+        signals.connect()
+
         from rest_framework.authtoken.models import Token
 
         # DRF names a token by its key, so every place that prints a model instance would

@@ -3,9 +3,12 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.sessions import session_id
 from notifications import services
 
-#: Close code for a socket without a logged-in user (4000-4999: the application's own).
+#: Close codes (4000-4999: the application's own), which the bell shows as "logged out"
+#: and does not retry: a socket without a logged-in user, and a socket whose session
+#: ended (logged out, a new password elsewhere, the user deactivated or deleted).
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_LOGGED_OUT = 4402
 
@@ -13,7 +16,9 @@ CLOSE_LOGGED_OUT = 4402
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """Joins the user's group and forwards its pushes; the browser only listens.
 
-    An anonymous socket is closed before it is accepted. A logged-in one first
+    An anonymous socket is accepted and closed at once with ``CLOSE_NOT_LOGGED_IN``: a
+    refused handshake reaches the page as a bare failure (code 1006), which the bell
+    cannot tell from a network error, and would retry for ever. A logged-in one first
     receives the current unread count (and the newest unread) from the database, so
     the page never shows a count from before a disconnect.
     """
@@ -21,18 +26,39 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            await self.accept()
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return
+        self.session = session_id(self.scope.get("session"))
         self.group = services.group_name(user)
         # Join before reading the count: a push in between then arrives after the
         # first message instead of being lost.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json(await database_sync_to_async(services.build_payload)(user, services.CONNECTED))
+        first = await database_sync_to_async(self.first_message)(user)
+        if first is None:
+            await self.session_ended()
+            return
+        await self.send_json(first)
+
+    def first_message(self, user):
+        # The session may have ended after it logged this socket in and before the
+        # socket joined the group (so it missed the word to close): asked after joining.
+        if not services.session_is_live(self.scope.get("session")):
+            return None
+        return services.build_payload(user, services.CONNECTED)
 
     async def disconnect(self, code):
+        await self.leave_group()
+
+    async def leave_group(self):
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+
+    async def session_ended(self):
+        await self.leave_group()  # not one more push, even before the browser answers the close
+        await self.close(code=CLOSE_LOGGED_OUT)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """Ignored, not even parsed: read state changes over HTTP (POST with CSRF)."""
@@ -42,6 +68,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notifications_logout(self, event):
         """The session this socket was opened with has logged out: stop listening."""
-        session = self.scope.get("session")
-        if session is not None and session.session_key == event["session_key"]:
-            await self.close(code=CLOSE_LOGGED_OUT)
+        if self.session is not None and self.session == event["session"]:
+            await self.session_ended()
+
+    async def notifications_sessions_ended(self, event):
+        """The user's sessions ended, all but ``keep`` (None: all): unless this socket's
+        session is the one kept, stop listening."""
+        if event["keep"] is None or self.session != event["keep"]:
+            await self.session_ended()

@@ -240,16 +240,36 @@ def push(user_ids, meta):
     async_to_sync(_group_send_all)(layer, messages)
 
 
-def close_sockets_of_session(user, session_key):
+def close_sockets_of_session(user, session_id):
     """Close the sockets opened with this session (it logged out); the user's other
-    sessions keep theirs. A failing channel layer is logged, never raised."""
+    sessions keep theirs. ``session_id``: ``accounts.sessions.session_id``."""
+    if session_id:
+        _tell_sockets(user, {"type": "notifications.logout", "session": session_id})
+
+
+def close_sockets_of_user(user, keep=None):
+    """Close every socket of the user, except those of the session ``keep`` (a session
+    id, or None): their other sessions ended (a new password, or deactivated)."""
+    _tell_sockets(user, {"type": "notifications.sessions_ended", "keep": keep})
+
+
+def _tell_sockets(user, message):
+    """A failing channel layer is logged, never raised."""
     layer = get_channel_layer()
-    if layer is None or not session_key:
+    if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group_name(user), {"type": "notifications.logout", "session_key": session_key})
+        async_to_sync(layer.group_send)(group_name(user), message)
     except Exception:
-        logger.exception("could not tell the sockets of user %s that their session ended", user.pk)
+        logger.exception("could not tell the sockets of user %s that their session ended", _user_id(user))
+
+
+def session_is_live(session):
+    """Is the session a socket was opened with still in the session store? (It may have
+    ended between the socket's log-in and its joining the user's group.)"""
+    if session is None or not hasattr(session, "get_model_class"):
+        return True  # no session, or not a database one: nothing to ask
+    return session.session_key is not None and session.exists(session.session_key)
 
 
 async def _group_send_all(layer, messages):

@@ -3,11 +3,13 @@
 // The server sends the unread count (and the newest unread) on every connect and after
 // every change; the page shows only what it was sent since its last connect. When the
 // socket closes, the bell is marked offline and the script reconnects with exponential
-// back-off (with jitter, so a restarted server is not met by every tab at once).
+// back-off (with jitter, so a restarted server is not met by every tab at once), unless
+// the server closed it because the session ended: then the bell says so and stops.
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
-// Close codes of notifications/consumers.py: not logged in, and the session logged out.
+// Close codes of notifications/consumers.py: not logged in (an expired session, say), and
+// the session ended (logged out, a new password elsewhere, the account deactivated).
 const SESSION_ENDED = new Set([4401, 4402]);
 
 function socketUrl(path) {
@@ -27,6 +29,7 @@ class NotificationBell {
     this.badge = root.querySelector("[data-notif-badge]");
     this.list = root.querySelector("[data-notif-list]");
     this.empty = root.querySelector("[data-notif-empty]");
+    this.ended = root.querySelector("[data-notif-ended]");
     this.template = root.querySelector("template[data-notif-item-template]");
     this.path = root.dataset.wsPath;
     this.attempt = 0;
@@ -50,8 +53,9 @@ class NotificationBell {
       if (this.socket !== socket) return;
       this.socket = null;
       if (SESSION_ENDED.has(event.code)) {
-        // Logged out (here or in another tab): retrying would only be refused again.
-        this.setState("ended");
+        // Logged out (here, in another tab or by the server): retrying would only be
+        // refused again.
+        this.showLoggedOut();
         return;
       }
       this.setState("offline");
@@ -66,8 +70,23 @@ class NotificationBell {
     this.timer = window.setTimeout(() => this.connect(), delay);
   }
 
+  showLoggedOut() {
+    window.clearTimeout(this.timer);
+    this.timer = null;
+    this.setState("ended");
+    this.list.replaceChildren();
+    this.badge.hidden = true;
+    this.empty.hidden = true;
+    this.ended.hidden = false;
+    const login = this.ended.querySelector("a[data-notif-login]");
+    const next = window.location.pathname + window.location.search;
+    const base = login.getAttribute("href").split("?")[0];
+    login.setAttribute("href", `${base}?${new URLSearchParams({ next })}`);
+    this.toggle.setAttribute("aria-label", "Notifications (logged out)");
+  }
+
   reconnectNow() {
-    if (this.socket !== null) return;
+    if (this.socket !== null || this.root.dataset.notifState === "ended") return;
     window.clearTimeout(this.timer);
     this.attempt = 0;
     this.connect();

@@ -8,6 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.test import Client
 
@@ -40,19 +41,39 @@ def stored_unread(user):
 notify = database_sync_to_async(services.notify)
 
 
-async def test_an_anonymous_socket_is_closed():
+async def test_an_anonymous_socket_is_accepted_then_closed_with_a_code_the_bell_knows():
     communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
     communicator.scope["user"] = AnonymousUser()
     connected, _ = await communicator.connect(timeout=TIMEOUT)
-    assert not connected
+    assert connected  # not an HTTP 403, which the bell could not tell from a network failure
+    assert await communicator.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4401}
 
 
-async def test_through_the_asgi_application_without_a_session_the_socket_is_refused():
+async def test_through_the_asgi_application_without_a_session_the_socket_is_closed_with_4401():
     communicator = WebsocketCommunicator(
         application, "/ws/notifications/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
     )
     connected, _ = await communicator.connect(timeout=TIMEOUT)
-    assert not connected
+    assert connected
+    assert await communicator.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_an_expired_session_cookie_is_closed_with_4401(user):
+    client = Client()
+    assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
+    await database_sync_to_async(Session.objects.all().delete)()  # the session expired
+    communicator = socket_of_session(client)
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    assert await communicator.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_an_anonymous_socket_from_a_foreign_origin_is_still_refused():
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"origin", b"https://evil.example"), (b"host", b"localhost")]
+    )
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert not connected  # closed before being accepted: the server answers the handshake 403
 
 
 def socket_of_session(client):

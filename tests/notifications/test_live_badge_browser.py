@@ -6,10 +6,11 @@ daphne uses Redis as in production.
 """
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from notifications import services
-from tests.utils import DaphneServer, log_in, screenshot, server_env
+from tests.utils import PASSWORD, DaphneServer, log_in, screenshot, server_env
 
 pytestmark = pytest.mark.e2e
 
@@ -76,3 +77,64 @@ def test_after_the_server_comes_back_the_badge_shows_the_stored_count(browser, s
     finally:
         context.close()
         restarted.stop()
+
+
+def test_when_the_session_expired_the_bell_says_logged_out_and_stops_retrying(
+    browser, start_daphne, settings, make_user
+):
+    """After a restart the socket comes back without a session: the server accepts it and
+    closes it with 4401 (not a bare HTTP 403), and the bell stops instead of retrying."""
+    ada = make_user("ada@example.com")
+    server = start_daphne()
+    context = browser.new_context(base_url=server.url)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    sockets = []
+    tab.on("websocket", lambda socket: sockets.append(socket.url))
+    log_in(tab, ada.email)
+    bell = tab.locator("[data-notifications]")
+    expect(bell).to_have_attribute("data-notif-state", "live")
+
+    server.stop()
+    Session.objects.all().delete()  # the session expired meanwhile
+    restarted = DaphneServer(server_env(settings), port=server.port)
+    try:
+        expect(bell).to_have_attribute("data-notif-state", "ended", timeout=20_000)
+        tab.get_by_test_id("notif-bell").click()
+        ended = tab.get_by_test_id("notif-ended")
+        expect(ended).to_be_visible()
+        expect(ended).to_contain_text("You are logged out.")
+        expect(ended.get_by_role("link", name="Log in again")).to_have_attribute(
+            "href", "/accounts/login/?next=%2Fevents%2F"
+        )
+        expect(tab.get_by_test_id("notif-bell")).to_have_attribute("aria-label", "Notifications (logged out)")
+        screenshot(tab, "notifications-logged-out")
+        attempts = len(sockets)
+        tab.wait_for_timeout(3_000)  # longer than the first back-off delays
+        assert len(sockets) == attempts
+        expect(bell).to_have_attribute("data-notif-state", "ended")
+    finally:
+        context.close()
+        restarted.stop()
+
+
+def test_a_new_password_in_another_browser_logs_this_one_out(new_page, make_user):
+    ada = make_user("ada@example.com")
+    tab = new_page()
+    log_in(tab, ada.email)
+    bell = tab.locator("[data-notifications]")
+    expect(bell).to_have_attribute("data-notif-state", "live")
+
+    elsewhere = new_page()
+    log_in(elsewhere, ada.email)
+    elsewhere.goto("/accounts/password/")
+    elsewhere.fill("input[name=old_password]", PASSWORD)
+    elsewhere.fill("input[name=new_password1]", "another-staple-lantern-42")
+    elsewhere.fill("input[name=new_password2]", "another-staple-lantern-42")
+    elsewhere.get_by_role("button", name="Change password").click()
+    elsewhere.wait_for_load_state()
+
+    expect(bell).to_have_attribute("data-notif-state", "ended")
+    expect(elsewhere.locator("[data-notifications]")).to_have_attribute("data-notif-state", "live")
+    tab.reload()
+    assert "/accounts/login/" in tab.url or tab.locator("[data-notifications]").count() == 0
