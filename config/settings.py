@@ -210,14 +210,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Upload limits (the background image endpoint; see events.images).
+# Upload limits (background images, speaker photos, sponsor logos; see events.images).
+# 12 million pixels: the banner crop is at most 2400×1200, and a decode of the largest
+# image allowed stays near 50 MB (at most events.images.MAX_DECODES at once).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=15 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=15 * 1024 * 1024)
 # The wizard's tickets page sends about 13 fields per ticket (up to tickets.forms.MAX_TICKETS).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10_000)
 EVENTDESK_IMAGE_MAX_BYTES = env.int("EVENTDESK_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 EVENTDESK_IMAGE_MAX_SIDE = env.int("EVENTDESK_IMAGE_MAX_SIDE", default=8000)
-EVENTDESK_IMAGE_MAX_PIXELS = env.int("EVENTDESK_IMAGE_MAX_PIXELS", default=40_000_000)
+EVENTDESK_IMAGE_MAX_PIXELS = env.int("EVENTDESK_IMAGE_MAX_PIXELS", default=12_000_000)
 
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,13 +9,16 @@ another event's ids in a body are "does not exist". Permissions are the matrix's
 
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Subquery, Sum
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
+from events import images
 from events.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
 from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
 from events.services import (
@@ -46,6 +49,51 @@ class InEventField(serializers.PrimaryKeyRelatedField):
         if event is None:
             return self.model.objects.none()
         return self.model.objects.filter(event=event)
+
+
+class ImagesBusyError(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = images.ImagesBusy.message
+    default_code = "busy"
+    wait = 5  # DRF's handler turns it into Retry-After
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "description": "Read: the image's URL, or null. Write: a PNG, JPEG or WebP image as a data URL "
+        '(`data:image/png;base64,...`) or base64 text, re-encoded without its metadata; null or "" removes it.',
+    }
+)
+class ImageDataField(serializers.FileField):
+    """An image sent in JSON (a speaker's photo, a sponsor's logo), through the same pipeline
+    as the background image (``events.images``): refused with a 400 and a message unless
+    it is a PNG, JPEG or WebP image within the limits; stored re-encoded, without its
+    metadata, under an unguessable name. ``null`` or ``""`` removes the image."""
+
+    default_error_messages = {"invalid": "Send the image as a data URL (data:image/png;base64,...) or base64 text."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None or data == "":
+            return True, ""  # no image (the column holds "", never NULL)
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            processed = images.process_image(images.decode_payload(data, max_bytes=settings.EVENTDESK_IMAGE_MAX_BYTES))
+        except images.InvalidImage as invalid:
+            raise serializers.ValidationError(str(invalid), code="invalid_image") from None
+        except images.ImagesBusy:
+            raise ImagesBusyError() from None
+        return ContentFile(processed.content, name=processed.storage_name())
 
 
 class EventOwnedSerializer(serializers.ModelSerializer):
@@ -80,17 +128,19 @@ class MicrolocationSerializer(EventOwnedSerializer):
 
 
 class SpeakerSerializer(EventOwnedSerializer):
+    photo = ImageDataField()
+
     class Meta:
         model = Speaker
         fields = ["id", "name", "email", "bio", "organisation", "photo", "version", "created_at", "updated_at"]
-        read_only_fields = ["photo"]
 
 
 class SponsorSerializer(EventOwnedSerializer):
+    logo = ImageDataField()
+
     class Meta:
         model = Sponsor
         fields = ["id", "name", "url", "level", "logo", "version", "created_at", "updated_at"]
-        read_only_fields = ["logo"]
 
 
 class SessionSerializer(EventOwnedSerializer):

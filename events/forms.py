@@ -6,8 +6,11 @@ Dates and times are entered and shown in the event's time zone (``ZonedDateTimeF
 import zoneinfo
 
 from django import forms
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from events import images
 from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track, timezone_choices
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -144,7 +147,33 @@ class MicrolocationForm(EventServiceForm):
         labels = {"name": "Room"}
 
 
+class ImageUploadField(forms.FileField):
+    """An uploaded image (a speaker's photo, a sponsor's logo), through the same pipeline
+    as the background image (``events.images.process_image``): the type is sniffed from
+    the bytes (PNG, JPEG or WebP; the file's name is ignored), the size and pixel limits
+    apply, and what is kept is the image re-encoded, without its metadata or anything
+    appended to it, under an unguessable name. Refusals are the field's errors."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        try:
+            processed = images.process_image(images.read_upload(upload, max_bytes=settings.EVENTDESK_IMAGE_MAX_BYTES))
+        except images.InvalidImage as invalid:
+            raise forms.ValidationError(str(invalid), code="invalid_image") from None
+        except images.ImagesBusy as busy:
+            raise forms.ValidationError(str(busy), code="busy") from None
+        return ContentFile(processed.content, name=processed.storage_name())
+
+
 class SpeakerForm(EventServiceForm):
+    photo = ImageUploadField(required=False, label="Photo")
+
     class Meta:
         model = Speaker
         fields = ["name", "email", "organisation", "bio", "photo"]
@@ -153,6 +182,7 @@ class SpeakerForm(EventServiceForm):
 
 class SponsorForm(EventServiceForm):
     url = forms.URLField(label="Web site", required=False, max_length=200, assume_scheme="https")
+    logo = ImageUploadField(required=False, label="Logo")
 
     class Meta:
         model = Sponsor

@@ -1,8 +1,11 @@
-"""Background images: decode what the browser sent, check it is a safe image, re-encode it.
+"""Uploaded images: decode what the browser sent, check it is a safe image, re-encode it.
 
-Pure functions, no database and no storage: ``events.services.set_background_image``
-stores the result. Every refusal is an ``InvalidImage`` whose message can be shown to the
-person who uploaded the file.
+One pipeline, ``process_image``, for every image people upload: the event's background
+(``events.services.set_background_image``), a speaker's photo and a sponsor's logo (the
+dashboard's forms, ``events.forms.ImageUploadField``, and the API,
+``events.api.ImageDataField``). No database and no storage here: the callers store the
+result. Every refusal is an ``InvalidImage`` whose message can be shown to the person who
+uploaded the file.
 
 What is checked, in order, before Pillow decodes a single pixel:
 
@@ -10,20 +13,30 @@ What is checked, in order, before Pillow decodes a single pixel:
 2. the bytes start like a PNG, JPEG or WebP file (the name and the declared type are
    ignored, so an SVG or a script renamed ``.png`` never reaches a decoder);
 3. the header's width, height and pixel count are within ``max_side`` / ``max_pixels``
-   (Pillow's own decompression-bomb limit stays on as a second line).
+   (Pillow's own decompression-bomb limit stays on as a second line);
+4. the file holds data for all those pixels (``check_complete``): Pillow would fill the
+   missing rows of a truncated PNG or JPEG in, so a file of a hundred bytes could cost a
+   full-size decode.
 
-Then the image is decoded in full (a truncated or damaged file fails here), turned
-upright by its EXIF orientation, and written anew in its own format without any of the
-original metadata (EXIF with GPS positions, ICC profiles, text chunks, XMP).
+Then, holding one of the process's ``MAX_DECODES`` decode slots (a third upload waits
+up to ``DECODE_WAIT`` seconds for one, then gets ``ImagesBusy``), the image is decoded in
+full (a damaged file fails here), turned upright by its EXIF orientation, and written
+anew in its own format without any of the original metadata (EXIF with GPS positions,
+ICC profiles, text chunks, XMP) or bytes appended after the image.
 """
 
 import base64
 import binascii
+import contextlib
 import io
 import re
 import secrets
+import struct
+import threading
+import zlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Format name (Pillow's) -> file extension.
@@ -38,6 +51,69 @@ _WHITESPACE = re.compile(r"\s+")
 
 class InvalidImage(ValueError):
     """The upload is not an image we accept; ``str(error)`` says why, for the uploader."""
+
+
+class ImagesBusy(RuntimeError):
+    """Every decode slot stayed taken for ``DECODE_WAIT`` seconds: try again later (a 503)."""
+
+    message = "The server is busy with other images; try again in a moment."
+
+    def __str__(self):
+        return self.message
+
+
+# --- how many decodes at once ------------------------------------------------------------
+
+#: Images decoded at the same time in one process. A decode of the largest image allowed
+#: (12 million pixels, RGBA) takes about 50 MB for the pixels, plus copies while it is
+#: turned and re-encoded, and a CPU core for a few tenths of a second.
+MAX_DECODES = 2
+#: Seconds an upload waits for a free slot before it is answered 503.
+DECODE_WAIT = 10
+
+
+class DecodeSlots:
+    """A bounded semaphore with a count of who holds and who waits (for tests and logs)."""
+
+    def __init__(self, size):
+        self.size = size
+        self._semaphore = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self.active = 0
+        self.waiting = 0
+
+    @contextlib.contextmanager
+    def hold(self, timeout):
+        """Hold a slot for the ``with`` block; ``ImagesBusy`` if none frees up in ``timeout`` s."""
+        with self._lock:
+            self.waiting += 1
+        try:
+            acquired = self._semaphore.acquire(timeout=timeout)
+        finally:
+            with self._lock:
+                self.waiting -= 1
+        if not acquired:
+            raise ImagesBusy()
+        with self._lock:
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
+            self._semaphore.release()
+
+
+decode_slots = DecodeSlots(MAX_DECODES)
+
+
+def limits():
+    """The limits from the settings (``EVENTDESK_IMAGE_*``), as ``process_image`` takes them."""
+    return {
+        "max_bytes": settings.EVENTDESK_IMAGE_MAX_BYTES,
+        "max_side": settings.EVENTDESK_IMAGE_MAX_SIDE,
+        "max_pixels": settings.EVENTDESK_IMAGE_MAX_PIXELS,
+    }
 
 
 @dataclass(frozen=True)
@@ -96,6 +172,14 @@ def decode_payload(value, *, max_bytes):
     return data
 
 
+def read_upload(upload, *, max_bytes):
+    """The bytes of an uploaded file (Django's ``UploadedFile``), refused unread when too large."""
+    if upload.size > max_bytes:
+        raise InvalidImage(f"The image is larger than {human_size(max_bytes)}.")
+    upload.seek(0)
+    return upload.read(max_bytes + 1)
+
+
 def detect_format(data):
     """Pillow's name of the format, from the file's first bytes; refuses everything else."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -123,8 +207,188 @@ def check_dimensions(width, height, *, max_side, max_pixels):
         )
 
 
-def process_image(data, *, max_bytes, max_side, max_pixels):
-    """Check ``data`` (the bytes of a file) and return it re-encoded as a ``ProcessedImage``."""
+DAMAGED = "The image is damaged or incomplete and cannot be read."
+TRUNCATED = "The image is damaged or incomplete: the file ends before all of its pixels."
+
+
+def check_complete(data, image_format):
+    """Refuse a PNG or JPEG whose data cannot cover the pixels its header declares.
+
+    Pillow decodes such files without complaint, filling in the rows that are missing:
+    a 100-byte file declaring 8000×5000 pixels would cost the decode of a full image.
+    A PNG's compressed pixel data must inflate to exactly the bytes its size, colour type
+    and interlacing need. A JPEG's scans must each hold at least the bits the shortest
+    codes of their Huffman tables need for every block they cover. (WebP files are
+    refused by their decoder when they are cut short.)
+    """
+    if image_format == "PNG":
+        _check_png(data)
+    elif image_format == "JPEG":
+        _check_jpeg(data)
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# Adam7: (first column, first row, column step, row step) of each of the seven passes.
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_raw_size(width, height, bit_depth, color_type, interlaced):
+    """The bytes a PNG's pixel data inflates to: each row is a filter byte and the pixels."""
+    bits = _PNG_CHANNELS[color_type] * bit_depth
+
+    def rows(w, h):
+        return h * (1 + (w * bits + 7) // 8) if w and h else 0
+
+    if not interlaced:
+        return rows(width, height)
+    return sum(
+        rows((width - x0 + dx - 1) // dx if width > x0 else 0, (height - y0 + dy - 1) // dy if height > y0 else 0)
+        for x0, y0, dx, dy in _ADAM7
+    )
+
+
+def _check_png(data):
+    pos, header, compressed = 8, None, []
+    while True:
+        if pos + 8 > len(data):
+            raise InvalidImage(TRUNCATED)  # no IEND: the file was cut short
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if len(body) < length:
+            raise InvalidImage(TRUNCATED)
+        pos += 12 + length
+        if kind == b"IHDR" and len(body) == 13:
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            compressed.append(body)
+        elif kind == b"IEND":
+            break
+    if header is None or header[3] not in _PNG_CHANNELS:
+        raise InvalidImage(DAMAGED)
+    width, height, bit_depth, color_type, _, _, interlace = header
+    expected = _png_raw_size(width, height, bit_depth, color_type, interlace == 1)
+    # Inflated a megabyte at a time and only counted, up to the size expected.
+    inflater, pending, total = zlib.decompressobj(), b"".join(compressed), 0
+    try:
+        while pending and total < expected:
+            total += len(inflater.decompress(pending, min(1 << 20, expected - total)))
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        raise InvalidImage(DAMAGED) from None
+    if total < expected:
+        raise InvalidImage(TRUNCATED)
+
+
+# JPEG frame types Pillow reads with Huffman coding: baseline, extended, progressive.
+_JPEG_SEQUENTIAL, _JPEG_PROGRESSIVE = {0xC0, 0xC1}, {0xC2}
+_JPEG_OTHER_FRAMES = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+# A marker in entropy-coded data: 0xFF not followed by a stuffed 0x00 or a restart marker.
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def _check_jpeg(data):
+    """Walk the JPEG's segments; for each scan, compare its data with the least it can be."""
+    pos, frame, progressive, tables, scans = 2, None, False, {}, 0
+    try:
+        while pos < len(data):
+            if data[pos] != 0xFF:
+                raise InvalidImage(DAMAGED)
+            marker = data[pos + 1]
+            if marker == 0xFF:  # fill byte
+                pos += 1
+                continue
+            if marker == 0xD9:  # EOI
+                break
+            if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+                pos += 2
+                continue
+            (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+            segment = data[pos + 4 : pos + 2 + length]
+            if len(segment) < length - 2 or length < 2:
+                raise InvalidImage(TRUNCATED)
+            pos += 2 + length
+            if marker in _JPEG_OTHER_FRAMES:
+                raise InvalidImage("This kind of JPEG (lossless, hierarchical or arithmetic-coded) is not accepted.")
+            if marker in _JPEG_SEQUENTIAL or marker in _JPEG_PROGRESSIVE:
+                frame, progressive = _jpeg_frame(segment), marker in _JPEG_PROGRESSIVE
+            elif marker == 0xC4:
+                _jpeg_tables(segment, tables)
+            elif marker == 0xDA:
+                if frame is None:
+                    raise InvalidImage(DAMAGED)
+                match = _JPEG_MARKER.search(data, pos)
+                end = match.start() if match else len(data)
+                needed = _jpeg_scan_bits(segment, frame, progressive, tables)
+                if (end - pos) * 8 < needed:
+                    raise InvalidImage(TRUNCATED)
+                pos, scans = end, scans + 1
+    except InvalidImage:
+        raise
+    except (struct.error, IndexError, KeyError, ValueError, ZeroDivisionError):
+        raise InvalidImage(DAMAGED) from None
+    if not scans:
+        raise InvalidImage(TRUNCATED)
+
+
+def _jpeg_frame(segment):
+    height, width, count = struct.unpack(">HHB", segment[1:6])
+    components = {}
+    for i in range(count):
+        ident, sampling = segment[6 + 3 * i], segment[7 + 3 * i]
+        components[ident] = (sampling >> 4, sampling & 15)
+    h_max = max(h for h, _ in components.values())
+    v_max = max(v for _, v in components.values())
+    return {"width": width, "height": height, "components": components, "h_max": h_max, "v_max": v_max}
+
+
+def _jpeg_tables(segment, tables):
+    """Each Huffman table's shortest code length, by (class, id): 1 bit at least."""
+    pos = 0
+    while pos < len(segment):
+        kind, counts = segment[pos], segment[pos + 1 : pos + 17]
+        shortest = next((n + 1 for n, count in enumerate(counts) if count), 16)
+        tables[(kind >> 4, kind & 15)] = shortest
+        pos += 17 + sum(counts)
+
+
+def _jpeg_scan_bits(segment, frame, progressive, tables):
+    """The fewest bits a scan can take: a code per block of its components, at least."""
+    count = segment[0]
+    selectors = [(segment[1 + 2 * i], segment[2 + 2 * i]) for i in range(count)]
+    start, _, approximation = segment[1 + 2 * count], segment[2 + 2 * count], segment[3 + 2 * count]
+    width, height, h_max, v_max = frame["width"], frame["height"], frame["h_max"], frame["v_max"]
+
+    def blocks(ident):
+        h, v = frame["components"][ident]
+        if count > 1:  # interleaved: whole MCUs, padded
+            return _ceil(width, 8 * h_max) * h * _ceil(height, 8 * v_max) * v
+        return _ceil(_ceil(width * h, h_max), 8) * _ceil(_ceil(height * v, v_max), 8)
+
+    def shortest(kind, table):
+        # Without a DHT segment libjpeg uses the standard tables: count 1 bit, the least.
+        return tables.get((kind, table), 1)
+
+    if not progressive:  # every block: a DC code and at least one AC code (or end of block)
+        return sum(blocks(i) * (shortest(0, t >> 4) + shortest(1, t & 15)) for i, t in selectors)
+    if start == 0:  # a DC scan: a code per block, or one bit per block when refining
+        return sum(blocks(i) * (shortest(0, t >> 4) if approximation >> 4 == 0 else 1) for i, t in selectors)
+    return 0  # AC scans may skip whole runs of blocks
+
+
+def _ceil(a, b):
+    return -(-a // b)
+
+
+def process_image(data, *, max_bytes=None, max_side=None, max_pixels=None):
+    """Check ``data`` (the bytes of a file) and return it re-encoded as a ``ProcessedImage``.
+
+    The limits default to the settings' (``limits()``). ``InvalidImage`` says what is
+    wrong; ``ImagesBusy`` that no decode slot freed up in time.
+    """
+    defaults = limits()
+    max_bytes = defaults["max_bytes"] if max_bytes is None else max_bytes
+    max_side = defaults["max_side"] if max_side is None else max_side
+    max_pixels = defaults["max_pixels"] if max_pixels is None else max_pixels
     if not data:
         raise InvalidImage("The image is empty.")
     if len(data) > max_bytes:
@@ -133,9 +397,10 @@ def process_image(data, *, max_bytes, max_side, max_pixels):
     try:
         with Image.open(io.BytesIO(data), formats=[image_format]) as source:
             check_dimensions(*source.size, max_side=max_side, max_pixels=max_pixels)
-            source.load()  # decodes every pixel: truncated or damaged data fails here
-            image = ImageOps.exif_transpose(source)
-    except InvalidImage:
+            check_complete(data, image_format)
+            with decode_slots.hold(DECODE_WAIT):
+                return _decode_and_encode(source, image_format)
+    except (InvalidImage, ImagesBusy):
         raise
     except Image.DecompressionBombError:
         # Pillow's own limit, met before ours when the header claims enormous sizes.
@@ -143,8 +408,12 @@ def process_image(data, *, max_bytes, max_side, max_pixels):
             f"The image has too many pixels; at most {max_pixels / 1_000_000:g} million pixels are allowed."
         ) from None
     except (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError, Image.DecompressionBombWarning):
-        raise InvalidImage("The image is damaged or incomplete and cannot be read.") from None
-    return _encode(image, image_format)
+        raise InvalidImage(DAMAGED) from None
+
+
+def _decode_and_encode(source, image_format):
+    source.load()  # decodes every pixel: damaged data fails here
+    return _encode(ImageOps.exif_transpose(source), image_format)
 
 
 def _encode(image, image_format):

@@ -2,7 +2,6 @@
 
 import logging
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -175,28 +174,21 @@ def publish_event(event):
     return event
 
 
-def image_limits():
-    return {
-        "max_bytes": settings.EVENTDESK_IMAGE_MAX_BYTES,
-        "max_side": settings.EVENTDESK_IMAGE_MAX_SIDE,
-        "max_pixels": settings.EVENTDESK_IMAGE_MAX_PIXELS,
-    }
-
-
 def set_background_image(event, data):
     """Make ``data`` (the bytes of an uploaded file) the event's background image.
 
     Checks, before anything is stored (``events.images.process_image``): the size, that
     the bytes are a PNG, JPEG or WebP image, its width, height and pixel count, that it
-    decodes completely. A refusal raises ``events.images.InvalidImage`` and leaves the
-    event and its current image as they were.
+    decodes completely. A refusal raises ``events.images.InvalidImage`` (or
+    ``ImagesBusy`` when no decode slot frees up) and leaves the event and its current
+    image as they were.
 
     Changes: stores the image re-encoded (upright, without metadata) under MEDIA_ROOT
     with an unguessable name, then points the event at it and bumps ``event_ver`` in
     one transaction. The previous file is deleted only once that transaction has
     committed; if it fails, the new file is deleted and the old image stays.
     """
-    processed = images.process_image(data, **image_limits())
+    processed = images.process_image(data)
     field = Event._meta.get_field("background_image")
     name = field.storage.save(field.generate_filename(event, processed.storage_name()), ContentFile(processed.content))
     try:

@@ -3,7 +3,8 @@
 ``POST`` with the field ``bgimage`` (a data URL, bare base64, or a file) stores the image;
 ``DELETE`` removes it. Every answer is JSON, errors included, so the page can show
 them: ``{"status": "ok", "background_url": ...}``, ``{"status": "no bgimage"}`` (400),
-``{"status": "error", "error": "<what is wrong>"}`` (400, 401, 403, 404).
+``{"status": "error", "error": "<what is wrong>"}`` (400, 401, 403, 404; 503 with
+``Retry-After`` when the process's image decode slots stayed busy, ``events.images``).
 """
 
 from django.conf import settings
@@ -73,21 +74,18 @@ class BackgroundImageView(EventPermissionMixin, View):
             return JsonResponse({"status": "no bgimage"}, status=400)
         try:
             if upload is not None:
-                data = self.read_upload(upload)
+                data = images.read_upload(upload, max_bytes=settings.EVENTDESK_IMAGE_MAX_BYTES)
             else:
                 data = images.decode_payload(value, max_bytes=settings.EVENTDESK_IMAGE_MAX_BYTES)
             services.set_background_image(self.event, data)
         except images.InvalidImage as invalid:
             return error(str(invalid))
+        except images.ImagesBusy as busy:
+            response = error(str(busy), status=503)
+            response["Retry-After"] = "5"
+            return response
         return JsonResponse({"status": "ok", "background_url": self.event.background_image.url})
 
     def delete(self, request, *args, **kwargs):
         services.remove_background_image(self.event)
         return JsonResponse({"status": "ok"})
-
-    @staticmethod
-    def read_upload(upload):
-        max_bytes = settings.EVENTDESK_IMAGE_MAX_BYTES
-        if upload.size > max_bytes:
-            raise images.InvalidImage(f"The image is larger than {images.human_size(max_bytes)}.")
-        return upload.read()
