@@ -11,7 +11,17 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from events import images
-from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track, timezone_choices
+from events.models import (
+    DATETIME_RANGE_ERROR,
+    Event,
+    Microlocation,
+    Session,
+    Speaker,
+    Sponsor,
+    Track,
+    timezone_choices,
+    validate_datetime_range,
+)
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -42,6 +52,8 @@ class ZonedDateTimeField(forms.DateTimeField):
     current time zone. The form sets ``zone``; an unset one means the current zone."""
 
     zone = None
+    # Checked here too, before the form converts the value to another zone.
+    default_validators = [validate_datetime_range]
 
     def to_python(self, value):
         with timezone.override(self.zone or timezone.get_current_timezone()):
@@ -93,7 +105,12 @@ class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
             chosen = zoneinfo.ZoneInfo(zone)
             for name in ("starts_at", "ends_at"):
                 if cleaned.get(name):
-                    cleaned[name] = timezone.make_aware(timezone.make_naive(cleaned[name], self.zone), chosen)
+                    try:
+                        cleaned[name] = timezone.make_aware(timezone.make_naive(cleaned[name], self.zone), chosen)
+                    except (OverflowError, ValueError):
+                        # The model's validator refuses what does not fit; this is only
+                        # what cannot even be converted.
+                        self.add_error(name, DATETIME_RANGE_ERROR)
         return cleaned
 
 

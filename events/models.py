@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,29 @@ def validate_timezone(value):
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError("Unknown time zone: %(value)s", params={"value": value}) from None
+
+
+#: The window of dates and times stored (in UTC; ``DATETIME_MAX`` excluded): wide enough
+#: for any event, narrow enough that every time zone can show every value (Python's
+#: dates end at the years 1 and 9999 in *every* zone, so 9999-12-31 23:59 at UTC-12 is
+#: already past the end in UTC).
+DATETIME_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+DATETIME_MAX = datetime(2201, 1, 1, tzinfo=UTC)
+DATETIME_RANGE_ERROR = f"Enter a date and time between the years {DATETIME_MIN.year} and {DATETIME_MAX.year - 1}."
+
+
+def validate_datetime_range(value):
+    """A date and time in the years 1900 to 2200, in UTC: the rule of every date and time
+    field (forms, API and admin run it as the model field's validator).
+
+    Compared, not converted: converting an extreme value to UTC may itself overflow.
+    """
+    if value is None:
+        return
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=UTC)
+    if not DATETIME_MIN <= value < DATETIME_MAX:
+        raise ValidationError(DATETIME_RANGE_ERROR, code="datetime_range")
 
 
 #: Longest free text (a description, an abstract, a bio), in characters. Names and titles
@@ -60,8 +84,8 @@ class Event(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_range])
+    ends_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_range])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     location = models.CharField(max_length=300, blank=True)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
@@ -314,8 +338,8 @@ class Session(EventOwned):
         Microlocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
     speakers = models.ManyToManyField(Speaker, blank=True, related_name="sessions")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(validators=[validate_datetime_range])
+    ends_at = models.DateTimeField(validators=[validate_datetime_range])
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from events.models import MAX_TEXT_LENGTH, EventOwned, EventOwnedQuerySet
+from events.models import MAX_TEXT_LENGTH, EventOwned, EventOwnedQuerySet, validate_datetime_range
 
 
 class TicketQuerySet(EventOwnedQuerySet):
@@ -33,8 +33,8 @@ class Ticket(EventOwned):
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
-    sales_starts_at = models.DateTimeField(null=True, blank=True)
-    sales_ends_at = models.DateTimeField(null=True, blank=True)
+    sales_starts_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_range])
+    sales_ends_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_range])
     min_order = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     max_order = models.PositiveIntegerField(default=10, validators=[MinValueValidator(1)])
     hidden = models.BooleanField(default=False)

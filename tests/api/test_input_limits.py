@@ -137,3 +137,60 @@ def test_names_are_limited_by_their_column(name, field, column, event, as_organi
     answer = as_organizer.post(reverse(f"api:{name}", args=args), body, format="json")
     assert answer.status_code == 400
     assert answer.json() == {field: [f"Ensure this field has no more than {column} characters."]}
+
+
+# --- dates and times -------------------------------------------------------------------------
+
+EXTREME_DATETIMES = [
+    pytest.param("0001-01-01T00:00:00+09:00", id="year 1 at UTC+9"),
+    pytest.param("9999-12-31T23:59:00-12:00", id="year 9999 at UTC-12"),
+    pytest.param("0001-01-01T00:00:00", id="year 1"),
+    pytest.param("9999-12-31T23:59:00", id="year 9999"),
+    pytest.param("1899-12-31T23:59:00Z", id="before 1900"),
+    pytest.param("2200-12-31T20:00:00-12:00", id="after 2200 in UTC only"),
+]
+
+
+def assert_field_400(answer, field):
+    assert answer.status_code == 400, answer.content[:300]
+    assert answer["Content-Type"] == "application/json"
+    assert field in answer.json()
+
+
+@pytest.mark.parametrize("value", EXTREME_DATETIMES)
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+def test_an_event_with_an_extreme_date_answers_400(value, field, event, as_organizer):
+    events = Event.objects.count()
+    body = {"name": "Far", "timezone": "Asia/Tokyo", field: value}
+    assert_field_400(as_organizer.post(reverse("api:event-list"), body, format="json"), field)
+    assert Event.objects.count() == events
+
+    before = Event.objects.filter(pk=event.pk).values().get()
+    answer = as_organizer.patch(reverse("api:event-detail", args=[event.pk]), {field: value}, format="json")
+    assert_field_400(answer, field)
+    assert Event.objects.filter(pk=event.pk).values().get() == before
+
+
+@pytest.mark.parametrize("value", EXTREME_DATETIMES)
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+def test_a_session_with_an_extreme_date_answers_400(value, field, event, as_organizer):
+    starts = event.starts_at + timedelta(hours=1)
+    body = {"title": "Talk", "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()}
+    answer = as_organizer.post(reverse("api:session-list", args=[event.pk]), {**body, field: value}, format="json")
+    assert_field_400(answer, field)
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("value", EXTREME_DATETIMES)
+@pytest.mark.parametrize("field", ["sales_starts_at", "sales_ends_at"])
+def test_a_ticket_with_an_extreme_sales_date_answers_400(value, field, event, as_organizer):
+    body = {"type": "free", "name": "Community", "quantity": 10, field: value}
+    assert_field_400(as_organizer.post(reverse("api:ticket-list", args=[event.pk]), body, format="json"), field)
+    assert nothing_stored()
+
+
+def test_the_window_keeps_ordinary_old_and_far_dates(as_organizer):
+    body = {"name": "Far", "starts_at": "1900-01-01T00:00:00Z", "ends_at": "2200-12-31T23:59:00Z"}
+    answer = as_organizer.post(reverse("api:event-list"), body, format="json")
+    assert answer.status_code == 201, answer.json()
+    assert as_organizer.get(reverse("api:event-detail", args=[answer.json()["id"]])).status_code == 200

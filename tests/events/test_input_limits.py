@@ -4,9 +4,10 @@ times within DATETIME_MIN..DATETIME_MAX in UTC. Past them: a form error (400) an
 nothing stored."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from events.models import MAX_TEXT_LENGTH, Event, Session, Speaker, Track
+from events.models import DATETIME_RANGE_ERROR, MAX_TEXT_LENGTH, Event, Session, Speaker, Track
 from tests.events.test_dashboard import session_data, url
 from tests.events.test_wizard import details, step
 from tests.tickets.test_formset import formset_data, free
@@ -31,7 +32,7 @@ def organizer_client(client, organizer):
 
 
 def settings_data(event, **fields):
-    return details(name=event.name, timezone=event.timezone, **fields)
+    return details(**{"name": event.name, "timezone": event.timezone, **fields})
 
 
 # --- lengths of texts ------------------------------------------------------------------------
@@ -86,3 +87,105 @@ def test_the_name_typed_to_delete_an_event_is_bounded(organizer_client, event):
     assert response.status_code == 400
     assert "at most 200 characters" in response.context["form"].errors["confirm_name"][0]
     assert Event.objects.filter(pk=event.pk).exists()
+
+
+# --- dates and times -------------------------------------------------------------------------
+
+# Values that leave Python's range once converted to UTC (year 0, year 10000), and values
+# that fit but lie outside the window the server keeps.
+EXTREMES = [
+    pytest.param("starts_at", "0001-01-01T00:00", "Asia/Tokyo", id="year 1 at UTC+9"),
+    pytest.param("ends_at", "9999-12-31T23:59", "Etc/GMT+12", id="year 9999 at UTC-12"),
+    pytest.param("starts_at", "1899-12-31T23:59", "UTC", id="before 1900"),
+    pytest.param("ends_at", "2201-01-01T00:00", "UTC", id="after 2200"),
+    pytest.param("ends_at", "2200-12-31T23:00", "Etc/GMT+12", id="after 2200 in UTC only"),
+]
+
+
+def range_error(errors):
+    return DATETIME_RANGE_ERROR in errors
+
+
+@pytest.mark.parametrize(("field", "value", "zone"), EXTREMES)
+def test_a_new_event_with_an_extreme_date_is_a_form_error(organizer_client, field, value, zone):
+    events = Event.objects.count()
+    response = organizer_client.post(reverse("events:new"), details(timezone=zone, **{field: value}))
+    assert response.status_code == 400
+    assert range_error(response.context["form"].errors[field])
+    assert Event.objects.count() == events
+
+
+@pytest.mark.parametrize("stored_zone", ["UTC", "Asia/Tokyo", "Etc/GMT+12", "Etc/GMT-14"])
+@pytest.mark.parametrize(("field", "value", "zone"), EXTREMES)
+def test_the_settings_refuse_an_extreme_date(organizer_client, make_event, organizer, stored_zone, field, value, zone):
+    event = make_event(organizer, timezone=stored_zone)
+    before = Event.objects.filter(pk=event.pk).values().get()
+    response = organizer_client.post(
+        reverse("events:settings", args=[event.pk]), settings_data(event, timezone=zone, **{field: value})
+    )
+    assert response.status_code == 400
+    assert range_error(response.context["form"].errors[field])
+    assert Event.objects.filter(pk=event.pk).values().get() == before
+    # And the wizard's page of the same fields.
+    response = organizer_client.post(step("details", event), settings_data(event, timezone=zone, **{field: value}))
+    assert response.status_code == 400
+    assert Event.objects.filter(pk=event.pk).values().get() == before
+
+
+def test_the_window_keeps_ordinary_old_and_far_dates(organizer_client):
+    response = organizer_client.post(
+        reverse("events:new"),
+        details(starts_at="1900-01-01T09:00", ends_at="2200-12-31T10:00", timezone="Asia/Tokyo"),
+    )
+    assert response.status_code == 302
+    event = Event.objects.get(name="DjangoCon Wizard")
+    assert (event.starts_at.year, event.ends_at.year) == (1900, 2200)
+    assert organizer_client.get(event.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("zone", "field", "value"),
+    [
+        ("Asia/Tokyo", "starts_at", "0001-01-01T00:00"),
+        ("Etc/GMT+12", "ends_at", "9999-12-31T23:59"),
+        ("UTC", "starts_at", "1800-06-01T10:00"),
+    ],
+)
+def test_a_session_with_an_extreme_date_is_a_form_error(organizer_client, make_event, organizer, zone, field, value):
+    event = make_event(organizer, timezone=zone)
+    response = organizer_client.post(url("session", "create", event), session_data(event, **{field: value}))
+    assert response.status_code == 400
+    assert range_error(response.context["form"].errors[field])
+    assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("zone", "field", "value"),
+    [
+        ("Asia/Tokyo", "sales_starts_at", "0001-01-01T00:00"),
+        ("Etc/GMT+12", "sales_ends_at", "9999-12-31T23:59"),
+        ("UTC", "sales_starts_at", "1850-01-01T00:00"),
+    ],
+)
+def test_a_ticket_with_an_extreme_sales_date_is_refused_by_the_wizard(
+    organizer_client, make_event, organizer, zone, field, value
+):
+    event = make_event(organizer, timezone=zone)
+    response = organizer_client.post(step("tickets", event), formset_data([free(**{field: value})]))
+    assert response.status_code == 400
+    assert range_error(response.context["formset"].forms[0].errors[field])
+    assert not Ticket.objects.exists()
+
+
+def test_pages_still_answer_after_the_attempts(organizer_client, admin_user, make_event, organizer):
+    event = make_event(organizer, timezone="Asia/Tokyo")
+    attempts = [("starts_at", "0001-01-01T00:00", "Asia/Tokyo"), ("ends_at", "9999-12-31T23:59", "Etc/GMT+12")]
+    for field, value, zone in attempts:
+        data = settings_data(event, timezone=zone, **{field: value})
+        organizer_client.post(reverse("events:settings", args=[event.pk]), data)
+        organizer_client.post(reverse("events:new"), details(timezone=zone, **{field: value}))
+    for path in ["/", reverse("events:mine"), reverse("events:settings", args=[event.pk])]:
+        assert organizer_client.get(path).status_code == 200, path
+    admin = Client()
+    admin.force_login(admin_user)
+    assert admin.get(reverse("events:all")).status_code == 200
