@@ -4,10 +4,20 @@ times within DATETIME_MIN..DATETIME_MAX in UTC. Past them: a form error (400) an
 nothing stored."""
 
 import pytest
+from django.apps import apps
+from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from events.models import DATETIME_RANGE_ERROR, MAX_TEXT_LENGTH, Event, Session, Speaker, Track
+from events.models import (
+    DATETIME_RANGE_ERROR,
+    MAX_TEXT_LENGTH,
+    Event,
+    Session,
+    Speaker,
+    Track,
+    validate_datetime_range,
+)
 from tests.events.test_dashboard import session_data, url
 from tests.events.test_wizard import details, step
 from tests.tickets.test_formset import formset_data, free
@@ -189,3 +199,39 @@ def test_pages_still_answer_after_the_attempts(organizer_client, admin_user, mak
     admin = Client()
     admin.force_login(admin_user)
     assert admin.get(reverse("events:all")).status_code == 200
+
+
+# --- the rule, for every model ---------------------------------------------------------------
+
+# Set by the server, or by the super admin in the admin only: not open to users.
+NOT_USER_ENTERED = {
+    "accounts.User.last_login",
+    "accounts.User.date_joined",
+    "permissions.RoleInvite.expires_at",
+    "permissions.RoleInvite.answered_at",
+    "notifications.Notification.received_at",
+    "notifications.Notification.message",  # built by the server from bounded names
+}
+PROJECT_APPS = {"accounts", "events", "tickets", "permissions", "notifications"}
+
+
+def project_fields(kind):
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS:
+            continue
+        for field in model._meta.concrete_fields:
+            name = f"{model._meta.label}.{field.name}"
+            if isinstance(field, kind) and field.editable and name not in NOT_USER_ENTERED:
+                yield name, field
+
+
+def test_every_date_and_time_users_enter_is_checked_for_its_range():
+    fields = dict(project_fields(models.DateTimeField))
+    assert "tickets.Ticket.sales_starts_at" in fields
+    assert {name for name, field in fields.items() if validate_datetime_range not in field.validators} == set()
+
+
+def test_every_free_text_has_the_limit():
+    fields = dict(project_fields(models.TextField))
+    assert "events.Session.abstract" in fields
+    assert {name for name, field in fields.items() if field.max_length != MAX_TEXT_LENGTH} == set()
