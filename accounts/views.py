@@ -12,19 +12,26 @@ from permissions import services as permission_services
 
 @sensitive_post_parameters("password1", "password2")
 def signup(request):
-    # ?invite=<link>: sign-up from a role invitation's e-mail; the role comes with the account.
+    # ?invite=<link>: sign-up from a role invitation's e-mail, with its address; the role
+    # comes with the account, or there is no account.
     invite, invite_refusal = invite_views.invite_for_signup(request)
     if request.user.is_authenticated:
         return redirect(permission_services.invite_path(invite) if invite else "events:mine")
-    form = SignUpForm(request.POST or None, initial={"email": invite.email} if invite else None)
+    form = SignUpForm(request.POST or None, invited_email=invite.email if invite else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        user = services.sign_up(form)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if invite is not None:
-            return invite_views.accept_after_signup(request, invite, user)
-        return redirect("events:mine")
+        try:
+            user = services.sign_up(form, invite=invite)
+        except permission_services.InviteError as error:  # used or withdrawn meanwhile
+            invite, invite_refusal = None, error.message
+            status = invite_views.REFUSAL_STATUS.get(error.code, 410)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if invite is not None:
+                return invite_views.welcome_after_signup(request, invite)
+            return redirect("events:mine")
     context = {"form": form, "invite": invite, "invite_refusal": invite_refusal}
-    return render(request, "accounts/signup.html", context, status=400 if form.errors else 200)
+    return render(request, "accounts/signup.html", context, status=400 if form.errors else status)
 
 
 class LoginView(auth_views.LoginView):

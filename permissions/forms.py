@@ -4,11 +4,16 @@ from permissions.checks import OPERATIONS
 from permissions.models import Role
 
 
-class AddRoleForm(forms.Form):
-    """The roles page: give an existing user a role in the event."""
+class InviteForm(forms.Form):
+    """The roles page: invite an e-mail address to a role. Whether or not it has an
+    account, the person joins only by accepting (``permissions.services.invite_to_role``)."""
+
+    prefix = "invite"
 
     email = forms.EmailField(
-        label="E-mail address", widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"})
+        label="E-mail address",
+        max_length=254,  # RoleInvite.email
+        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
     role = forms.ModelChoiceField(
         queryset=Role.objects.all(),
@@ -65,9 +70,3 @@ class PermissionMatrixForm(forms.Form):
     def flags(self):
         """The submitted matrix: ``{(role, service): {operations ticked}}``."""
         return {key: {op for op, name in ops if self.cleaned_data[name]} for key, ops in self._cells.items()}
-
-
-class InviteForm(AddRoleForm):
-    """The roles page: invite an e-mail address to a role (with or without an account)."""
-
-    prefix = "invite"

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.views import View
 
 from permissions import services
-from permissions.forms import AddRoleForm, InviteForm
 from permissions.mixins import EventPermissionMixin
 from permissions.models import RoleInvite
 from permissions.views import RolesView, roles_url
@@ -22,17 +21,15 @@ REFUSAL_STATUS = {"invalid": 404, "wrong_user": 403}
 
 
 class InviteView(RolesView):
-    """POST: invite an e-mail address to a role; errors re-render the roles page (400)."""
+    """POST: invite an e-mail address to a role; errors re-render the roles page (400).
 
-    form_class = InviteForm
+    The answer is the same whether or not the address has an account: the page must not
+    tell anyone who is registered."""
+
     http_method_names = ["post"]
 
     def get_operation(self):
         return "manage_roles"
-
-    def get_context_data(self, **kwargs):
-        invite_form = kwargs.pop("form", None) or self.get_form()
-        return super().get_context_data(form=AddRoleForm(), invite_form=invite_form, **kwargs)
 
     def form_valid(self, form):
         try:
@@ -46,8 +43,7 @@ class InviteView(RolesView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        how = "a notification" if invite_has_account(invite) else "an e-mail with a sign-up link"
-        messages.success(self.request, f"Invited {invite.email} as {invite.role.title}; they get {how}.")
+        messages.success(self.request, f"Invitation sent to {invite.email} as {invite.role.title}.")
         return HttpResponseRedirect(roles_url(self.event))
 
 
@@ -135,13 +131,7 @@ def invite_for_signup(request):
         return None, error.message
 
 
-def accept_after_signup(request, invite, user):
-    """The new account takes the invited role if it has the invited address; the account
-    stays either way, and the page says what happened to the invitation."""
-    try:
-        services.accept_invite(invite, user)
-    except services.InviteError as error:
-        messages.warning(request, f"Your account is ready, but the invitation was not accepted: {error.message}")
-        return HttpResponseRedirect(reverse("events:mine"))
+def welcome_after_signup(request, invite):
+    """Where a new account that accepted ``invite`` (``accounts.services.sign_up``) goes."""
     messages.success(request, f"Welcome! You are now {invite.role.title} of {invite.event.name}.")
     return HttpResponseRedirect(reverse("events:dashboard", args=[invite.event_id]))

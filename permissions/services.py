@@ -1,7 +1,8 @@
 """Verbs on event roles and on the permission matrix.
 
-Invitations (by notification or e-mail) build on ``grant_role``; every way of taking a
-role away goes through ``revoke_role``, which keeps the last Organizer of an event.
+Invitations (by e-mail and notification) build on ``grant_role``: nobody is put into an
+event's role without accepting. Every way of taking a role away goes through
+``revoke_role``, which keeps the last Organizer of an event.
 """
 
 from urllib.parse import urlencode
@@ -43,27 +44,6 @@ def _already_has_role(user, role):
 def grant_role(event, user, role):
     """Give ``user`` the ``role`` (a Role or its name) in ``event``; idempotent."""
     event_role, _ = EventRole.objects.get_or_create(event=event, user=user, role=_role(role))
-    forget(user)
-    return event_role
-
-
-@transaction.atomic
-def add_role_by_email(event, email, role):
-    """Give the existing user whose e-mail is ``email`` the ``role`` in ``event``.
-
-    Checks that such a user exists and does not hold the role yet; raises
-    ``ValidationError`` (keyed ``email``, a form field) otherwise and changes nothing.
-    Returns the new EventRole.
-    """
-    user = _active_user(email)
-    if user is None:
-        raise ValidationError(
-            {"email": ValidationError("There is no user with this e-mail address.", code="no_such_user")}
-        )
-    role = _role(role)
-    event_role, created = EventRole.objects.get_or_create(event=event, user=user, role=role)
-    if not created:
-        raise _already_has_role(user, role)
     forget(user)
     return event_role
 
@@ -204,12 +184,15 @@ def pending_invites(event):
 def invite_to_role(event, email, role, invited_by, site_url=""):
     """Invite ``email`` to ``role`` in ``event``; returns the new RoleInvite.
 
-    Someone with an account (active, that e-mail) gets a notification linking to the
-    invitation; anyone else an e-mail with a sign-up link (``site_url`` makes it
-    absolute, e.g. ``https://events.example.org``), sent after the commit. Refuses
-    (``ValidationError`` keyed ``email``, nothing changed) when the person already holds
-    the role or a pending invitation for it has not expired; an expired one is
-    withdrawn and replaced.
+    This is the only way into an event (besides creating it): the person takes the role
+    by accepting. The address gets an e-mail either way, sent after the commit, so that
+    the inviter learns nothing about who has an account: someone with an account (active,
+    that e-mail) is sent the invitation's link, and gets a notification with it too;
+    anyone else a sign-up link (``site_url`` makes links absolute, e.g.
+    ``https://events.example.org``). Refuses (``ValidationError`` keyed ``email``,
+    nothing changed) when the person already holds the role (which the roles page shows
+    anyway) or a pending invitation for it has not expired; an expired one is withdrawn
+    and replaced.
     """
     email, role = email.strip().lower(), _role(role)
     user = _active_user(email)
@@ -242,15 +225,15 @@ def invite_to_role(event, email, role, invited_by, site_url=""):
                 page,
             ),
         )
-    else:
-        context = {
-            "invite": invite,
-            "inviter": inviter,
-            "signup_url": f"{site_url}{signup_path(invite)}",
-        }
-        subject = f"Invitation: {role.title} of {event.name}"
-        body = render_to_string("permissions/email/invite.txt", context)
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    context = {
+        "invite": invite,
+        "inviter": inviter,
+        "has_account": user is not None,
+        "url": f"{site_url}{invite_path(invite) if user is not None else signup_path(invite)}",
+    }
+    subject = f"Invitation: {role.title} of {event.name}"
+    body = render_to_string("permissions/email/invite.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return invite
 
 

@@ -1,6 +1,9 @@
-"""The roles page of an event's dashboard: who holds which role; the Organizer adds and
-removes roles. Reading it needs any role in the event (or admin); changing it needs
-"manage_roles" (the Organizer's, or the super admin's)."""
+"""The roles page of an event's dashboard: who holds which role; the Organizer invites
+people (``invite_views``) and removes roles. Reading it needs any role in the event (or
+admin); changing it needs "manage_roles" (the Organizer's, or the super admin's).
+
+Nobody is put into a role here: joining an event is always an invitation that the
+person accepts."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,7 +15,7 @@ from django.views.generic import FormView
 
 from events.views.dashboard import DashboardMixin
 from permissions import checks, services
-from permissions.forms import AddRoleForm, InviteForm
+from permissions.forms import InviteForm
 from permissions.mixins import EventPermissionMixin
 from permissions.models import EventRole, Role
 
@@ -22,14 +25,16 @@ def roles_url(event):
 
 
 class RolesView(DashboardMixin, EventPermissionMixin, FormView):
-    """GET: the event's roles. POST: add an existing user (by e-mail) in a role."""
+    """GET: the event's roles; for whoever manages them, the invitation form
+    (``invite_views.InviteView`` takes it) and the pending invitations."""
 
     nav = "roles"
-    form_class = AddRoleForm
+    form_class = InviteForm
     template_name = "permissions/roles.html"
+    http_method_names = ["get", "head", "options"]
 
     def get_operation(self):
-        return "read" if self.request.method in ("GET", "HEAD") else "manage_roles"
+        return "read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "manage_roles"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -38,19 +43,10 @@ class RolesView(DashboardMixin, EventPermissionMixin, FormView):
         context["event_roles"] = event_roles
         # revoke_role refuses it anyway; the page does not offer it.
         context["last_organizer_role"] = organizers[0] if len(organizers) == 1 else None
-        if checks.can_manage_roles(self.request.user, self.event):  # invitations: permissions.invite_views
-            context.setdefault("invite_form", InviteForm())
+        if checks.can_manage_roles(self.request.user, self.event):
+            context["invite_form"] = context["form"]
             context["pending_invites"] = services.pending_invites(self.event)
         return context
-
-    def form_valid(self, form):
-        try:
-            event_role = services.add_role_by_email(self.event, form.cleaned_data["email"], form.cleaned_data["role"])
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{event_role.user.email} is now {event_role.role.title} of this event.")
-        return HttpResponseRedirect(roles_url(self.event))
 
 
 class RemoveRoleView(EventPermissionMixin, View):

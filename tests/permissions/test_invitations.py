@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from notifications.models import Notification
 from permissions import services
 from permissions.models import RoleInvite
@@ -71,7 +72,12 @@ def test_an_existing_user_is_notified_and_accepts(
         "pending",
         organizer,
     )
-    assert mailoutbox == []
+    # An e-mail too, as anyone invited gets (the inviter cannot tell who has an account),
+    # with the invitation's link rather than a sign-up link.
+    [mail] = mailoutbox
+    assert mail.to == ["ada@example.com"]
+    assert f"http://testserver{link_path(invite)}" in mail.body
+    assert "signup" not in mail.body
     notification = Notification.objects.get(user=ada)
     assert notification.action == link_path(invite)
     assert notification.title == f"Invitation: Moderator of {event.name}"
@@ -218,17 +224,51 @@ def test_someone_without_an_account_gets_an_e_mail_and_signs_up_into_the_role(
     assert "This invitation has already been used." in again
 
 
-def test_signing_up_with_another_address_does_not_take_the_role(invite_by_post, event, client, mailoutbox):
+def test_signing_up_with_another_address_is_refused_before_anything_is_made(invite_by_post, event, client, mailoutbox):
     invite_by_post("newcomer@example.com")
     link = signup_link(mailoutbox[0])
     response = client.post(
-        link,
-        {"email": "someone.else@example.com", "full_name": "", "password1": PASSWORD, "password2": PASSWORD},
-        follow=True,
+        link, {"email": "someone.else@example.com", "full_name": "", "password1": PASSWORD, "password2": PASSWORD}
     )
-    assert "the invitation was not accepted: This invitation is for someone else" in response.content.decode()
+    assert response.status_code == 400
+    assert "This invitation is for newcomer@example.com" in response.content.decode()
+    assert not User.objects.filter(email__in=["someone.else@example.com", "newcomer@example.com"]).exists()
+    assert "_auth_user_id" not in client.session  # nobody is logged in
     assert RoleInvite.objects.get().status == "pending"
-    assert not response.context["user"].has_role(event)
+
+
+def test_the_invited_address_is_fixed_on_the_sign_up_page(invite_by_post, event, client, mailoutbox):
+    invite_by_post("newcomer@example.com")
+    link = signup_link(mailoutbox[0])
+    page = client.get(link).content.decode()
+    field = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
+    assert 'value="newcomer@example.com"' in field
+    assert "disabled" in field
+    # A browser does not send a disabled field: the account gets the invited address.
+    response = client.post(link, {"full_name": "New", "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    user = User.objects.get(email="newcomer@example.com")
+    assert user.is_moderator(event)
+
+
+def test_an_invitation_withdrawn_before_the_sign_up_makes_no_account(invite_by_post, client, mailoutbox, monkeypatch):
+    invite_by_post("newcomer@example.com")
+    link = signup_link(mailoutbox[0])
+    invite = RoleInvite.objects.get()
+    find_invite = services.find_invite
+
+    def found_then_revoked(signed):  # the organizer revokes it just after the page checked the link
+        found = find_invite(signed)
+        services.revoke_invite(invite)
+        return found
+
+    monkeypatch.setattr(services, "find_invite", found_then_revoked)
+    data = {"email": "newcomer@example.com", "full_name": "New", "password1": PASSWORD, "password2": PASSWORD}
+    response = client.post(link, data)
+    assert response.status_code == 410
+    assert "This invitation was withdrawn by the organizer." in response.content.decode()
+    assert not User.objects.filter(email="newcomer@example.com").exists()
+    assert "_auth_user_id" not in client.session
 
 
 def test_signing_up_through_an_expired_link_says_so(invite_by_post, client, mailoutbox):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from permissions import services
-from permissions.models import EventRole, Role
+from permissions.models import EventRole, Role, RoleInvite
 
 pytestmark = pytest.mark.django_db
 
@@ -29,26 +29,31 @@ def organizer_client(client, organizer):
 
 
 class TestServices:
-    def test_add_by_email_ignores_case_and_spaces(self, event, make_user):
+    def test_invite_ignores_case_and_spaces_and_gives_no_role_until_accepted(self, event, organizer, make_user):
         person = make_user("ada@example.com")
-        event_role = services.add_role_by_email(event, "  ADA@example.com ", "moderator")
-        assert (event_role.user, event_role.role.name) == (person, "moderator")
+        invite = services.invite_to_role(event, "  ADA@example.com ", "moderator", organizer)
+        assert (invite.email, invite.role.name, invite.status) == ("ada@example.com", "moderator", "pending")
+        assert not person.has_role(event)
+        services.accept_invite(invite, person)
         assert person.is_moderator(event)
 
     @pytest.mark.parametrize(
-        ("email", "code"), [("nobody@example.com", "no_such_user"), ("organizer@example.com", "already_has_role")]
+        ("email", "code"), [("organizer@example.com", "already_has_role"), ("ada@example.com", "already_invited")]
     )
-    def test_add_by_email_refuses(self, event, email, code):
-        before = holders(event)
+    def test_invite_refuses(self, event, organizer, email, code):
+        services.invite_to_role(event, "ada@example.com", "organizer", organizer)
+        before = (holders(event), RoleInvite.objects.count())
         with pytest.raises(ValidationError) as excinfo:
-            services.add_role_by_email(event, email, "organizer")
+            services.invite_to_role(event, email, "organizer", organizer)
         assert excinfo.value.error_dict["email"][0].code == code
-        assert holders(event) == before
+        assert (holders(event), RoleInvite.objects.count()) == before
 
-    def test_an_inactive_user_cannot_be_added(self, event, make_user):
-        make_user("gone@example.com", is_active=False)
-        with pytest.raises(ValidationError):
-            services.add_role_by_email(event, "gone@example.com", "moderator")
+    def test_an_inactive_user_cannot_take_a_role(self, event, organizer, make_user):
+        gone = make_user("gone@example.com", is_active=False)
+        invite = services.invite_to_role(event, "gone@example.com", "moderator", organizer)
+        with pytest.raises(services.InviteError):
+            services.accept_invite(invite, gone)
+        assert ("gone@example.com", "moderator") not in holders(event)
 
     def test_revoke_keeps_the_last_organizer(self, event, organizer):
         with pytest.raises(services.LastOrganizerError):
@@ -76,7 +81,8 @@ class TestThePage:
             ("mo@example.com", "moderator"),
         }
         body = response.content.decode()
-        assert 'data-testid="add-role-form"' in body
+        assert 'data-testid="invite-form"' in body
+        assert 'data-testid="add-role-form"' not in body  # nobody is put into a role without consent
         assert body.count('data-action="remove-role"') == 1  # not on the last organizer
 
     @pytest.mark.parametrize("role", ["coorganizer", "track_organizer", "moderator"])
@@ -85,7 +91,7 @@ class TestThePage:
         response = client.get(roles_url(event))
         assert response.status_code == 200
         body = response.content.decode()
-        assert 'data-testid="add-role-form"' not in body
+        assert 'data-testid="invite-form"' not in body
         assert 'data-action="remove-role"' not in body
 
     def test_no_role_is_forbidden(self, client, event, user):
@@ -101,50 +107,101 @@ class TestThePage:
         assert organizer_client.get(reverse("permissions:roles", args=[999999])).status_code == 404
 
 
+def invite_url(event):
+    return reverse("permissions:invite-create", args=[event.pk])
+
+
+def invite_data(email, role):
+    return {"invite-email": email, "invite-role": role}
+
+
 class TestAdding:
-    def test_organizer_adds_an_existing_user(self, organizer_client, event, make_user):
+    """People join an event only by accepting an invitation: the roles page invites."""
+
+    def test_posting_a_role_to_the_roles_page_gives_nobody_a_role(self, organizer_client, event, make_user):
         make_user("ada@example.com")
-        response = organizer_client.post(roles_url(event), {"email": "Ada@Example.com", "role": "coorganizer"})
+        for data in ({"email": "ada@example.com", "role": "moderator"}, invite_data("ada@example.com", "moderator")):
+            response = organizer_client.post(roles_url(event), data)
+            assert response.status_code == 405
+        assert ("ada@example.com", "moderator") not in holders(event)
+        assert not RoleInvite.objects.exists()
+
+    def test_organizer_invites_an_existing_user_who_takes_the_role_by_accepting(
+        self, organizer_client, client, event, make_user, django_capture_on_commit_callbacks
+    ):
+        ada = make_user("ada@example.com")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = organizer_client.post(invite_url(event), invite_data("Ada@Example.com", "coorganizer"))
         assert response.status_code == 302
         assert response["Location"] == roles_url(event)
+        assert ("ada@example.com", "coorganizer") not in holders(event)
+        invite = RoleInvite.objects.get()
+        client.force_login(ada)
+        client.post(reverse("permissions:invite", args=[services.invite_link(invite)]), {"answer": "accept"})
         assert ("ada@example.com", "coorganizer") in holders(event)
+
+    def test_the_answer_does_not_tell_who_has_an_account(
+        self, organizer_client, event, make_user, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        make_user("ada@example.com")
+        answers = []
+        for email in ("ada@example.com", "nobody@example.com"):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = organizer_client.post(invite_url(event), invite_data(email, "moderator"))
+            page = organizer_client.get(response["Location"])
+            messages = [str(m).replace(email, "EMAIL") for m in page.context["messages"]]
+            answers.append((response.status_code, response["Location"], messages))
+        assert answers[0] == answers[1] == (302, roles_url(event), ["Invitation sent to EMAIL as Moderator."])
+        # Both get an e-mail: with an account, the invitation's link; without, a sign-up link.
+        assert [mail.to for mail in mailoutbox] == [["ada@example.com"], ["nobody@example.com"]]
+        invites = {invite.email: invite for invite in RoleInvite.objects.all()}
+        assert f"http://testserver{services.invite_path(invites['ada@example.com'])}" in mailoutbox[0].body
+        assert "/accounts/signup/?invite=" in mailoutbox[1].body
+        assert holders(event) == {("organizer@example.com", "organizer")}
 
     @pytest.mark.parametrize(
         ("data", "message"),
         [
-            ({"email": "nobody@example.com", "role": "moderator"}, "no user with this e-mail"),
-            ({"email": "organizer@example.com", "role": "organizer"}, "already is Organizer"),
-            ({"email": "not-an-address", "role": "moderator"}, "valid email"),
-            ({"email": "organizer@example.com", "role": "king"}, "valid choice"),
+            (invite_data("organizer@example.com", "organizer"), "already is Organizer"),
+            (invite_data("not-an-address", "moderator"), "valid email"),
+            (invite_data("organizer@example.com", "king"), "valid choice"),
+            (invite_data("a" * 250 + "@example.com", "moderator"), "at most 254 characters"),
         ],
     )
     def test_bad_input_is_a_form_error(self, organizer_client, event, data, message):
         before = holders(event)
-        response = organizer_client.post(roles_url(event), data)
+        response = organizer_client.post(invite_url(event), data)
         assert response.status_code == 400
-        errors = " ".join(e for field_errors in response.context["form"].errors.values() for e in field_errors)
+        errors = " ".join(e for field_errors in response.context["invite_form"].errors.values() for e in field_errors)
         assert message in errors
         assert holders(event) == before
+        assert not RoleInvite.objects.exists()
 
     @pytest.mark.parametrize("role", ["coorganizer", "track_organizer", "moderator"])
-    def test_only_the_organizer_adds(self, client, event, user_with_role, make_user, role):
+    def test_only_the_organizer_invites(self, client, event, user_with_role, make_user, role):
         client.force_login(user_with_role(event, role))
         make_user("ada@example.com")
-        response = client.post(roles_url(event), {"email": "ada@example.com", "role": "organizer"})
-        assert response.status_code == 403
+        for url, data in (
+            (roles_url(event), {"email": "ada@example.com", "role": "organizer"}),
+            (invite_url(event), invite_data("ada@example.com", "organizer")),
+        ):
+            assert client.post(url, data).status_code == 403
         assert ("ada@example.com", "organizer") not in holders(event)
+        assert not RoleInvite.objects.exists()
 
-    def test_admin_may_not_add(self, client, event, admin_user):
+    def test_admin_may_not_invite(self, client, event, admin_user):
         client.force_login(admin_user)
         assert client.get(roles_url(event)).status_code == 200
-        response = client.post(roles_url(event), {"email": admin_user.email, "role": "organizer"})
+        response = client.post(invite_url(event), invite_data(admin_user.email, "organizer"))
         assert response.status_code == 403
+        assert not RoleInvite.objects.exists()
 
-    def test_super_admin_may_add(self, client, event, super_admin, make_user):
+    def test_super_admin_may_invite(self, client, event, super_admin, make_user):
         make_user("ada@example.com")
         client.force_login(super_admin)
-        assert client.post(roles_url(event), {"email": "ada@example.com", "role": "moderator"}).status_code == 302
-        assert ("ada@example.com", "moderator") in holders(event)
+        assert client.post(invite_url(event), invite_data("ada@example.com", "moderator")).status_code == 302
+        assert RoleInvite.objects.get().email == "ada@example.com"
+        assert ("ada@example.com", "moderator") not in holders(event)
 
 
 class TestRemoving:
