@@ -16,7 +16,7 @@ from django.test import Client
 from websockets.asyncio.client import connect
 
 from deploy.stack import Stack
-from tests.utils import require, subprocess_database_url
+from tests.utils import PASSWORD, require, subprocess_database_url
 
 pytestmark = pytest.mark.integration
 
@@ -154,3 +154,26 @@ def test_websocket_through_nginx_receives_a_notification_made_by_the_other_proce
     assert event.name in pushed["notifs"][0]["title"] + pushed["notifs"][0]["message"]
     assert f"{event.pk}/dashboard/roles/invite/" in stack.access_log(other)
     assert "/dashboard/roles/invite/" not in stack.access_log(holder)
+
+
+def test_log_in_attempts_count_the_address_nginx_saw(stack, user, settings):
+    """A client that writes its own X-Forwarded-For on every attempt is still one address:
+    behind nginx only the entry nginx appended counts (accounts.throttling.client_address)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def attempt(forged, password):
+        request = urllib.request.Request(
+            f"{stack.url}/api/v1/auth/token/",
+            data=json.dumps({"email": user.email, "password": password}).encode(),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": forged},
+            method="POST",
+        )
+        try:
+            with opener.open(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    limit = int(settings.EVENTDESK_LOGIN_RATE.split("/")[0])
+    assert [attempt(f"203.0.113.{n}", "wrong") for n in range(limit)] == [400] * limit
+    assert attempt("198.51.100.99", PASSWORD) == 429
