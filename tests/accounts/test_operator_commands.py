@@ -44,3 +44,20 @@ def test_shell_has_models_services_and_su(capsys, super_admin, make_user):
         verbosity=0,
     )
     assert capsys.readouterr().out.split() == ["super@example.com", "Event", "Ticket", "create_event", "grant_role"]
+
+
+@pytest.mark.django_db
+def test_shell_names_are_the_projects_models_and_djangos_are_prefixed(capsys):
+    call_command(
+        "shell",
+        "-c",
+        "print(Permission._meta.label, Session._meta.label, "
+        "auth_Permission._meta.label, sessions_Session._meta.label)",
+        verbosity=0,
+    )
+    assert capsys.readouterr().out.split() == [
+        "permissions.Permission",
+        "events.Session",
+        "auth.Permission",
+        "sessions.Session",
+    ]

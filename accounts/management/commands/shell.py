@@ -1,7 +1,14 @@
-"""Django's shell with Eventdesk's services imported and ``su`` bound to a super admin."""
+"""Django's shell with Eventdesk's services imported and ``su`` bound to a super admin.
+
+Where a model of Django's own apps has the name of one of ours (``auth.Permission`` and
+``permissions.Permission``, ``sessions.Session`` and ``events.Session``), ours keeps the
+name and Django's is there under its app's prefix (``auth_Permission``,
+``sessions_Session``).
+"""
 
 from importlib import import_module
 
+from django.apps import apps
 from django.core.management.commands import shell
 
 SERVICE_MODULES = {
@@ -24,6 +31,7 @@ class Command(shell.Command):
         namespace = super().get_namespace(**options)
         if options.get("no_imports"):
             return namespace
+        renamed = project_models_first(namespace)
         for name, path in SERVICE_MODULES.items():
             try:
                 namespace[name] = import_module(path)
@@ -35,4 +43,25 @@ class Command(shell.Command):
         if options.get("verbosity", 1) >= 1 and not options.get("command"):
             names = ", ".join(n for n in SERVICE_MODULES if n in namespace)
             self.stdout.write(f"Services: {names}. su = {namespace['su']}")
+            if renamed:
+                self.stdout.write(f"Django's models of the same name as ours: {', '.join(renamed)}.")
         return namespace
+
+
+def project_models_first(namespace):
+    """Give each clashing name to the project's model; Django's gets ``<app>_<Name>``.
+
+    Returns the prefixed names given, for the shell's banner.
+    """
+    ours = {m.__name__: m for m in apps.get_models() if not m.__module__.startswith("django.")}
+    renamed = []
+    for model in apps.get_models():
+        name = model.__name__
+        if model.__module__.startswith("django.") and name in ours:
+            alias = f"{model._meta.app_label}_{name}"
+            namespace[alias] = model
+            renamed.append(alias)
+    for name, model in ours.items():
+        if name in namespace:
+            namespace[name] = model
+    return renamed
