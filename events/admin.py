@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 
+from events.currencies import CURRENCY_CHOICES
 from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
 
 
@@ -16,6 +18,11 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "location"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_by", "created_at", "updated_at", "event_ver"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "currency":  # a list on the form, not in the model (events.currencies)
+            return forms.ChoiceField(choices=CURRENCY_CHOICES, initial=db_field.default)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Track)

@@ -1,4 +1,11 @@
-"""ISO 4217 currency codes offered for events (the widely used subset)."""
+"""ISO 4217 currency codes offered for events (the widely used subset).
+
+The list is the form's choices and the model's validator, not a model field's
+``choices``: a field's choices are copied into migrations, and this list may grow
+without one.
+"""
+
+from django.core.exceptions import ValidationError
 
 CURRENCY_CHOICES = [
     ("AED", "AED — UAE Dirham"),
@@ -49,3 +56,11 @@ CURRENCY_CHOICES = [
     ("VND", "VND — Vietnamese Dong"),
     ("ZAR", "ZAR — South African Rand"),
 ]
+
+
+CURRENCY_CODES = frozenset(code for code, _label in CURRENCY_CHOICES)
+
+
+def validate_currency(value):
+    if value not in CURRENCY_CODES:
+        raise ValidationError("%(value)s is not a currency Eventdesk offers.", params={"value": value}, code="invalid")

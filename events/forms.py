@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from events import images
+from events.currencies import CURRENCY_CHOICES
 from events.models import (
     DATETIME_RANGE_ERROR,
     Event,
@@ -79,6 +80,7 @@ class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
     chosen in this form, so changing the zone keeps the wall-clock times entered."""
 
     timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="EUR")
 
     class Meta:
         model = Event

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
-from events.currencies import CURRENCY_CHOICES
+from events.currencies import validate_currency
 
 
 def timezone_choices():
@@ -88,7 +88,7 @@ class Event(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_range])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     location = models.CharField(max_length=300, blank=True)
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     background_image = models.ImageField(upload_to="events/backgrounds/", blank=True)
     created_by = models.ForeignKey(
