@@ -3,22 +3,43 @@
 Anyone, logged in or not, reads the tickets the public page lists (not hidden, sales
 window open) of a published event; the event's team and the admins read all of them;
 those who may update the event (any role in it, the super admin) write them, by the
-wizard's rules (``tickets.services.save_ticket`` / ``delete_ticket``).
+wizard's rules (``tickets.services.save_ticket`` / ``delete_ticket``). A write that lost
+a race with another write of the event's tickets (the ticket changed or was deleted
+meanwhile) answers 409 and changes nothing.
 """
 
 from functools import cached_property
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from events.api import EventServiceViewSet
+from events.etags import WRITE_ACTIONS
 from permissions import checks
 from tickets.models import Ticket
-from tickets.services import default_max_order, delete_ticket, save_ticket
+from tickets.services import ConcurrentChange, default_max_order, delete_ticket, lock_event, save_ticket
+
+
+class TicketConflict(exceptions.APIException):
+    """Another write of the event's tickets came first (``tickets.services.ConcurrentChange``)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "concurrent_change"
+
+
+def conflicts_are_409(function):
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except ConcurrentChange as change:
+            raise TicketConflict(change.messages[0]) from None
+
+    return run
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -29,6 +50,7 @@ class TicketSerializer(serializers.ModelSerializer):
         # The name's uniqueness (ignoring case) is save_ticket's, with the wizard's message.
         validators = []
 
+    @conflicts_are_409
     def create(self, validated_data):
         validated_data.setdefault("position", None)  # after the others
         if "max_order" not in validated_data:
@@ -37,6 +59,7 @@ class TicketSerializer(serializers.ModelSerializer):
             )
         return save_ticket(Ticket(**validated_data))
 
+    @conflicts_are_409
     def update(self, instance, validated_data):
         for name, value in validated_data.items():
             setattr(instance, name, value)
@@ -45,7 +68,8 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class TicketPermission(BasePermission):
     """Reading: the team and admins, or anyone for a published event (a draft is 404 to
-    them, as its public page is). Writing: whoever may update the event."""
+    them, as its public page is). Writing: whoever may update the event (a draft is 404
+    to those without a role in it, as for reading)."""
 
     message = "Only the event's team may change its tickets."
 
@@ -123,5 +147,13 @@ class TicketViewSet(EventServiceViewSet):
             return None  # not the public's (any more): read it, and answer 404
         return super().known_object_version()
 
+    def get_object(self):
+        if self.action in WRITE_ACTIONS and transaction.get_connection().in_atomic_block:
+            # The event's row first, then the ticket's (events.etags locks it for If-Match):
+            # the order of every write of tickets (tickets.services.lock_event).
+            lock_event(self.event.pk)
+        return super().get_object()
+
+    @conflicts_are_409
     def perform_destroy(self, instance):
         delete_ticket(instance)

@@ -1,9 +1,10 @@
 """Business rules for tickets. Views, the API, the admin and commands call these."""
 
+import functools
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import CharField, F, Max, Value
 from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
@@ -29,6 +30,58 @@ CONCURRENT_CHANGE = (
 )
 
 
+class ConcurrentChange(ValidationError):
+    """Another save changed the event's tickets first: nothing of this one was saved.
+
+    A ``ValidationError`` (the wizard shows it above the rows), answered 409 by the API.
+    """
+
+    def __init__(self):
+        super().__init__(CONCURRENT_CHANGE, code="concurrent_change")
+
+
+# Every write of an event's tickets (the wizard's formset, the API's create, change and
+# delete) starts by locking the event's row, in the same transaction: the writes of one
+# event's tickets take turns, and each checks, holding the lock, that the tickets it
+# read are still there as it read them. (On SQLite every transaction takes the database's
+# write lock when it begins: settings.DATABASES, "transaction_mode".)
+
+
+def lock_event(event_id):
+    """The event's row, locked until the transaction ends; ``ConcurrentChange`` if it is gone."""
+    try:
+        return Event.objects.select_for_update().only("pk", "state").get(pk=event_id)
+    except Event.DoesNotExist:
+        raise ConcurrentChange() from None
+
+
+def one_writer_at_a_time(function):
+    """Run ``function`` in a transaction; a deadlock or serialization failure the database
+    chose this transaction for is ``ConcurrentChange`` (a 409), not a 500."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return function(*args, **kwargs)
+        except OperationalError as error:
+            if _lost_race(error):
+                raise ConcurrentChange() from None
+            raise
+
+    return run
+
+
+def _lost_race(error):
+    """Did the database abort this transaction for a deadlock or a serialization failure?
+    (A writer outside these services, such as the admin's, may lock a ticket first.)"""
+    cause = error.__cause__
+    return getattr(cause, "pgcode", None) in ("40P01", "40001") or getattr(cause, "sqlstate", None) in (
+        "40P01",
+        "40001",
+    )
+
+
 def save_tickets(event, formset):
     """Apply a ticket formset (``tickets.forms.TicketFormSet``) to ``event``: all of it or nothing.
 
@@ -40,8 +93,15 @@ def save_tickets(event, formset):
     and nothing is saved. The database's constraints back this up: if a concurrent
     change makes one fail, everything is rolled back and ``ValidationError`` says so.
 
-    Changes, in one transaction: deletes the rows marked for deletion, updates the
-    changed ones, creates the new ones; ``position`` follows the order of the rows.
+    Changes, in one transaction that first locks the event's row (``lock_event``):
+    deletes the rows marked for deletion, updates the changed ones, creates the new ones;
+    ``position`` follows the order of the rows.
+
+    Concurrent saves: holding the lock, every stored ticket the formset keeps, changes or
+    deletes must still exist, and those it changes or deletes must still be at the
+    version the formset read; a published event must keep a ticket. Otherwise (another
+    save came first) ``ConcurrentChange`` and nothing is saved: never a success reported
+    for a ticket that is gone, never a published event left without a ticket.
 
     Counts: bulk operations, so the number of queries does not grow with the number of
     tickets. They go through ``EventOwnedQuerySet`` (events.models), which bumps each
@@ -53,7 +113,8 @@ def save_tickets(event, formset):
     if not formset.is_valid():
         raise ValidationError("The tickets have errors; nothing was saved.", code="invalid")
 
-    deleted = [form.instance.pk for form in formset.deleted_forms if form.instance.pk is not None]
+    deleted_tickets = [form.instance for form in formset.deleted_forms if form.instance.pk is not None]
+    deleted = [ticket.pk for ticket in deleted_tickets]
     kept = formset.kept_forms()
     to_create, to_update, renamed = [], [], []
     for position, form in enumerate(kept):
@@ -68,8 +129,11 @@ def save_tickets(event, formset):
             if form.initial.get("name") != ticket.name:
                 renamed.append(ticket.pk)
 
+    kept_stored = [form.instance for form in kept if form.instance.pk is not None]
     try:
         with transaction.atomic():
+            locked = lock_event(event.pk)
+            _check_unchanged(event, must_exist=kept_stored, must_be_as_read=[*deleted_tickets, *to_update])
             if deleted:
                 Ticket.objects.filter(event=event, pk__in=deleted).delete()
             if renamed:
@@ -89,12 +153,27 @@ def save_tickets(event, formset):
                 Ticket.objects.filter(event=event).bulk_update(to_update, UPDATE_FIELDS)
             if to_create:
                 Ticket.objects.bulk_create(to_create)
-    except IntegrityError:
+            if locked.is_published and not Ticket.objects.filter(event=event).exists():
+                raise ConcurrentChange()
+    except (IntegrityError, OperationalError, ConcurrentChange) as error:
+        if isinstance(error, OperationalError) and not _lost_race(error):
+            raise
         for ticket in to_create:  # they were not created after all
             ticket.pk = None
             ticket._state.adding = True
-        raise ValidationError(CONCURRENT_CHANGE, code="concurrent_change") from None
+        raise ConcurrentChange() from None
     return [form.instance for form in kept]
+
+
+def _check_unchanged(event, *, must_exist, must_be_as_read):
+    """``ConcurrentChange`` unless the tickets still exist, and those of ``must_be_as_read``
+    are still at the version the caller read (one query; call it holding the lock)."""
+    wanted = {ticket.pk for ticket in [*must_exist, *must_be_as_read]}
+    if not wanted:
+        return
+    stored = dict(Ticket.objects.filter(event=event, pk__in=wanted).values_list("pk", "version"))
+    if len(stored) < len(wanted) or any(stored[ticket.pk] != ticket.version for ticket in must_be_as_read):
+        raise ConcurrentChange()
 
 
 # --- one ticket at a time (the API) ---------------------------------------------------------
@@ -111,7 +190,7 @@ def name_taken(ticket):
     return others.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(ticket.name))).exists()
 
 
-@transaction.atomic
+@one_writer_at_a_time
 def save_ticket(ticket):
     """Create or change one ticket, by the wizard's rules.
 
@@ -122,8 +201,13 @@ def save_ticket(ticket):
     goes after the event's others.
 
     Changes: saves it (``Ticket.save`` bumps its ``version`` and the event's
-    ``tickets_ver`` in the same transaction).
+    ``tickets_ver`` in the same transaction), holding the event's lock (``lock_event``). A
+    stored ticket must still be at the version it was read at (another save, or a
+    deletion, came first): otherwise ``ConcurrentChange`` and nothing is saved.
     """
+    lock_event(ticket.event_id)
+    if not ticket._state.adding:
+        _check_unchanged(ticket.event_id, must_exist=[], must_be_as_read=[ticket])
     if ticket.position is None:
         last = Ticket.objects.filter(event_id=ticket.event_id).aggregate(last=Max("position"))["last"]
         ticket.position = 0 if last is None else last + 1
@@ -142,19 +226,24 @@ def save_ticket(ticket):
         with transaction.atomic():
             ticket.save()
     except IntegrityError:
-        # A concurrent save took the name (the constraints are otherwise clean's rules).
-        raise ValidationError({"name": DUPLICATE_NAME} if name_taken(ticket) else CONCURRENT_CHANGE) from None
+        # The constraints are clean's rules and the name's uniqueness, checked above
+        # under the lock: only a writer outside these services gets here.
+        if name_taken(ticket):
+            raise ValidationError({"name": DUPLICATE_NAME}) from None
+        raise ConcurrentChange() from None
     return ticket
 
 
-@transaction.atomic
+@one_writer_at_a_time
 def delete_ticket(ticket):
     """Delete one ticket; a published event keeps at least one (``ValidationError``).
 
-    The event's row is locked, so two concurrent deletions cannot take the last two.
+    The event's row is locked first (``lock_event``), so two concurrent deletions cannot
+    take the last two; a ticket deleted meanwhile is ``ConcurrentChange``, not a success.
     The deletion bumps the event's ``tickets_ver`` (events.signals).
     """
-    event = Event.objects.select_for_update().get(pk=ticket.event_id)
+    event = lock_event(ticket.event_id)
+    _check_unchanged(event, must_exist=[ticket], must_be_as_read=[])
     if event.is_published and not Ticket.objects.filter(event=event).exclude(pk=ticket.pk).exists():
         raise ValidationError(LAST_TICKET, code="no_tickets")
     ticket.delete()

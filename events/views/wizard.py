@@ -26,7 +26,7 @@ from events.models import Event
 from events.views.mixins import EventFieldsFormMixin, InvalidFormIsBadRequestMixin
 from permissions.mixins import EventPermissionMixin
 from tickets.forms import TicketFormSet
-from tickets.services import save_tickets
+from tickets.services import ConcurrentChange, save_tickets
 
 STEPS = [
     ("details", "Details", "events:wizard-details"),
@@ -145,14 +145,17 @@ class TicketsStepView(EventStepMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         formset = TicketFormSet(request.POST, instance=self.event)
+        status = 400
         if formset.is_valid():
             try:
                 save_tickets(self.event, formset)
             except ValidationError as error:
                 formset.add_non_form_error(error)
+                if isinstance(error, ConcurrentChange):
+                    status = 409  # another save came first: reload, check, save again
             else:
                 return redirect_to_step(self.event, "details" if request.POST.get("go") == "back" else "publish")
-        return self.render_to_response(self.get_context_data(formset=formset), status=400)
+        return self.render_to_response(self.get_context_data(formset=formset), status=status)
 
 
 # --- 3. Review and publish ----------------------------------------------------------------
