@@ -428,14 +428,17 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
 
 
 class VersionsPermission(BasePermission):
-    """The counters of an event: for whoever may read it, and for anyone once it is published."""
+    """The counters of an event: for whoever may read it, and for anyone once it is
+    published; to anyone else a draft is not there (404, as a missing event)."""
 
     def has_permission(self, request, view):
         event = getattr(view, "event", None)
         if event is None:  # only when anonymous and writing: never for this view
             return False
         # Published first: then the permission query is not needed.
-        return event.is_published or checks.can_read_event(request.user, event)
+        if event.is_published or checks.can_read_event(request.user, event):
+            return True
+        raise Http404("No such event.")  # a draft is not there for them (checks.hides_event)
 
 
 @extend_schema_view(

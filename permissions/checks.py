@@ -163,6 +163,14 @@ def can_read_event(user, event):
     return event_permissions(user, event).allows_event("read")
 
 
+def hides_event(user, event):
+    """Is ``event`` (an Event) not there at all for ``user``? A draft is, for anyone who
+    holds no role in it and is not an admin: every page and API route of it answers 404,
+    exactly as for an id that does not exist, so drafts cannot be found by counting ids.
+    (Someone with a role who lacks a permission is answered 403, as before.)"""
+    return not event.is_published and not can_read_event(user, event)
+
+
 def can_update_event(user, event):
     return event_permissions(user, event).allows_event("update")
 

@@ -20,7 +20,8 @@ def operation_for(method):
 class EventServicePermission(BasePermission):
     """Allows the request when the user's role in the event permits the operation.
 
-    Sets ``view.event`` (404 when the event does not exist).
+    Sets ``view.event`` (404 when the event does not exist, or is a draft the user holds
+    no role in: ``checks.hides_event``).
     """
 
     message = "Your role in this event does not allow this."
@@ -35,5 +36,7 @@ class EventServicePermission(BasePermission):
             except (Event.DoesNotExist, ValueError, TypeError):
                 raise Http404("No such event.") from None
             view.event = event
+        if checks.hides_event(request.user, event):
+            raise Http404("No such event.")
         operation = getattr(view, "operation", None) or operation_for(request.method)
         return checks.may(request.user, event, getattr(view, "service", None), operation)

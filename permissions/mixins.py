@@ -1,12 +1,13 @@
 """Enforcement for pages: a view names its service; the operation follows from its kind.
 
-Order of answers: anonymous → log-in page; missing event → 404; not allowed → 403.
+Order of answers: anonymous → log-in page; missing event, or a draft the user holds no
+role in (``checks.hides_event``) → 404; not allowed → 403.
 Objects are always looked up through ``self.event``, so another event's object is 404.
 """
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.views.generic import CreateView, DeleteView, UpdateView
 
 from events.models import Event
@@ -29,7 +30,12 @@ class EventPermissionMixin:
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        self.event = get_object_or_404(Event, pk=kwargs[self.event_url_kwarg])
+        try:
+            self.event = Event.objects.get(pk=kwargs[self.event_url_kwarg])
+        except Event.DoesNotExist:
+            raise Http404("No such event.") from None
+        if checks.hides_event(request.user, self.event):
+            raise Http404("No such event.")  # as if it did not exist
         if not self.has_permission():
             raise PermissionDenied("Your role in this event does not allow this.")
         return super().dispatch(request, *args, **kwargs)

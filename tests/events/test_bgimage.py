@@ -405,11 +405,12 @@ class TestAccess:
         unchanged()
 
     def test_user_without_a_role(self, client, user, event_with_image, unchanged):
+        # The event is a draft: for someone without a role in it, it is not there at all.
         client.force_login(user)
         response = post_value(client, url(event_with_image), data_url(image_bytes()))
-        assert response.status_code == 403
-        assert response.json()["status"] == "error"
-        assert client.delete(url(event_with_image)).status_code == 403
+        assert response.status_code == 404
+        assert response.json() == {"status": "error", "error": "There is no such event."}
+        assert client.delete(url(event_with_image)).status_code == 404
         unchanged()
 
     def test_admin_may_read_but_not_update(self, client, admin_user, event_with_image, unchanged):
@@ -421,8 +422,8 @@ class TestAccess:
         other_organizer = make_user("other@example.com")
         make_event(other_organizer, name="Their own")
         client.force_login(other_organizer)
-        assert post_value(client, url(event_with_image), data_url(image_bytes())).status_code == 403
-        assert client.delete(url(event_with_image)).status_code == 403
+        assert post_value(client, url(event_with_image), data_url(image_bytes())).status_code == 404
+        assert client.delete(url(event_with_image)).status_code == 404
         unchanged()
 
     def test_any_role_may_update(self, client, user_with_role, event_with_image):

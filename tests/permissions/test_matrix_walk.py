@@ -2,7 +2,8 @@
 
 For each kind of person, each service and each operation, the dashboard page answers
 as the matrix in the database says: allowed (the page works and the data changes),
-403 (nothing changes), or the log-in page. Then the super admin flips every cell of the
+403 (nothing changes), 404 (the event, a draft, is not there for someone without a
+role in it), or the log-in page. Then the super admin flips every cell of the
 matrix in the admin grid, and the same walk follows the new matrix.
 """
 
@@ -17,7 +18,7 @@ from permissions.checks import OPERATIONS, SERVICES
 from permissions.models import Permission
 from tests.permissions.utils import current_flags, inverted, post_matrix
 
-ALLOWED, FORBIDDEN, LOG_IN = "allowed", "403", "log-in"
+ALLOWED, FORBIDDEN, NOT_FOUND, LOG_IN = "allowed", "403", "404", "log-in"
 ROLES = ["organizer", "coorganizer", "track_organizer", "moderator"]
 WHO = [*ROLES, "no_role", "anonymous", "admin", "super_admin"]
 
@@ -31,7 +32,7 @@ def expected(who, service, operation):
     if who == "admin":
         return ALLOWED if operation == "read" else FORBIDDEN
     if who == "no_role":
-        return FORBIDDEN
+        return NOT_FOUND  # the event is a draft (permissions.checks.hides_event)
     row = Permission.objects.get(role__name=who, service__name=service)
     return ALLOWED if getattr(row, f"can_{operation}") else FORBIDDEN
 
@@ -67,6 +68,8 @@ def outcome(responses, changed):
         result = LOG_IN
     elif all(r.status_code == 403 for r in responses):
         result = FORBIDDEN
+    elif all(r.status_code == 404 for r in responses):
+        result = NOT_FOUND
     elif all(r.status_code == (302 if r.request["REQUEST_METHOD"] == "POST" else 200) for r in responses):
         result = ALLOWED
     else:
