@@ -78,9 +78,11 @@ class TicketPermission(BasePermission):
             if view.sees_all or view.event.is_published:
                 return True
             raise Http404("No such event.")
-        return bool(request.user and request.user.is_authenticated) and checks.can_update_event(
-            request.user, view.event
-        )
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if checks.hides_event(request.user, view.event):
+            raise Http404("No such event.")  # a draft is not there for them, as when reading
+        return checks.can_update_event(request.user, view.event)
 
 
 @extend_schema_view(
