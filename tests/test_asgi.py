@@ -15,6 +15,7 @@ async def test_http_goes_to_django():
     assert b"Log in" in response["body"]
 
 
+@pytest.mark.django_db(transaction=True)  # the refusing consumer closes old DB connections first
 @pytest.mark.asyncio
 async def test_websocket_from_a_foreign_origin_is_refused():
     communicator = WebsocketCommunicator(
