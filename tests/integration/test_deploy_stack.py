@@ -177,3 +177,9 @@ def test_log_in_attempts_count_the_address_nginx_saw(stack, user, settings):
     limit = int(settings.EVENTDESK_LOGIN_RATE.split("/")[0])
     assert [attempt(f"203.0.113.{n}", "wrong") for n in range(limit)] == [400] * limit
     assert attempt("198.51.100.99", PASSWORD) == 429
+    # nginx drops the client's header, so daphne's own view of the client (its access
+    # log, filled by --proxy-headers) is not forgeable either.
+    logs = "".join(stack.access_log(port) for port in stack.daphne_ports)
+    assert "/api/v1/auth/token/" in logs
+    assert "203.0.113." not in logs
+    assert "198.51.100.99" not in logs
