@@ -1,11 +1,18 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from events.currencies import CURRENCY_CHOICES
+from events.forms import ImageUploadField
 from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
+
+# Images uploaded in the admin go through the same pipeline as everywhere else
+# (events.images.process_image): sniffed, bounded, re-encoded without metadata.
+IMAGE_UPLOADS = {models.ImageField: {"form_class": ImageUploadField}}
 
 
 class EventOwnedAdmin(admin.ModelAdmin):
+    formfield_overrides = IMAGE_UPLOADS
     list_filter = ["event"]
     list_select_related = ["event"]
     readonly_fields = ["version"]
@@ -17,6 +24,7 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["name", "slug", "location"]
     prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = IMAGE_UPLOADS
     readonly_fields = ["created_by", "created_at", "updated_at", "event_ver"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

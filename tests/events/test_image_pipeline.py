@@ -395,3 +395,41 @@ class TestDecodeSlots:
         assert response.status_code == 400
         assert response.context["form"].errors["photo"] == [images.ImagesBusy.message]
         assert not Speaker.objects.exists()
+
+
+class TestAdmin:
+    """The super admin's uploads take the same pipeline as the dashboard's."""
+
+    @pytest.mark.parametrize(
+        ("model", "field", "data", "image_format"),
+        [
+            (Speaker, "photo", jpeg_with_gps_and_html(), "JPEG"),
+            (Sponsor, "logo", png_with_gps_and_html(), "PNG"),
+        ],
+    )
+    def test_stored_re_encoded_without_exif_or_appended_html(
+        self, client, super_admin, event, model, field, data, image_format
+    ):
+        client.force_login(super_admin)
+        obj = model.objects.create(event=event, name="Ada")
+        url = reverse(f"admin:events_{model._meta.model_name}_change", args=[obj.pk])
+        form = client.get(url).context["adminform"].form
+        payload = {name: form.initial.get(name) or "" for name in form.fields if name != field}
+        payload["event"] = event.pk
+        payload[field] = SimpleUploadedFile("portrait.jpg", data, "image/jpeg")
+        response = client.post(url, payload)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        obj.refresh_from_db()
+        assert_clean(getattr(obj, field).path, image_format)
+
+    def test_a_text_file_is_refused(self, client, super_admin, event):
+        client.force_login(super_admin)
+        speaker = Speaker.objects.create(event=event, name="Ada")
+        url = reverse("admin:events_speaker_change", args=[speaker.pk])
+        response = client.post(
+            url, {"event": event.pk, "name": "Ada", "photo": SimpleUploadedFile("a.jpg", b"text", "image/jpeg")}
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["photo"] == ["This is not a PNG, JPEG or WebP image."]
+        speaker.refresh_from_db()
+        assert not speaker.photo
