@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.throttling import LoginRateThrottle
-from events.etags import PrivateAnswersMixin
+from core.api.etags import PrivateAnswersMixin
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "core",  # shared plumbing, below every domain app
     "accounts",
     "events",
     "tickets",

@@ -4,7 +4,7 @@ Every object is fetched through its event: the event comes from the URL, and eac
 queryset is that event's objects only, so another event's object answers 404 and
 another event's ids in a body are "does not exist". Permissions are the matrix's
 (``permissions.drf.EventServicePermission``); ETags and preconditions come from
-``events.etags``.
+``core.api.etags``.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -18,8 +18,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
+from core.api.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
 from events import images
-from events.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
 from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
 from events.services import (
     EVENT_FIELDS,

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from events.etags import ConditionalRequestMixin, aggregate_version
+from core.api.etags import ConditionalRequestMixin, aggregate_version
 from notifications import services
 from notifications.models import Notification
 

@@ -18,8 +18,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from core.api.etags import WRITE_ACTIONS
 from events.api import EventServiceViewSet
-from events.etags import WRITE_ACTIONS
 from permissions import checks
 from tickets.models import Ticket
 from tickets.services import ConcurrentChange, default_max_order, delete_ticket, lock_event, save_ticket
@@ -151,7 +151,7 @@ class TicketViewSet(EventServiceViewSet):
 
     def get_object(self):
         if self.action in WRITE_ACTIONS and transaction.get_connection().in_atomic_block:
-            # The event's row first, then the ticket's (events.etags locks it for If-Match):
+            # The event's row first, then the ticket's (core.api.etags locks it for If-Match):
             # the order of every write of tickets (tickets.services.lock_event).
             lock_event(self.event.pk)
         return super().get_object()

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Plumbing every app uses (API conditional requests, errors, pagination, schema;
+    form and view helpers; shared model validators). Imports no domain app."""
+
+    name = "core"
+    verbose_name = "Core"
