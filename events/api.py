@@ -3,7 +3,7 @@
 Every object is fetched through its event: the event comes from the URL, and each
 queryset is that event's objects only, so another event's object answers 404 and
 another event's ids in a body are "does not exist". Permissions are the matrix's
-(``permissions.drf.EventServicePermission``); ETags and preconditions come from
+(``EventServicePermission``, after ``events.scope.enter_event``); ETags and preconditions come from
 ``core.api.etags``.
 """
 
@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Subquery, Sum
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -21,6 +20,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from core.api.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
 from events import images
 from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
+from events.scope import enter_event
 from events.services import (
     EVENT_FIELDS,
     create_event,
@@ -32,7 +32,6 @@ from events.services import (
     update_event,
 )
 from permissions import checks
-from permissions.drf import EventServicePermission
 
 # --- serializers ----------------------------------------------------------------------
 
@@ -218,9 +217,18 @@ class VersionsSerializer(serializers.ModelSerializer):
 # --- the event, from the URL ------------------------------------------------------------
 
 
+METHOD_OPERATIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+
+def operation_for(method):
+    return "read" if method in SAFE_METHODS else METHOD_OPERATIONS.get(method, "update")
+
+
 class InEventMixin:
-    """For views under ``/events/<event_id>/``: loads ``self.event`` (404 when missing)
-    before the permission check, with whatever the ETags need read in the same query."""
+    """For views under ``/events/<event_id>/``: enters the event (``events.scope.enter_event``:
+    ``self.event``, ``request.event``, ``request.event_permissions``; 404 when it is missing
+    or a draft the user may not see) before the permission check, with whatever the ETags
+    need read in the same query."""
 
     event_url_kwarg = "event_id"
     #: Anonymous users may read (their permission class decides what they see).
@@ -230,15 +238,10 @@ class InEventMixin:
         if self.event_url_kwarg in self.kwargs and (
             request.user.is_authenticated or (self.anonymous_reads and request.method in SAFE_METHODS)
         ):
-            self.event = self.load_event()
+            self.event = enter_event(
+                request, event_id=self.kwargs[self.event_url_kwarg], annotations=self.event_annotations()
+            )
         super().check_permissions(request)
-
-    def load_event(self):
-        events = Event.objects.annotate(**self.event_annotations())
-        try:
-            return events.get(pk=self.kwargs[self.event_url_kwarg])
-        except Event.DoesNotExist:
-            raise Http404("No such event.") from None
 
     def event_annotations(self):
         """Values read with the event row: the requested object's version, when the client
@@ -256,6 +259,20 @@ class InEventMixin:
 
     def known_object_version(self):
         return getattr(self.event, "etag_object_version", None)
+
+
+class EventServicePermission(BasePermission):
+    """The matrix's answer for a view under an event (``InEventMixin`` has entered it):
+    the view names its ``service`` (or ``None`` for the event itself); the operation is
+    the view's ``operation`` or follows from the HTTP method. Anonymous: refused (401)."""
+
+    message = "Your role in this event does not allow this."
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        operation = getattr(view, "operation", None) or operation_for(request.method)
+        return checks.may(request.user, view.event, getattr(view, "service", None), operation)
 
 
 class EventServiceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
@@ -428,17 +445,12 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
 
 
 class VersionsPermission(BasePermission):
-    """The counters of an event: for whoever may read it, and for anyone once it is
-    published; to anyone else a draft is not there (404, as a missing event)."""
+    """The counters of an event: for whoever may see it (``permissions.checks.can_view_event``,
+    checked by ``InEventMixin`` on the way in: a draft is 404 to the others)."""
 
     def has_permission(self, request, view):
-        event = getattr(view, "event", None)
-        if event is None:  # only when anonymous and writing: never for this view
-            return False
-        # Published first: then the permission query is not needed.
-        if event.is_published or checks.can_read_event(request.user, event):
-            return True
-        raise Http404("No such event.")  # a draft is not there for them (checks.hides_event)
+        # Only when anonymous and writing is the event not entered: never for this view.
+        return getattr(view, "event", None) is not None
 
 
 @extend_schema_view(

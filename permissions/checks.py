@@ -160,15 +160,18 @@ def may(user, event, service, operation):
 
 
 def can_read_event(user, event):
+    """Does ``user`` hold a role in ``event``, or is an admin? (The team's view of it.)"""
     return event_permissions(user, event).allows_event("read")
 
 
-def hides_event(user, event):
-    """Is ``event`` (an Event) not there at all for ``user``? A draft is, for anyone who
-    holds no role in it and is not an admin: every page and API route of it answers 404,
-    exactly as for an id that does not exist, so drafts cannot be found by counting ids.
-    (Someone with a role who lacks a permission is answered 403, as before.)"""
-    return not event.is_published and not can_read_event(user, event)
+def can_view_event(user, event):
+    """THE rule of who may see ``event`` (an Event) at all, for pages, the API and
+    consumers: a published event, anyone; a draft, whoever holds a role in it, admins and
+    the super admin. For anyone else a draft does not exist: every page and API route of
+    it answers 404, exactly as for an id that does not exist, so drafts cannot be found by
+    counting ids. (Someone who sees the event but lacks a permission is answered 403.)
+    A published event is answered without asking the database."""
+    return event.is_published or can_read_event(user, event)
 
 
 def can_update_event(user, event):

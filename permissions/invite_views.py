@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
+from events.views.mixins import EventPermissionMixin
 from permissions import services
-from permissions.mixins import EventPermissionMixin
 from permissions.models import RoleInvite
 from permissions.views import RolesView, roles_url
 

@@ -14,9 +14,9 @@ from django.views import View
 from django.views.generic import FormView
 
 from events.views.dashboard import DashboardMixin
+from events.views.mixins import EventPermissionMixin
 from permissions import checks, services
 from permissions.forms import InviteForm
-from permissions.mixins import EventPermissionMixin
 from permissions.models import EventRole, Role
 
 

@@ -12,7 +12,6 @@ from functools import cached_property
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
@@ -67,21 +66,17 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class TicketPermission(BasePermission):
-    """Reading: the team and admins, or anyone for a published event (a draft is 404 to
-    them, as its public page is). Writing: whoever may update the event (a draft is 404
-    to those without a role in it, as for reading)."""
+    """Reading: anyone who may see the event (``permissions.checks.can_view_event``, checked
+    by ``InEventMixin`` on the way in: a draft is 404 to the others), the public seeing only
+    what is on sale. Writing: whoever may update the event."""
 
     message = "Only the event's team may change its tickets."
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
-            if view.sees_all or view.event.is_published:
-                return True
-            raise Http404("No such event.")
+            return True
         if not (request.user and request.user.is_authenticated):
             return False
-        if checks.hides_event(request.user, view.event):
-            raise Http404("No such event.")  # a draft is not there for them, as when reading
         return checks.can_update_event(request.user, view.event)
 
 

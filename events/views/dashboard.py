@@ -2,7 +2,7 @@
 edit / delete pages for each of the five services.
 
 Every view names what it serves (``service = "track"``, or ``None`` for the event
-itself); ``permissions.mixins`` turns that and the view's kind into the one check, so a
+itself); ``events.views.mixins`` turns that and the view's kind into the one check, so a
 URL refuses what its page would not offer. Objects are looked up through the event.
 """
 
@@ -16,8 +16,12 @@ from django.views.generic import CreateView, DeleteView, FormView, ListView, Tem
 from events import services
 from events.forms import SERVICE_FORMS, DeleteEventForm
 from events.models import SERVICE_MODELS, Session
-from events.views.mixins import EventFieldsFormMixin, InvalidFormIsBadRequestMixin
-from permissions.mixins import EventObjectMixin, EventPermissionMixin
+from events.views.mixins import (
+    EventFieldsFormMixin,
+    EventObjectMixin,
+    EventPermissionMixin,
+    InvalidFormIsBadRequestMixin,
+)
 
 
 def service_url(service, page, event_id, pk=None):

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from events import images, services
-from permissions.mixins import EventPermissionMixin
+from events.views.mixins import EventPermissionMixin
 
 
 def error(message, status=400):

@@ -1,12 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from events import services
 from events.models import Event
-from permissions import checks
+from events.scope import enter_event
 
 
 def home(request):
@@ -31,9 +30,8 @@ def all_events(request):
 
 
 def public_event(request, slug):
-    """The public page of a published event; people with a role also see the draft."""
-    event = get_object_or_404(Event, slug=slug)
-    if not event.is_published and not checks.can_read_event(request.user, event):
-        raise Http404("No such event.")
+    """The public page of a published event; people with a role also see the draft
+    (``permissions.checks.can_view_event``; to the others a draft is 404)."""
+    event = enter_event(request, slug=slug)
     tickets = event.tickets.on_sale()
     return render(request, "events/public.html", {"event": event, "tickets": tickets})

@@ -5,7 +5,7 @@
 upload, works on that event's id. Each page saves what it shows before moving on, so
 going back and forth keeps what was entered, and a draft can be left and resumed from
 "My events". The same pages edit the event later. Every page of an existing event needs
-update permission on it (``permissions.mixins``).
+update permission on it (``events.views.mixins``).
 
 Times are entered and shown in the event's time zone: the pages activate it.
 """
@@ -23,8 +23,7 @@ from django.views.generic import FormView, TemplateView
 from events import images, services
 from events.forms import EventSettingsForm
 from events.models import Event
-from events.views.mixins import EventFieldsFormMixin, InvalidFormIsBadRequestMixin
-from permissions.mixins import EventPermissionMixin
+from events.views.mixins import EventFieldsFormMixin, EventPermissionMixin, InvalidFormIsBadRequestMixin
 from tickets.forms import TicketFormSet
 from tickets.services import ConcurrentChange, save_tickets
 
@@ -148,9 +147,9 @@ class TicketsStepView(EventStepMixin, TemplateView):
         status = 400
         if formset.is_valid():
             try:
-                save_tickets(self.event, formset)
+                save_tickets(self.event, formset.tickets(), formset.deleted_ids())
             except ValidationError as error:
-                formset.add_non_form_error(error)
+                formset.add_save_error(error)
                 if isinstance(error, ConcurrentChange):
                     status = 409  # another save came first: reload, check, save again
             else:
