@@ -1,21 +1,26 @@
 """The tickets of an event as one inline formset (prefix ``tickets``), for the wizard.
 
 One form per ticket; its rules are the model's (``Ticket.clean``), so the admin and
-the pages agree. The formset adds what needs all rows at once: names unique within the
-event ignoring case, and a published event keeping at least one ticket. Saving is
-``tickets.services.save_tickets``.
+the pages agree. The rules of all rows at once (names unique within the event ignoring
+case, a published event keeping at least one ticket) are the service's
+(``tickets.services.check_ticket_set``): the formset only maps its rows to tickets
+(``tickets()``, ``deleted_ids()``) for ``tickets.services.save_tickets`` and the
+service's errors back to rows (``add_save_error``). It runs the same check when it is
+validated, so that a page shows every error at once.
 
 Date and time fields are read and shown in the current time zone; the wizard sets it
 to the event's own.
 """
 
+import copy
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from events.forms import BootstrapFormMixin, datetime_input
 from events.models import Event
 from tickets.models import Ticket
-from tickets.services import DEFAULT_MAX_ORDER, DUPLICATE_NAME, LAST_TICKET, default_max_order
+from tickets.services import DEFAULT_MAX_ORDER, InvalidTickets, check_ticket_set, default_max_order
 
 MAX_TICKETS = 500  # per event; each ticket is a dozen form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)
 
@@ -148,29 +153,57 @@ class BaseTicketFormSet(forms.BaseInlineFormSet):
             and (form.instance.pk is not None or form.has_changed())
         ]
 
+    def tickets(self):
+        """The event's tickets after saving, in order, for ``save_tickets`` (call it once the
+        formset is valid): each row's ticket with the row's values."""
+        return [form.instance for form in self.kept_forms()]
+
+    def deleted_ids(self):
+        """The stored tickets whose rows are marked for deletion: id → version as read."""
+        return {form.instance.pk: form.instance.version for form in self.deleted_forms if form.instance.pk is not None}
+
     def clean(self):
+        """The service's check of the rows together (``check_ticket_set``), with the
+        tickets as read, so the page shows these errors along with the rows' own;
+        ``save_tickets`` checks again, holding the event's lock."""
         super().clean()
         kept = self.kept_forms()
-        # Names are compared as the database's constraint does, lower-cased.
-        in_this_set = {form.instance.pk for form in self.initial_forms if form.instance.pk is not None}
-        stored_elsewhere = {
-            ticket.name.lower() for pk, ticket in self.tickets_by_id().items() if int(pk) not in in_this_set
-        }
-        seen = set()
+        listed = {form.instance.pk for form in self.initial_forms if form.instance.pk is not None}
+        others = [ticket for ticket in self.tickets_by_id().values() if ticket.pk not in listed]
+        tickets = []
         for form in kept:
-            name = form.cleaned_data.get("name", "").lower()
-            if not name:
-                continue
-            if name in seen or name in stored_elsewhere:
-                form.add_error("name", DUPLICATE_NAME)
-            seen.add(name)
-        if not kept and not stored_elsewhere and self.instance.state == Event.State.PUBLISHED:
-            raise ValidationError(LAST_TICKET, code="no_tickets")
+            ticket = form.instance
+            if form.has_error("name"):  # the ticket still has the name it had: compare none
+                ticket = copy.copy(ticket)
+                ticket.name = ""
+            tickets.append(ticket)
+        try:
+            check_ticket_set(self.instance, tickets, others)
+        except InvalidTickets as error:
+            self._show_on_rows(error, kept)
+            if error.set_errors:
+                raise ValidationError(error.set_errors) from None
 
-    def add_non_form_error(self, error):
-        """Show an error from saving (``save_tickets``) above the rows."""
+    def add_save_error(self, error):
+        """Show an error of ``save_tickets``: a row's on the row, the others above the rows."""
         self.non_form_errors()  # computes them first
-        self._non_form_errors.extend(error.messages if isinstance(error, ValidationError) else [error])
+        if isinstance(error, InvalidTickets):
+            self._show_on_rows(error, self.kept_forms())
+            self._non_form_errors.extend(error.set_errors)
+        else:
+            self._non_form_errors.extend(error.messages if isinstance(error, ValidationError) else [error])
+
+    @staticmethod
+    def _show_on_rows(error, kept):
+        """``error.rows`` (keyed by the index among ``kept``) on the rows' fields; a field
+        that already has an error keeps only that one."""
+        for index, fields in error.rows.items():
+            form = kept[index]
+            for field, messages in fields.items():
+                if field != NON_FIELD_ERRORS and field not in form.fields:
+                    field = NON_FIELD_ERRORS
+                if not form.has_error(field):
+                    form.add_error(None if field == NON_FIELD_ERRORS else field, messages)
 
 
 TicketFormSet = forms.inlineformset_factory(

@@ -77,21 +77,19 @@ class Ticket(EventOwned):
         return f"{self.name} ({self.get_type_display()})"
 
     def get_constraints(self):
-        # The check constraints above restate rules that clean() checks in Python, with
-        # a message for people; validating them again would cost one query each per
-        # ticket (a formset of 50 tickets: 150 queries). The database still enforces
-        # them. The case-insensitive unique name needs the database, so it stays.
-        return [
-            (model, [c for c in constraints if not isinstance(c, models.CheckConstraint)])
-            for model, constraints in super().get_constraints()
-        ]
+        # The constraints above back up, in the database, rules checked in Python with a
+        # message for people: one ticket's by clean(), the names' uniqueness (ignoring
+        # case) by tickets.services.check_ticket_set, for the wizard, the API and the admin
+        # alike. Model validation leaves them out: each would cost a query per ticket and
+        # answer in the database's words.
+        return []
 
     def clean(self):
         """The rules of one ticket (DESIGN.md, "Domain"), with a message on the field at fault.
 
         A value that failed its own field's validation is ``None`` here and its rules are
-        skipped. Uniqueness of the name within the event is the formset's check
-        (tickets.forms) and the database's (the constraint above).
+        skipped. Uniqueness of the name within the event is a rule of the event's tickets
+        together (tickets.services.check_ticket_set), backed by the constraint above.
         """
         errors = {}
         if self.type == self.Type.PAID:

@@ -2,11 +2,12 @@
 
 import functools
 import uuid
+from collections.abc import Mapping
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import CharField, F, Max, Value
-from django.db.models.functions import Cast, Concat, Lower
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from events.models import Event
@@ -82,60 +83,152 @@ def _lost_race(error):
     )
 
 
-def save_tickets(event, formset):
-    """Apply a ticket formset (``tickets.forms.TicketFormSet``) to ``event``: all of it or nothing.
+# --- the rules of an event's tickets taken together ------------------------------------------
 
-    Returns the event's tickets as they now are, in order.
+DUPLICATE_NAME = "Another ticket of this event has this name (names are compared ignoring case)."
+LAST_TICKET = "A published event needs at least one ticket."
 
-    Checks: the formset is valid, which means every row passes ``Ticket.clean`` (price
-    only and always for Paid, quantity and order limits, sales window within the event)
-    and the names are unique in the event ignoring case. Otherwise ``ValidationError``
-    and nothing is saved. The database's constraints back this up: if a concurrent
-    change makes one fail, everything is rolled back and ``ValidationError`` says so.
+
+class InvalidTickets(ValidationError):
+    """Tickets that break the rules (``save_tickets``, ``check_ticket_set``): nothing was saved.
+
+    ``rows``: ``{index in the list of tickets given: {field: [ValidationError]}}``
+    (``NON_FIELD_ERRORS`` for a rule of the ticket that is no one field's); ``set_errors``:
+    ``[ValidationError]`` about the tickets as a whole. As a ``ValidationError`` it holds
+    all of these messages in one list.
+    """
+
+    def __init__(self, rows=None, set_errors=()):
+        self.rows = rows or {}
+        self.set_errors = list(set_errors)
+        messages = [error for fields in self.rows.values() for errors in fields.values() for error in errors]
+        super().__init__([*self.set_errors, *messages])
+
+    def for_ticket(self, index):
+        """The errors of the ticket at ``index`` and of the whole, as one ticket's ``{field: [ValidationError]}``."""
+        errors = {field: list(messages) for field, messages in self.rows.get(index, {}).items()}
+        if self.set_errors:
+            errors.setdefault(NON_FIELD_ERRORS, []).extend(self.set_errors)
+        return errors
+
+
+def check_ticket_set(event, tickets, others=()):
+    """THE rules of an event's tickets taken together, for every way of changing them: the
+    wizard (``save_tickets``; its formset checks early with it too), the API
+    (``save_ticket``, ``delete_ticket``) and the admin (``check_with_others``).
+
+    ``tickets``: the tickets being saved (new or changed), ``others``: the event's other
+    tickets, left as they are; together, the event's tickets after the change. (One
+    ticket's own rules are ``Ticket.clean``'s.)
+
+    - Names are unique within the event, ignoring case: a ticket of ``tickets`` named like
+      one of ``others``, or like one before it in ``tickets``, gets ``DUPLICATE_NAME`` on
+      its name (a blank name is another rule's business).
+    - A published event keeps at least one ticket: ``LAST_TICKET``.
+
+    ``InvalidTickets`` (rows keyed by the index in ``tickets``) otherwise. No queries:
+    callers changing stored tickets read ``others`` holding the event's lock
+    (``lock_event``). The database's constraint backs the names up; it lower-cases as
+    the database does, this check as Python does (they agree but for a few letters
+    outside ASCII, where the database's refusal is a ``ConcurrentChange``).
+    """
+    others = list(others)
+    taken = {other.name.lower() for other in others if other.name}
+    rows = {}
+    for index, ticket in enumerate(tickets):
+        name = (ticket.name or "").lower()
+        if not name:
+            continue
+        if name in taken:
+            rows[index] = {"name": [ValidationError(DUPLICATE_NAME, code="duplicate_name")]}
+        taken.add(name)
+    set_errors = []
+    if event.is_published and not tickets and not others:
+        set_errors.append(ValidationError(LAST_TICKET, code="no_tickets"))
+    if rows or set_errors:
+        raise InvalidTickets(rows, set_errors)
+
+
+def ticket_errors(ticket):
+    """``Ticket.clean`` and the fields' own rules, for one ticket: ``{field: [ValidationError]}``.
+
+    The event is the caller's to check (a query per ticket otherwise); so are the
+    constraints (``Ticket.get_constraints``: ``check_ticket_set`` and the database).
+    """
+    try:
+        ticket.full_clean(exclude=["event"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return error.update_error_dict({})
+    return {}
+
+
+# --- the wizard: all of an event's tickets at once -------------------------------------------
+
+
+def save_tickets(event, tickets, deleted_ids=()):
+    """Save ``event``'s tickets as the wizard's page has them: all of it or nothing.
+
+    ``tickets``: ``Ticket`` instances, in the order the event lists them (``position``
+    follows it): new ones (no ``pk``) are created, stored ones (as read, with the values
+    they are to have) are updated if their values differ from the stored ones. Stored
+    tickets of the event that are neither in ``tickets`` nor deleted stay as they are
+    (another save may have added them). ``deleted_ids``: the ids of stored tickets to
+    delete, or a mapping of those ids to the ``version`` the caller read (a ticket changed
+    since is then not deleted: ``ConcurrentChange``). ``tickets.forms.TicketFormSet``
+    maps its rows to these (``tickets()``, ``deleted_ids()``) and the errors back to rows
+    (``add_save_error``). Returns ``tickets``, saved.
+
+    Checks: every ticket's own rules (``ticket_errors``), then, holding the event's lock,
+    the rules of the tickets together (``check_ticket_set``): ``InvalidTickets``, keyed by
+    the index in ``tickets``, otherwise, and nothing is saved.
 
     Changes, in one transaction that first locks the event's row (``lock_event``):
-    deletes the rows marked for deletion, updates the changed ones, creates the new ones;
-    ``position`` follows the order of the rows.
+    deletes, updates the changed tickets, creates the new ones.
 
-    Concurrent saves: holding the lock, every stored ticket the formset keeps, changes or
-    deletes must still exist, and those it changes or deletes must still be at the
-    version the formset read; a published event must keep a ticket. Otherwise (another
-    save came first) ``ConcurrentChange`` and nothing is saved: never a success reported
-    for a ticket that is gone, never a published event left without a ticket.
+    Concurrent saves: holding the lock, every stored ticket kept or deleted must still
+    exist, and every one changed must still be at the ``version`` it was read at (and
+    deleted ones too, when the versions are given). Otherwise (another save came first)
+    ``ConcurrentChange`` and nothing is saved: never a success reported for a ticket that
+    is gone. The database's constraints back the rules up: if one fails (a writer outside
+    these services), everything is rolled back and ``ConcurrentChange`` says so.
 
     Counts: bulk operations, so the number of queries does not grow with the number of
     tickets. They go through ``EventOwnedQuerySet`` (events.models), which bumps each
     changed ticket's ``version`` and the event's ``tickets_ver`` in the same
     transaction, as ``Ticket.save`` would; deletions are counted by events.signals.
     """
-    if formset.instance.pk != event.pk:
-        raise ValueError("The formset belongs to another event.")
-    if not formset.is_valid():
-        raise ValidationError("The tickets have errors; nothing was saved.", code="invalid")
+    tickets = list(tickets)
+    versions = dict(deleted_ids) if isinstance(deleted_ids, Mapping) else dict.fromkeys(deleted_ids)
+    for position, ticket in enumerate(tickets):
+        if ticket.event_id not in (None, event.pk):
+            raise ValueError("A ticket of another event.")
+        if ticket.pk is not None and ticket.pk in versions:
+            raise ValueError("A ticket both kept and deleted.")
+        ticket.event = event  # Ticket.clean reads the event's end (no query per ticket)
+        ticket.position = position
+    rows = {index: errors for index, ticket in enumerate(tickets) if (errors := ticket_errors(ticket))}
+    if rows:
+        raise InvalidTickets(rows)
 
-    deleted_tickets = [form.instance for form in formset.deleted_forms if form.instance.pk is not None]
-    deleted = [ticket.pk for ticket in deleted_tickets]
-    kept = formset.kept_forms()
-    to_create, to_update, renamed = [], [], []
-    for position, form in enumerate(kept):
-        ticket = form.instance  # holds the cleaned values (ModelForm validation put them there)
-        if ticket.pk is None:
-            ticket.event = event
-            ticket.position = position
-            to_create.append(ticket)
-        elif form.has_changed() or ticket.position != position:
-            ticket.position = position
-            to_update.append(ticket)
-            if form.initial.get("name") != ticket.name:
-                renamed.append(ticket.pk)
-
-    kept_stored = [form.instance for form in kept if form.instance.pk is not None]
+    to_create = [ticket for ticket in tickets if ticket.pk is None]
     try:
         with transaction.atomic():
             locked = lock_event(event.pk)
-            _check_unchanged(event, must_exist=kept_stored, must_be_as_read=[*deleted_tickets, *to_update])
-            if deleted:
-                Ticket.objects.filter(event=event, pk__in=deleted).delete()
+            stored = {ticket.pk: ticket for ticket in Ticket.objects.filter(event=event)}
+            listed = {ticket.pk: ticket for ticket in tickets if ticket.pk is not None}
+            if not (listed.keys() | versions.keys()) <= stored.keys():
+                raise ConcurrentChange()  # deleted meanwhile
+            if any(version is not None and stored[pk].version != version for pk, version in versions.items()):
+                raise ConcurrentChange()  # changed meanwhile
+            to_update = [ticket for pk, ticket in listed.items() if _differs(ticket, stored[pk])]
+            if any(stored[ticket.pk].version != ticket.version for ticket in to_update):
+                raise ConcurrentChange()
+            others = [ticket for pk, ticket in stored.items() if pk not in listed and pk not in versions]
+            check_ticket_set(locked, tickets, others)
+
+            if versions:
+                Ticket.objects.filter(event=event, pk__in=list(versions)).delete()
+            renamed = [ticket.pk for ticket in to_update if ticket.name != stored[ticket.pk].name]
             if renamed:
                 # Names are unique per event (ignoring case), checked by the database row
                 # by row: two tickets swapping names would collide halfway. Renamed rows
@@ -153,8 +246,6 @@ def save_tickets(event, formset):
                 Ticket.objects.filter(event=event).bulk_update(to_update, UPDATE_FIELDS)
             if to_create:
                 Ticket.objects.bulk_create(to_create)
-            if locked.is_published and not Ticket.objects.filter(event=event).exists():
-                raise ConcurrentChange()
     except (IntegrityError, OperationalError, ConcurrentChange) as error:
         if isinstance(error, OperationalError) and not _lost_race(error):
             raise
@@ -162,7 +253,12 @@ def save_tickets(event, formset):
             ticket.pk = None
             ticket._state.adding = True
         raise ConcurrentChange() from None
-    return [form.instance for form in kept]
+    return tickets
+
+
+def _differs(ticket, stored):
+    """Would saving ``ticket`` change the stored row?"""
+    return any(getattr(ticket, name) != getattr(stored, name) for name in (*Ticket.EDITABLE_FIELDS, "position"))
 
 
 def _check_unchanged(event, *, must_exist, must_be_as_read):
@@ -176,18 +272,18 @@ def _check_unchanged(event, *, must_exist, must_be_as_read):
         raise ConcurrentChange()
 
 
-# --- one ticket at a time (the API) ---------------------------------------------------------
-
-# The wizard's messages for the rules that need more than one ticket (tickets.forms).
-DUPLICATE_NAME = "Another ticket of this event has this name (names are compared ignoring case)."
-LAST_TICKET = "A published event needs at least one ticket."
+# --- one ticket at a time (the API, the admin) ----------------------------------------------
 
 
-def name_taken(ticket):
-    """Does another ticket of the event have this ticket's name, compared as the database's
-    constraint compares (lower-cased by the database)?"""
-    others = Ticket.objects.filter(event_id=ticket.event_id).exclude(pk=ticket.pk)
-    return others.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(ticket.name))).exists()
+def check_with_others(event, ticket):
+    """``check_ticket_set`` for ``ticket`` saved alone, with the event's other tickets as
+    they are stored: ``ValidationError`` ``{field: [messages]}``. Call it holding the
+    event's lock (``lock_event``), as ``save_ticket`` and the admin do."""
+    others = Ticket.objects.filter(event_id=event.pk).exclude(pk=ticket.pk).only("pk", "name")
+    try:
+        check_ticket_set(event, [ticket], others)
+    except InvalidTickets as error:
+        raise ValidationError(error.for_ticket(0)) from None
 
 
 @one_writer_at_a_time
@@ -195,48 +291,49 @@ def save_ticket(ticket):
     """Create or change one ticket, by the wizard's rules.
 
     Checks: the fields' own rules and ``Ticket.clean`` (price only and always for Paid,
-    quantity and order limits, sales window within the event), and that no other ticket
-    of the event has the name ignoring case. Otherwise ``ValidationError`` with messages
-    on the fields at fault, and nothing is saved. A ticket whose ``position`` is ``None``
-    goes after the event's others.
+    quantity and order limits, sales window within the event), and the rules of the
+    event's tickets together (``check_with_others``: no other ticket of the event has
+    the name, ignoring case). Otherwise ``ValidationError`` with messages on the fields
+    at fault, and nothing is saved. A ticket whose ``position`` is ``None`` goes after
+    the event's others.
 
     Changes: saves it (``Ticket.save`` bumps its ``version`` and the event's
     ``tickets_ver`` in the same transaction), holding the event's lock (``lock_event``). A
     stored ticket must still be at the version it was read at (another save, or a
     deletion, came first): otherwise ``ConcurrentChange`` and nothing is saved.
     """
-    lock_event(ticket.event_id)
+    event = lock_event(ticket.event_id)
     if not ticket._state.adding:
-        _check_unchanged(ticket.event_id, must_exist=[], must_be_as_read=[ticket])
+        _check_unchanged(event, must_exist=[], must_be_as_read=[ticket])
     if ticket.position is None:
-        last = Ticket.objects.filter(event_id=ticket.event_id).aggregate(last=Max("position"))["last"]
+        last = Ticket.objects.filter(event=event).aggregate(last=Max("position"))["last"]
         ticket.position = 0 if last is None else last + 1
     errors = {}
     try:
-        # The check constraints are Ticket.clean's rules with field messages; the name's
-        # uniqueness gets the wizard's message below.
-        ticket.full_clean(validate_constraints=False)
+        ticket.full_clean()  # Ticket.get_constraints: no constraint here, the set check below
     except ValidationError as error:
         errors = error.update_error_dict(errors)
-    if "name" not in errors and ticket.name and name_taken(ticket):
-        errors["name"] = [DUPLICATE_NAME]
+    try:
+        check_with_others(event, ticket)
+    except ValidationError as error:
+        for field, messages in error.error_dict.items():
+            errors.setdefault(field, messages)  # a field that failed its own rules keeps that message
     if errors:
         raise ValidationError(errors)
     try:
         with transaction.atomic():
             ticket.save()
     except IntegrityError:
-        # The constraints are clean's rules and the name's uniqueness, checked above
-        # under the lock: only a writer outside these services gets here.
-        if name_taken(ticket):
-            raise ValidationError({"name": DUPLICATE_NAME}) from None
+        # The constraints are checked above under the lock: only a writer outside these
+        # services (or the database lower-casing a name unlike Python) gets here.
         raise ConcurrentChange() from None
     return ticket
 
 
 @one_writer_at_a_time
 def delete_ticket(ticket):
-    """Delete one ticket; a published event keeps at least one (``ValidationError``).
+    """Delete one ticket, if the event's tickets keep to the rules without it
+    (``check_ticket_set``: a published event keeps at least one): ``ValidationError``.
 
     The event's row is locked first (``lock_event``), so two concurrent deletions cannot
     take the last two; a ticket deleted meanwhile is ``ConcurrentChange``, not a success.
@@ -244,6 +341,20 @@ def delete_ticket(ticket):
     """
     event = lock_event(ticket.event_id)
     _check_unchanged(event, must_exist=[ticket], must_be_as_read=[])
-    if event.is_published and not Ticket.objects.filter(event=event).exclude(pk=ticket.pk).exists():
-        raise ValidationError(LAST_TICKET, code="no_tickets")
+    try:
+        check_ticket_set(event, [], Ticket.objects.filter(event=event).exclude(pk=ticket.pk).only("pk", "name"))
+    except InvalidTickets as error:
+        raise ValidationError(error.set_errors) from None
     ticket.delete()
+
+
+def delete_tickets(tickets):
+    """Delete tickets, maybe of several events (the admin's bulk deletion), all or none:
+    each event's tickets through ``save_tickets`` (its lock, its checks), the events'
+    rows locked in the order of their ids."""
+    by_event = {}
+    for ticket in tickets:
+        by_event.setdefault(ticket.event_id, []).append(ticket.pk)
+    with transaction.atomic():
+        for event in Event.objects.filter(pk__in=list(by_event)).order_by("pk"):
+            save_tickets(event, [], by_event[event.pk])

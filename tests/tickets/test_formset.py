@@ -11,7 +11,7 @@ from django.urls import reverse
 from events.models import Event
 from tickets.forms import TicketFormSet
 from tickets.models import Ticket
-from tickets.services import CONCURRENT_CHANGE, DUPLICATE_NAME, LAST_TICKET, save_tickets
+from tickets.services import CONCURRENT_CHANGE, DUPLICATE_NAME, LAST_TICKET, InvalidTickets, save_tickets
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +71,19 @@ def bind(event, rows, initial=0):
     return TicketFormSet(formset_data(rows, initial), instance=event)
 
 
+def save_formset(event, formset):
+    """What the wizard's view does with a valid formset."""
+    return save_tickets(event, formset.tickets(), formset.deleted_ids())
+
+
 def save(event, rows, initial=0):
     formset = bind(event, rows, initial)
     assert formset.is_valid(), (formset.errors, formset.non_form_errors())
-    return save_tickets(event, formset)
+    return save_formset(event, formset)
+
+
+def post(client, event, rows, initial=0):
+    return client.post(reverse("events:wizard-tickets", args=[event.pk]), formset_data(rows, initial))
 
 
 def tickets_ver(event):
@@ -216,14 +225,14 @@ RULES = [
 
 class TestRules:
     @pytest.mark.parametrize(("rows", "index", "field", "message"), RULES)
-    def test_error_on_the_right_field_and_nothing_saved(self, event, rows, index, field, message):
+    def test_error_on_the_right_field_and_nothing_saved(self, client, organizer, event, rows, index, field, message):
         formset = bind(event, rows)
         assert not formset.is_valid()
         assert message in " ".join(formset.forms[index].errors[field])
         others = [form.errors for i, form in enumerate(formset.forms) if i != index]
         assert not any(others)
-        with pytest.raises(ValidationError):
-            save_tickets(event, formset)
+        client.force_login(organizer)
+        assert post(client, event, rows).status_code == 400
         assert not event.tickets.exists()
 
     def test_sales_cannot_end_after_the_event(self, event):
@@ -281,31 +290,53 @@ class TestRules:
 
 
 class TestAllOrNothing:
-    def test_one_bad_row_saves_nothing(self, event):
+    def test_one_bad_row_saves_nothing(self, client, organizer, event):
         save(event, [free(), paid()])
         before, ver = snapshot(event), tickets_ver(event)
         rows = stored_rows(event)
         rows[0]["name"] = "Renamed"
         rows[1]["DELETE"] = True
-        formset = bind(event, [*rows, donation(), paid("Broken", price="")], initial=2)
-        assert not formset.is_valid()
-        with pytest.raises(ValidationError):
-            save_tickets(event, formset)
+        rows = [*rows, donation(), paid("Broken", price="")]
+        assert not bind(event, rows, initial=2).is_valid()
+        client.force_login(organizer)
+        assert post(client, event, rows, initial=2).status_code == 400
         assert snapshot(event) == before
         assert tickets_ver(event) == ver
 
-    def test_a_concurrent_change_rolls_everything_back(self, event):
+    def test_a_name_taken_meanwhile_is_refused_on_its_row(self, event):
         save(event, [free("Keep")])
         rows = stored_rows(event)
         rows[0]["name"] = "Kept"
         formset = bind(event, [*rows, paid("Gold"), donation()], initial=1)
         assert formset.is_valid()
-        # Someone else saves a "gold" ticket between validation and saving.
+        # Someone else saves a "gold" ticket between validation and saving: the service's
+        # check, holding the event's lock, refuses the row.
         Ticket.objects.create(event=event, type="free", name="gold", quantity=1)
-        with pytest.raises(ValidationError) as excinfo:
-            save_tickets(event, formset)
-        assert excinfo.value.messages == [CONCURRENT_CHANGE]
+        with pytest.raises(InvalidTickets) as excinfo:
+            save_formset(event, formset)
+        assert excinfo.value.messages == [DUPLICATE_NAME]
+        formset.add_save_error(excinfo.value)
+        assert formset.forms[1].errors["name"] == [DUPLICATE_NAME]
         assert sorted(event.tickets.values_list("name", flat=True)) == ["Keep", "gold"]
+
+    def test_a_constraint_failing_in_the_database_rolls_everything_back(self, event, monkeypatch):
+        """A writer outside the services (or the database lower-casing unlike Python):
+        the constraint refuses a row after others were written; nothing stays."""
+        save(event, [free("Keep"), free("Other")])
+        rows = stored_rows(event)
+        rows[0]["name"] = "Kept"
+        rows[1]["DELETE"] = True
+        formset = bind(event, [*rows, paid("Gold"), donation()], initial=2)
+        assert formset.is_valid()
+        before, ver = snapshot(event), tickets_ver(event)
+        Ticket.objects.create(event=event, type="free", name="gold", quantity=1)
+        monkeypatch.setattr("tickets.services.check_ticket_set", lambda *args: None)
+        with pytest.raises(ValidationError) as excinfo:
+            save_formset(event, formset)
+        assert excinfo.value.messages == [CONCURRENT_CHANGE]
+        after = [row for row in snapshot(event) if row["name"] != "gold"]
+        assert after == before
+        assert tickets_ver(event) == ver + 1  # the "gold" ticket only
 
 
 class TestQueryCount:
