@@ -7,12 +7,11 @@ from django.views.static import serve
 
 from config.health import healthz
 from events.views import home
-from events.views.pages import public_event
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("e/<slug:slug>/", public_event, name="event_public"),
+    path("e/<slug:slug>/", include("events.public_urls")),  # an event's public pages
     path("accounts/", include("accounts.urls")),
     path("events/", include("events.urls")),
     path("events/", include("permissions.urls")),  # the roles page of an event's dashboard

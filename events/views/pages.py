@@ -5,7 +5,6 @@ from django.shortcuts import render
 
 from events import services
 from events.models import Event
-from events.scope import enter_event
 
 
 def home(request):
@@ -27,11 +26,3 @@ def all_events(request):
     events = Event.objects.order_by("-created_at")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "events/all_events.html", {"page": page})
-
-
-def public_event(request, slug):
-    """The public page of a published event; people with a role also see the draft
-    (``permissions.checks.can_view_event``; to the others a draft is 404)."""
-    event = enter_event(request, slug=slug)
-    tickets = event.tickets.on_sale()
-    return render(request, "events/public.html", {"event": event, "tickets": tickets})
