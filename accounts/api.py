@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.throttling import LoginRateThrottle
 from core.api.etags import PrivateAnswersMixin
+from core.api.schema import error_response
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -59,7 +60,11 @@ class AuthTokenView(PrivateAnswersMixin, APIView):
     @extend_schema(
         summary="Get an API token",
         request=TokenRequestSerializer,
-        responses=TokenSerializer,
+        responses={
+            200: TokenSerializer,
+            # Logging in is limited per client address (accounts.throttling).
+            429: error_response("Too many log-in attempts from this address; `Retry-After` says when to retry."),
+        },
         auth=[],
     )
     def post(self, request):

@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AuthTokenView
-from config.api import not_found
+from core.api.errors import not_found
 from events import api as events_api
 from notifications.api import NotificationViewSet
 from tickets.api import TicketViewSet

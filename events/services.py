@@ -4,11 +4,12 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.errors import Conflict
 from events import images
 from events.models import SERVICE_MODELS, Event
 from permissions.models import Role
@@ -39,7 +40,7 @@ def create_event(owner, **fields):
         raise TypeError(f"Unknown event fields: {', '.join(sorted(unknown))}")
     event = Event(created_by=owner, **fields)
     event.full_clean(exclude=["slug"])
-    event.save()
+    _save_event(event)
     grant_role(event, owner, Role.ORGANIZER)
     return event
 
@@ -53,8 +54,23 @@ def update_event(event, **fields):
     for name, value in fields.items():
         setattr(event, name, value)
     event.full_clean()
-    event.save()
+    _save_event(event)
     return event
+
+
+SLUG_TAKEN = "Another event took this address (slug) at the same time. Reload and try again."
+
+
+def _save_event(event):
+    """Save ``event`` (validated); ``Conflict`` if a concurrent writer took its slug since
+    it was checked (the slug's uniqueness is the only constraint validation cannot settle)."""
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        if Event.objects.filter(slug=event.slug).exclude(pk=event.pk).exists():
+            raise Conflict(SLUG_TAKEN) from None
+        raise
 
 
 def events_of(user):

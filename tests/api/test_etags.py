@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.api import PageNumberPagination
+from core.api.pagination import PageNumberPagination
 from events.api import SessionSerializer, SessionViewSet
 from events.models import Speaker, Track
 from notifications.services import notify
