@@ -12,8 +12,7 @@ from django.utils import timezone
 from core.errors import Conflict
 from events import images
 from events.models import SERVICE_MODELS, Event
-from permissions.models import Role
-from permissions.services import grant_role
+from permissions.services import make_creator_organizer
 
 EVENT_FIELDS = {
     "name",
@@ -41,7 +40,7 @@ def create_event(owner, **fields):
     event = Event(created_by=owner, **fields)
     event.full_clean(exclude=["slug"])
     _save_event(event)
-    grant_role(event, owner, Role.ORGANIZER)
+    make_creator_organizer(event, owner)
     return event
 
 
