@@ -3,15 +3,9 @@
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from core.views import wants_json
+
 CSRF_MESSAGE = "This form has expired or came from elsewhere: reload the page and try again."
-
-
-def wants_json(request):
-    """A script's request (the pages' AJAX calls send X-Requested-With), or a client that
-    asks for JSON rather than a page."""
-    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-        return True
-    return request.accepts("application/json") and not request.accepts("text/html")
 
 
 def csrf_failure(request, reason=""):

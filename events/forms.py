@@ -10,10 +10,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from core.forms import BootstrapFormMixin, ZonedDateTimeField, datetime_input, set_zone
+from core.validators import DATETIME_RANGE_ERROR
 from events import images
 from events.currencies import CURRENCY_CHOICES
 from events.models import (
-    DATETIME_RANGE_ERROR,
     Event,
     Microlocation,
     Session,
@@ -21,58 +22,7 @@ from events.models import (
     Sponsor,
     Track,
     timezone_choices,
-    validate_datetime_range,
 )
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class BootstrapFormMixin:
-    """Gives each widget the Bootstrap 5 class its kind needs."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.CheckboxSelectMultiple):
-                css = ""
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            elif getattr(widget, "input_type", None) == "color":
-                css = "form-control form-control-color"
-            else:
-                css = "form-control"
-            if css:
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class ZonedDateTimeField(forms.DateTimeField):
-    """A date and time entered and shown in ``zone`` (the event's) rather than in the
-    current time zone. The form sets ``zone``; an unset one means the current zone."""
-
-    zone = None
-    # Checked here too, before the form converts the value to another zone.
-    default_validators = [validate_datetime_range]
-
-    def to_python(self, value):
-        with timezone.override(self.zone or timezone.get_current_timezone()):
-            return super().to_python(value)
-
-    def prepare_value(self, value):
-        with timezone.override(self.zone or timezone.get_current_timezone()):
-            return super().prepare_value(value)
-
-
-def set_zone(form, zone):
-    for field in form.fields.values():
-        if isinstance(field, ZonedDateTimeField):
-            field.zone = zone
-
-
-def datetime_input():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
 
 
 class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):

@@ -12,7 +12,8 @@ from django.utils import timezone
 from core.errors import Conflict
 from events import images
 from events.models import SERVICE_MODELS, Event
-from permissions.services import make_creator_organizer
+from permissions.models import Role
+from permissions.services import grant_role
 
 EVENT_FIELDS = {
     "name",
@@ -40,7 +41,7 @@ def create_event(owner, **fields):
     event = Event(created_by=owner, **fields)
     event.full_clean(exclude=["slug"])
     _save_event(event)
-    make_creator_organizer(event, owner)
+    grant_role(event, owner, Role.ORGANIZER)
     return event
 
 

@@ -156,13 +156,6 @@ def may(user, event, service, operation):
     return perms.allows(service, operation)
 
 
-def has_role(user, event, role=None):
-    """Does ``user`` hold ``role`` (a role's name, e.g. ``Role.MODERATOR``) in ``event``, or
-    any role when ``role`` is None?"""
-    roles = event_permissions(user, event).roles
-    return bool(roles) if role is None else role in roles
-
-
 # --- event-level access, by name ------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ import copy
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from events.forms import BootstrapFormMixin, datetime_input
+from core.forms import BootstrapFormMixin, datetime_input
 from events.models import Event
 from tickets.models import Ticket
 from tickets.services import DEFAULT_MAX_ORDER, InvalidTickets, check_ticket_set, default_max_order

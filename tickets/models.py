@@ -5,7 +5,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from events.models import MAX_TEXT_LENGTH, EventOwned, EventOwnedQuerySet, validate_datetime_range
+from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
+from events.models import EventOwned, EventOwnedQuerySet
 
 
 class TicketQuerySet(EventOwnedQuerySet):

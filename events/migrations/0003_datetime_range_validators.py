@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import events.models
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -14,21 +14,21 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="event",
             name="ends_at",
-            field=models.DateTimeField(blank=True, null=True, validators=[events.models.validate_datetime_range]),
+            field=models.DateTimeField(blank=True, null=True, validators=[core.validators.validate_datetime_range]),
         ),
         migrations.AlterField(
             model_name="event",
             name="starts_at",
-            field=models.DateTimeField(blank=True, null=True, validators=[events.models.validate_datetime_range]),
+            field=models.DateTimeField(blank=True, null=True, validators=[core.validators.validate_datetime_range]),
         ),
         migrations.AlterField(
             model_name="session",
             name="ends_at",
-            field=models.DateTimeField(validators=[events.models.validate_datetime_range]),
+            field=models.DateTimeField(validators=[core.validators.validate_datetime_range]),
         ),
         migrations.AlterField(
             model_name="session",
             name="starts_at",
-            field=models.DateTimeField(validators=[events.models.validate_datetime_range]),
+            field=models.DateTimeField(validators=[core.validators.validate_datetime_range]),
         ),
     ]

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.views.generic import CreateView, DeleteView, FormView, ListView, TemplateView, UpdateView
 
+from core.views import InvalidFormIsBadRequestMixin
 from events import services
 from events.forms import SERVICE_FORMS, DeleteEventForm
 from events.models import SERVICE_MODELS, Session
@@ -20,7 +21,6 @@ from events.views.mixins import (
     EventFieldsFormMixin,
     EventObjectMixin,
     EventPermissionMixin,
-    InvalidFormIsBadRequestMixin,
 )
 
 

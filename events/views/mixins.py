@@ -8,18 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.views.generic import CreateView, DeleteView, UpdateView
 
+from core.views import InvalidFormIsBadRequestMixin
 from events import services
 from events.forms import EventSettingsForm
 from events.scope import enter_event
 from permissions import checks
-
-
-class InvalidFormIsBadRequestMixin:
-    def form_invalid(self, form):
-        """A rejected form is bad input: the page shows the errors, answering 400."""
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class EventFieldsFormMixin(InvalidFormIsBadRequestMixin):

@@ -25,10 +25,12 @@ from events import images, services
 from events.forms import EventSettingsForm
 from events.models import Event
 from events.views.mixins import EventFieldsFormMixin, EventPermissionMixin
+from tickets.forms import TicketFormSet
+from tickets.services import ConcurrentChange, save_tickets
 
 STEPS = [
     ("details", "Details", "events:wizard-details"),
-    ("tickets", "Tickets", "tickets:wizard"),
+    ("tickets", "Tickets", "events:wizard-tickets"),
     ("publish", "Review and publish", "events:wizard-publish"),
 ]
 
@@ -130,7 +132,30 @@ class DetailsStepView(EventFieldsFormMixin, DetailsFormMixin, EventStepMixin, Fo
 # --- 2. Tickets ---------------------------------------------------------------------------
 
 
-# The tickets page: tickets.views.TicketsStepView (tickets builds on events, not the other way).
+class TicketsStepView(EventStepMixin, TemplateView):
+    """Page 2: the event's tickets as one formset. Both Back and Continue save first,
+    so nothing entered is lost; nothing is saved unless every row is valid."""
+
+    template_name = "events/wizard/tickets.html"
+    step = "tickets"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", TicketFormSet(instance=self.event))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        formset = TicketFormSet(request.POST, instance=self.event)
+        status = 400
+        if formset.is_valid():
+            try:
+                save_tickets(self.event, formset.tickets(), formset.deleted_ids())
+            except ValidationError as error:
+                formset.add_save_error(error)
+                if isinstance(error, ConcurrentChange):
+                    status = 409  # another save came first: reload, check, save again
+            else:
+                return redirect_to_step(self.event, "details" if request.POST.get("go") == "back" else "publish")
+        return self.render_to_response(self.get_context_data(formset=formset), status=status)
 
 
 # --- 3. Review and publish ----------------------------------------------------------------

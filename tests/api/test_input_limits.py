@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from events.models import MAX_TEXT_LENGTH, Event, Microlocation, Session, Speaker, Sponsor, Track
+from core.validators import MAX_TEXT_LENGTH
+from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
 from tickets.models import Ticket
 
 DEEP = b"[" * 2000 + b"]" * 2000

@@ -9,15 +9,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from events.models import (
-    DATETIME_RANGE_ERROR,
-    MAX_TEXT_LENGTH,
-    Event,
-    Session,
-    Speaker,
-    Track,
-    validate_datetime_range,
-)
+from core.validators import DATETIME_RANGE_ERROR, MAX_TEXT_LENGTH, validate_datetime_range
+from events.models import Event, Session, Speaker, Track
 from tests.events.test_dashboard import session_data, url
 from tests.events.test_wizard import details, step
 from tests.tickets.test_formset import formset_data, free

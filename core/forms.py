@@ -1,0 +1,59 @@
+"""Form pieces every app's pages use: Bootstrap classes, and dates and times entered in
+a chosen time zone (the event's) rather than the current one."""
+
+from django import forms
+from django.utils import timezone
+
+from core.validators import validate_datetime_range
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class BootstrapFormMixin:
+    """Gives each widget the Bootstrap 5 class its kind needs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                css = ""
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            elif getattr(widget, "input_type", None) == "color":
+                css = "form-control form-control-color"
+            else:
+                css = "form-control"
+            if css:
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class ZonedDateTimeField(forms.DateTimeField):
+    """A date and time entered and shown in ``zone`` (the event's) rather than in the
+    current time zone. The form sets ``zone``; an unset one means the current zone."""
+
+    zone = None
+    # Checked here too, before the form converts the value to another zone.
+    default_validators = [validate_datetime_range]
+
+    def to_python(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return super().prepare_value(value)
+
+
+def set_zone(form, zone):
+    """Read and show ``form``'s ``ZonedDateTimeField`` values in ``zone``."""
+    for field in form.fields.values():
+        if isinstance(field, ZonedDateTimeField):
+            field.zone = zone
+
+
+def datetime_input():
+    """The browser's date-and-time picker."""
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
