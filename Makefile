@@ -25,9 +25,11 @@ run: migrate
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Set up and run every test (browser tests too, where Chromium is installed)
+## Set up and run every test (browser tests too, where Chromium is installed), on every core
+## (`make test PYTEST_WORKERS=0` runs them in one process)
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

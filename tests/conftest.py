@@ -1,4 +1,10 @@
-"""Shared fixtures: users and events, live servers (daphne in a subprocess), the browser.
+"""Shared fixtures of every test: users and events (built by tests/factories.py), API
+clients, live servers (daphne in a subprocess), the browser.
+
+Every test hashes passwords with the fast MD5 hasher (the live servers too, see
+tests/live_settings.py), except those marked ``production_hasher``, which test the hash
+itself. Under pytest-xdist each worker has its own test database (pytest-django) and its
+own Redis key prefix, so workers never hear each other's pushes.
 
 Tests that need something this machine may lack (Chromium, Redis, nginx) skip with a
 reason on a developer's machine and fail in CI (``CI`` set), where all must run.
@@ -7,27 +13,64 @@ reason on a developer's machine and fail in CI (``CI`` set), where all must run.
 import os
 import shutil
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.conf import settings as django_settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-from accounts.models import User
-from events.services import create_event
 from permissions.services import grant_role
+from tests.factories import EventFactory, UserFactory
 from tests.utils import ARTIFACTS, CHROMIUM, PASSWORD, DaphneServer, require, server_env
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # Workers share Redis: keys and channel groups (user_<id>, with ids counted in
+        # each worker's own database) get a prefix per worker, passed on to subprocesses.
+        prefix = f"{django_settings.REDIS_KEY_PREFIX}-{worker}"
+        os.environ["CHANNEL_LAYER_PREFIX"] = django_settings.REDIS_KEY_PREFIX = prefix
+        for layer in django_settings.CHANNEL_LAYERS.values():
+            if "prefix" in layer.get("CONFIG", {}):
+                layer["CONFIG"]["prefix"] = prefix
+        for cache in django_settings.CACHES.values():
+            if "KEY_PREFIX" in cache:
+                cache["KEY_PREFIX"] = prefix
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the browser tests
+    share one worker (one Chromium per module, not per test and worker), and so do the
+    tests that start whole server stacks (nginx, PgBouncer, several daphnes)."""
+    for item in items:
+        for marker, group in (("e2e", "browser"), ("integration", "servers")):
+            if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(request, settings):
+    """Users are made by the hundred; the strength of the hash is not what tests test."""
+    if not request.node.get_closest_marker("production_hasher"):
+        settings.PASSWORD_HASHERS = FAST_HASHERS
+
 
 # --- users and events -------------------------------------------------------------------
 
 
 @pytest.fixture
 def make_user(db):
-    counter = iter(range(1, 10_000))
+    """``make_user(email=None, password=PASSWORD, **fields)``: a new user (tests.factories.UserFactory)."""
 
-    def make(email=None, password=PASSWORD, **flags):
-        email = email or f"user{next(counter)}@example.com"
-        return User.objects.create_user(email, password, **flags)
+    def make(email=None, password=PASSWORD, **fields):
+        if email is not None:
+            fields["email"] = email
+        return UserFactory(password=password, **fields)
 
     return make
 
@@ -54,14 +97,11 @@ def super_admin(make_user):
 
 @pytest.fixture
 def make_event(db):
+    """``make_event(owner, **fields)``: a draft a month ahead, ``owner`` its Organizer
+    (tests.factories.EventFactory, through events.services.create_event)."""
+
     def make(owner, **fields):
-        starts = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
-        fields.setdefault("name", "PyCon Test")
-        fields.setdefault("starts_at", starts)
-        fields.setdefault("ends_at", starts + timedelta(days=2))
-        fields.setdefault("timezone", "Europe/Berlin")
-        fields.setdefault("currency", "EUR")
-        return create_event(owner, **fields)
+        return EventFactory(owner=owner, **fields)
 
     return make
 
@@ -105,6 +145,29 @@ def person_as(event, organizer, make_user, user_with_role, super_admin):
         return user_with_role(event, who)
 
     return make
+
+
+# --- API clients ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_client(db):
+    """``api_client(user)``: a client sending ``Authorization: Token <key>`` for ``user``
+    (``None``: anonymous), as a mobile client would."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def as_organizer(api_client, organizer):
+    return api_client(organizer)
 
 
 @pytest.fixture(autouse=True)

@@ -3,17 +3,24 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from channels.layers import get_channel_layer
 from django.db import connection
 
 from deploy.stack import free_port, wait_for_port  # noqa: F401  (re-exported for tests)
+from notifications.services import group_name
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-9"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = BASE_DIR / "test-artifacts"
+
+#: The event roles, and every kind of person a permission test walks through.
+ROLES = ["organizer", "coorganizer", "track_organizer", "moderator"]
+WHO = [*ROLES, "no_role", "anonymous", "admin", "super_admin"]
 
 
 def require(condition, reason):
@@ -45,6 +52,8 @@ def server_env(settings, **extra):
         PYTHONUNBUFFERED="1",
         # Browser tests log in through the page many times a minute from one address.
         EVENTDESK_LOGIN_RATE="10000/min",
+        # The test process's password hasher (users made by the test log in there).
+        DJANGO_SETTINGS_MODULE="tests.live_settings",
     )
     env.update(extra)
     return env
@@ -99,3 +108,37 @@ def log_in(page, email, password=PASSWORD):
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_load_state()
+
+
+async def assert_next_is_sentinel(*communicators, user, timeout=3):
+    """Nothing reached these sockets of ``user`` (open, in the user's group): a sentinel
+    sent now to the user's group, the path every push takes, is the next message each
+    receives. Unlike waiting a while for nothing, this holds however slow the machine:
+    anything sent to them before would arrive first."""
+    sentinel = {"meta": f"sentinel {uuid.uuid4().hex}"}
+    await get_channel_layer().group_send(group_name(user), {"type": "notifications.push", "payload": sentinel})
+    for communicator in communicators:
+        assert await communicator.receive_json_from(timeout=timeout) == sentinel
+
+
+async def assert_closed_socket_hears_nothing(closed, *live, user, timeout=3):
+    """``closed`` (a socket of ``user`` whose session ended) no longer hears the user's
+    group: a sentinel sent to the group reaches ``live`` (the user's open sockets), and by
+    then, had ``closed`` still been in the group, the same message would be on its way to
+    it too, so a short wait after that proves it is not."""
+    await assert_next_is_sentinel(*live, user=user, timeout=timeout)
+    assert await closed.receive_nothing(timeout=0.2)
+
+
+def socket_of_session(client):
+    """A websocket through the whole ASGI application, with ``client``'s session cookie."""
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    return WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)],
+    )

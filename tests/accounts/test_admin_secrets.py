@@ -173,6 +173,7 @@ def test_no_secret_can_be_guessed_through_the_lists_filters(people, who):
         assert response.status_code == 400, (url_name, lookup)
 
 
+@pytest.mark.production_hasher  # the hash production stores, its algorithm and settings
 @pytest.mark.parametrize("who", ["admin", "super_admin"])
 def test_a_users_page_says_whether_they_have_a_password_not_what_it_is(people, make_user, who):
     client = logged_in(people[who])

@@ -18,7 +18,7 @@ from events.api import SessionSerializer, SessionViewSet
 from events.models import Speaker, Track
 from notifications.services import notify
 from permissions.services import grant_role
-from tests.api.conftest import make_session
+from tests.factories import SessionFactory
 from tickets.api import TicketViewSet
 from tickets.models import Ticket
 
@@ -361,7 +361,7 @@ def test_304_takes_at_most_three_queries_whatever_the_length(
     """At most: the token, the event (with what the tags need), the user's permissions."""
     event.state = event.State.PUBLISHED
     event.save()
-    sessions = [make_session(event, title=f"Talk {n}", hours=1 + n % 40) for n in range(length)]
+    sessions = [SessionFactory(event=event, title=f"Talk {n}", hours=1 + n % 40) for n in range(length)]
     for n in range(length):
         Ticket.objects.create(event=event, type="free", name=f"Ticket {n}", quantity=10)
     public = api_client()
@@ -389,7 +389,7 @@ def test_a_session_list_of_200_is_answered_304_in_three_queries(
 ):
     """The issue's case: a long schedule, a client whose copy is current."""
     for n in range(200):
-        make_session(event, title=f"Talk {n}", hours=1 + n % 40)
+        SessionFactory(event=event, title=f"Talk {n}", hours=1 + n % 40)
     url = reverse("api:session-list", args=[event.pk])
     full = as_organizer.get(url, {"page_size": 500})
     assert full.json()["count"] == len(full.json()["results"]) == 200

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from events.models import Event
 from permissions.models import EventRole
-from tickets.models import Ticket
+from tests.factories import TicketFactory
 
 LIST = "/api/v1/events/"
 
@@ -78,7 +78,7 @@ def test_publishing_checks_that_the_event_is_complete(event, as_organizer):
     event.refresh_from_db()
     assert event.state == "draft"
 
-    Ticket.objects.create(event=event, type="free", name="Entry", quantity=10)
+    TicketFactory(event=event, name="Entry", quantity=10)
     answer = as_organizer.patch(url, {"state": "published"}, format="json")
     assert answer.status_code == 200
     assert answer.json()["state"] == "published"

@@ -12,10 +12,11 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from events.models import SERVICE_MODELS
+from events.models import RESOURCE_MODELS
 from permissions.checks import OPERATIONS, SERVICES
 from permissions.models import Permission
-from tests.api.conftest import WHO, make_session
+from tests.factories import SessionFactory
+from tests.utils import WHO
 
 ALLOWED_STATUS = {"create": 201, "read": 200, "update": 200, "delete": 204}
 
@@ -44,8 +45,8 @@ def payload(service, event, name):
 
 def make_target(service, event):
     if service == "session":
-        return make_session(event, title="Target")
-    return SERVICE_MODELS[service].objects.create(event=event, name="Target")
+        return SessionFactory(event=event, title="Target")
+    return RESOURCE_MODELS[service].objects.create(event=event, name="Target")
 
 
 def label(obj):
@@ -54,7 +55,7 @@ def label(obj):
 
 def walk(client, event, service, operation):
     """Do ``operation`` on ``service`` through the API; return (status, did the data change)."""
-    model = SERVICE_MODELS[service]
+    model = RESOURCE_MODELS[service]
     target = make_target(service, event)
     list_url = reverse(f"api:{service}-list", args=[event.pk])
     detail_url = reverse(f"api:{service}-detail", args=[event.pk, target.pk])

@@ -85,35 +85,40 @@ def point_at_seeded(case, event, ids):
         parameters["id"] = ids.get(collection, parameters["id"])
 
 
-def test_the_api_keeps_its_schema(api_schema, seeded):
+#: The operations are split in this many shards per mode, so pytest-xdist spreads them.
+SHARDS = 2
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda mode: mode.value)
+def test_the_api_keeps_its_schema(api_schema, seeded, mode, shard):
     event, ids, headers = seeded
     failures = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) > 30
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+    for operation in operations[shard::SHARDS]:
 
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                derandomize=True,
-                database=None,
-                phases=(Phase.explicit, Phase.generate),
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case):
-                point_at_seeded(case, event, ids)
-                # Each request meets the seeded data as it was (a DELETE of the event or of
-                # the token must not leave the following requests a 404 or 401 to test).
-                with transaction.atomic():
-                    case.call_and_validate(headers=headers, checks=CHECKS)
-                    transaction.set_rollback(True)
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=(Phase.explicit, Phase.generate),
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case):
+            point_at_seeded(case, event, ids)
+            # Each request meets the seeded data as it was (a DELETE of the event or of
+            # the token must not leave the following requests a 404 or 401 to test).
+            with transaction.atomic():
+                case.call_and_validate(headers=headers, checks=CHECKS)
+                transaction.set_rollback(True)
 
-            try:
-                run()
-            except Unsatisfiable:
-                assert mode == GenerationMode.NEGATIVE  # nothing to break in a request without parameters
-            except (Exception, BaseExceptionGroup) as error:  # collected: one run reports every operation
-                failures.append(f"{operation.label} ({mode.value}): {error}")
+        try:
+            run()
+        except Unsatisfiable:
+            assert mode == GenerationMode.NEGATIVE  # nothing to break in a request without parameters
+        except (Exception, BaseExceptionGroup) as error:  # collected: one run reports every operation
+            failures.append(f"{operation.label} ({mode.value}): {error}")
     assert not failures, "\n\n".join(failures)

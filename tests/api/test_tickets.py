@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event
+from tests.factories import TicketFactory
 from tickets.models import Ticket
 from tickets.services import DUPLICATE_NAME, LAST_TICKET
 
@@ -26,12 +27,8 @@ def names(answer):
 
 def test_the_public_reads_a_published_events_tickets_on_sale(published, schedule, api_client, make_user):
     now = timezone.now()
-    Ticket.objects.create(
-        event=published, type="free", name="Later", quantity=5, sales_starts_at=now + timedelta(days=1)
-    )
-    Ticket.objects.create(
-        event=published, type="free", name="Over", quantity=5, sales_ends_at=now - timedelta(minutes=1)
-    )
+    TicketFactory(event=published, name="Later", quantity=5, sales_starts_at=now + timedelta(days=1))
+    TicketFactory(event=published, name="Over", quantity=5, sales_ends_at=now - timedelta(minutes=1))
     url = reverse("api:ticket-list", args=[published.pk])
     for client in (api_client(), api_client(make_user())):
         assert names(client.get(url)) == ["Community"]

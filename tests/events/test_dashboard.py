@@ -20,11 +20,6 @@ from tests.events.test_bgimage import image_bytes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def url(service, page, event, *args):
     return reverse(f"events:{service}-{page}", args=[event.pk, *args])
 
@@ -64,7 +59,7 @@ class TestOverview:
         Speaker.objects.create(event=event, name="Ada")
         response = organizer_client.get(reverse("events:dashboard", args=[event.pk]))
         assert response.status_code == 200
-        cards = {card["name"]: card for card in response.context["service_cards"]}
+        cards = {card["name"]: card for card in response.context["resource_cards"]}
         assert {name: card["count"] for name, card in cards.items()} == {
             "track": 2,
             "session": 0,
@@ -132,8 +127,8 @@ class TestOneQueryPerRequest:
         with django_assert_max_num_queries(6) as captured:
             response = organizer_client.get(dashboard)
         assert response.status_code == 200
-        assert len(response.context["service_cards"]) == 5
-        assert all(card["create_url"] and card["list_url"] for card in response.context["service_cards"])
+        assert len(response.context["resource_cards"]) == 5
+        assert all(card["create_url"] and card["list_url"] for card in response.context["resource_cards"])
         assert len(self.permission_queries(captured)) == 1
 
     def test_a_list_with_buttons_on_every_row(self, organizer_client, event, django_assert_max_num_queries):

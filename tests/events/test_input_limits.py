@@ -23,11 +23,6 @@ LONGEST = "x" * MAX_TEXT_LENGTH
 TOO_LONG = "Ensure this value has at most 10000 characters (it has 10001)."
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def organizer_client(client, organizer):
     client.force_login(organizer)

@@ -3,12 +3,11 @@ object's ``version`` and its event's counter in the same transaction, including 
 changes that never pass through ``Model.save``: many-to-many edits, queryset updates and
 deletes, bulk creation, cascades and SET_NULL."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import transaction
 
 from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
+from tests.factories import SessionFactory, TicketFactory
 from tickets.models import Ticket
 
 
@@ -22,8 +21,7 @@ def version(obj):
 
 @pytest.fixture
 def session(event):
-    starts = event.starts_at + timedelta(hours=1)
-    return Session.objects.create(event=event, title="Talk", starts_at=starts, ends_at=starts + timedelta(hours=1))
+    return SessionFactory(event=event, title="Talk")
 
 
 @pytest.fixture
@@ -175,7 +173,7 @@ def test_a_failed_change_bumps_nothing(event):
 
 def test_deleting_an_event_deletes_what_it_owns(event, session, speaker):
     session.speakers.add(speaker)
-    Ticket.objects.create(event=event, type="free", name="T", quantity=5, max_order=5)
+    TicketFactory(event=event, name="T", quantity=5, max_order=5)
     event.delete()
     assert not Session.objects.exists()
     assert not Speaker.objects.exists()

@@ -16,7 +16,7 @@ from config.asgi import application
 from notifications import services
 from notifications.consumers import NotificationConsumer
 from notifications.models import Notification
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, assert_next_is_sentinel, socket_of_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -76,16 +76,6 @@ async def test_an_anonymous_socket_from_a_foreign_origin_is_still_refused():
     assert not connected  # closed before being accepted: the server answers the handshake 403
 
 
-def socket_of_session(client):
-    """A socket through the whole ASGI application, with ``client``'s session cookie."""
-    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    return WebsocketCommunicator(
-        application,
-        "/ws/notifications/",
-        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)],
-    )
-
-
 async def test_through_the_asgi_application_the_session_cookie_logs_the_socket_in(user):
     client = Client()
     assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
@@ -134,7 +124,7 @@ async def test_notify_reaches_both_sockets_of_the_user_and_not_another_user(make
         assert notif["received_at"] == notification.received_at.isoformat()
         assert notif["received_ago"] in {"now", "a second ago"}
         assert notif["mark_read"] == f"/notifications/{notification.pk}/read/"
-    assert await bob_tab.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(bob_tab, user=bob)
     for tab in (alice_tab_1, alice_tab_2, bob_tab):
         await tab.disconnect()
 
@@ -164,7 +154,7 @@ async def test_a_rolled_back_notify_sends_nothing(user):
     with pytest.raises(Rollback):
         await notify_then_fail()
 
-    assert await communicator.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(communicator, user=user)
     assert await stored_unread(user) == 0
     await communicator.disconnect()
 
@@ -215,15 +205,17 @@ async def test_marking_an_already_read_notification_pushes_nothing(user):
     assert first["notif_count"] == 0
 
     assert await database_sync_to_async(services.mark_read)(user, notification.pk) is False
-    assert await communicator.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(communicator, user=user)
     await communicator.disconnect()
 
 
 async def test_what_the_browser_sends_is_ignored(user):
     communicator, _ = await connect(user)
+    # One message at a time: the consumer handles the socket's input before the group's.
     await communicator.send_to(text_data="not even json")
+    await assert_next_is_sentinel(communicator, user=user)
     await communicator.send_json_to({"meta": "mark everything read"})
-    assert await communicator.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(communicator, user=user)
     assert await stored_unread(user) == 0
     await communicator.disconnect()
 
@@ -244,7 +236,7 @@ async def test_logging_out_closes_that_sessions_sockets_only(user):
     assert response.status_code == 302
 
     assert await sockets[0].receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4402}
-    assert await sockets[1].receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(sockets[1], user=user)
     await notify(user, "", "Still here", "")
     assert (await sockets[1].receive_json_from(timeout=TIMEOUT))["notif_count"] == 1
     await sockets[1].disconnect()

@@ -2,12 +2,6 @@ import pytest
 from django.test import Client
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # These tests make many users; the strength of the hash is not what they test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def super_admin_client(super_admin):
     client = Client()

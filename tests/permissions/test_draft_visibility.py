@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from events.models import SERVICE_MODELS, Event, Microlocation, Speaker, Sponsor, Track
+from events.models import RESOURCE_MODELS, Event, Microlocation, Speaker, Sponsor, Track
 from permissions.models import EventRole, Role, RoleInvite
-from tests.api.conftest import make_session
+from tests.factories import SessionFactory, TicketFactory
 from tickets.models import Ticket
 
 EVENT_KWARGS = {"event_id", "slug"}
@@ -52,7 +52,7 @@ def model_of(callback):
     if view_class is None:
         return None
     service = getattr(callback, "view_initkwargs", {}).get("service")
-    return SERVICE_MODELS.get(service) or getattr(view_class, "model", None)
+    return RESOURCE_MODELS.get(service) or getattr(view_class, "model", None)
 
 
 @pytest.fixture
@@ -65,8 +65,8 @@ def draft(make_event, organizer, make_user):
     room = Microlocation.objects.create(event=event, name="Hall A")
     Speaker.objects.create(event=event, name="Ada")
     Sponsor.objects.create(event=event, name="ACME")
-    make_session(event, track=track, microlocation=room)
-    Ticket.objects.create(event=event, type="free", name="Community", quantity=100)
+    SessionFactory(event=event, track=track, microlocation=room)
+    TicketFactory(event=event, name="Community")
     moderator = Role.objects.get(name="moderator")
     EventRole.objects.create(event=event, user=make_user(), role=moderator)
     RoleInvite.objects.create(event=event, email="someone@example.com", role=moderator, invited_by=organizer)
@@ -75,7 +75,7 @@ def draft(make_event, organizer, make_user):
 
 def object_pks(event):
     """Every pk of the draft's objects, by model (for views that do not say their model)."""
-    models = [*SERVICE_MODELS.values(), Ticket, EventRole, RoleInvite]
+    models = [*RESOURCE_MODELS.values(), Ticket, EventRole, RoleInvite]
     return {model: list(model.objects.filter(event=event).values_list("pk", flat=True)) for model in models}
 
 
@@ -104,8 +104,7 @@ def answer(client, method, url):
 
 
 @pytest.mark.parametrize("who", ["no_role", "no_role_token", "anonymous"])
-def test_every_route_answers_a_draft_as_a_missing_event(who, draft, make_user, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_every_route_answers_a_draft_as_a_missing_event(who, draft, make_user):
     client = Client()
     if who == "no_role":
         client.force_login(make_user())

@@ -13,14 +13,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from events.models import SERVICE_MODELS, Microlocation, Session, Speaker, Sponsor, Track
+from events.models import RESOURCE_MODELS, Microlocation, Speaker, Sponsor, Track
 from permissions.checks import OPERATIONS, SERVICES
 from permissions.models import Permission
+from tests.factories import SessionFactory
 from tests.permissions.utils import current_flags, inverted, post_matrix
+from tests.utils import WHO
 
 ALLOWED, FORBIDDEN, NOT_FOUND, LOG_IN = "allowed", "403", "404", "log-in"
-ROLES = ["organizer", "coorganizer", "track_organizer", "moderator"]
-WHO = [*ROLES, "no_role", "anonymous", "admin", "super_admin"]
 
 
 def expected(who, service, operation):
@@ -53,10 +53,7 @@ def form_data(service, event, name):
 
 def make_object(service, event):
     if service == "session":
-        starts = event.starts_at + timedelta(hours=2)
-        return Session.objects.create(
-            event=event, title="Target", starts_at=starts, ends_at=starts + timedelta(hours=1)
-        )
+        return SessionFactory(event=event, title="Target", hours=2)
     model = {"track": Track, "speaker": Speaker, "sponsor": Sponsor, "microlocation": Microlocation}[service]
     return model.objects.create(event=event, name="Target")
 
@@ -83,7 +80,7 @@ def walk(client, event, service, operation):
     """Do ``operation`` on ``service`` through its dashboard pages, as a person would:
     create = the form, then a POST; read = the list; update = the edit form, then a
     POST; delete = the confirmation page, then a POST."""
-    model = SERVICE_MODELS[service]
+    model = RESOURCE_MODELS[service]
     target = make_object(service, event)
 
     def url(page, *args):

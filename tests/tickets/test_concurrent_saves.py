@@ -28,11 +28,6 @@ from tickets.services import CONCURRENT_CHANGE
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def hold_at(monkeypatch, module, name, parties):
     """Make every caller of ``module.name`` wait until ``parties`` callers are there."""
     barrier = threading.Barrier(parties, timeout=60)

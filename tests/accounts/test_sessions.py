@@ -12,8 +12,7 @@ from rest_framework.authtoken.models import Token
 from accounts import sessions
 from notifications import services
 from notifications.consumers import NotificationConsumer
-from tests.notifications.test_consumers import socket_of_session
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, assert_closed_socket_hears_nothing, assert_next_is_sentinel, socket_of_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -66,12 +65,11 @@ async def test_a_new_password_ends_the_other_sessions_and_closes_their_sockets(u
     assert not await is_logged_in(elsewhere)
     # The session that changed the password goes on (under a new key), its sockets too.
     assert await is_logged_in(here)
-    for socket in (socket_here, other_tab_here):
-        assert await socket.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(socket_here, other_tab_here, user=user)
     await notify(user, "/events/invites/secret/", "Invitation", "")
     for socket in (socket_here, other_tab_here):
         assert (await socket.receive_json_from(timeout=TIMEOUT))["notif_count"] == 1
-    assert await socket_elsewhere.receive_nothing(timeout=0.3)
+    await assert_closed_socket_hears_nothing(socket_elsewhere, socket_here, other_tab_here, user=user)
 
     # And logging out there still closes them, although the session's key changed.
     assert (await database_sync_to_async(here.post)("/accounts/logout/")).status_code == 302
@@ -111,7 +109,7 @@ async def test_an_admin_changing_a_users_password_ends_their_sessions(user, supe
     assert await socket.receive_output(timeout=TIMEOUT) == CLOSED
     assert not await is_logged_in(client)
     assert await is_logged_in(admin)  # the admin's own sessions are not touched
-    assert await admin_socket.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(admin_socket, user=super_admin)  # not closed
     await admin_socket.disconnect()
 
 
@@ -137,7 +135,7 @@ async def test_deactivating_or_deleting_a_user_ends_all_their_sessions(user, mak
     assert not await is_logged_in(first)
     assert not await is_logged_in(second)
     assert len(await stored_sessions()) == 1  # the bystander's
-    assert await bystander_socket.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(bystander_socket, user=bystander)  # not closed
     await bystander_socket.disconnect()
 
 
@@ -163,7 +161,7 @@ async def test_saving_other_fields_ends_nothing(user):
         user.save()
 
     await rename()
-    assert await socket.receive_nothing(timeout=0.3)
+    await assert_next_is_sentinel(socket, user=user)  # not closed
     assert await is_logged_in(client)
     await socket.disconnect()
 
