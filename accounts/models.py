@@ -33,8 +33,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     System roles: ``is_super_admin`` may do everything (and alone edits the permission
     matrix); ``is_admin`` may read everything. Either one gives Django admin access
-    (``is_staff``). Event roles live in ``permissions.EventRole``; the checks
-    (``can_read`` and friends) are answered by ``permissions.checks``.
+    (``is_staff``). Event roles live in ``permissions.EventRole``; what a user may do
+    in an event is answered by ``permissions.checks`` (``may``, ``has_role``).
     """
 
     email = models.EmailField("e-mail address", unique=True)
@@ -84,37 +84,3 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
-
-    # --- event roles and the permission matrix (answered by permissions.checks) ------
-
-    def _perms(self, event):
-        from permissions.checks import event_permissions
-
-        return event_permissions(self, event)
-
-    def has_role(self, event):
-        return bool(self._perms(event).roles)
-
-    def is_organizer(self, event):
-        return "organizer" in self._perms(event).roles
-
-    def is_coorganizer(self, event):
-        return "coorganizer" in self._perms(event).roles
-
-    def is_track_organizer(self, event):
-        return "track_organizer" in self._perms(event).roles
-
-    def is_moderator(self, event):
-        return "moderator" in self._perms(event).roles
-
-    def can_create(self, service, event):
-        return self._perms(event).allows(service, "create")
-
-    def can_read(self, service, event):
-        return self._perms(event).allows(service, "read")
-
-    def can_update(self, service, event):
-        return self._perms(event).allows(service, "update")
-
-    def can_delete(self, service, event):
-        return self._perms(event).allows(service, "delete")

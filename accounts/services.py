@@ -2,19 +2,12 @@
 
 from django.db import transaction
 
-from permissions.services import accept_invite
+from accounts.models import User
 
 
 @transaction.atomic
-def sign_up(form, invite=None):
-    """Create the user from a valid ``SignUpForm`` and return it.
-
-    ``invite``: signing up through that invitation (the form fixed to its address); the
-    new account accepts it in the same transaction. If it can no longer be accepted
-    (answered, withdrawn or expired meanwhile), ``permissions.services.InviteError`` and
-    no account is made.
-    """
-    user = form.save()
-    if invite is not None:
-        accept_invite(invite, user)
-    return user
+def sign_up(email, password, full_name=""):
+    """A new account, returned: ``email`` (stored lower-cased), ``password`` (the caller
+    has checked it with Django's password validators, as ``SignUpForm`` does) and
+    ``full_name``. (Signing up through an invitation: ``permissions.services.sign_up_invited``.)"""
+    return User.objects.create_user(email, password, full_name=full_name)

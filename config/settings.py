@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tickets",
     "permissions",
     "notifications",
+    "demo",  # demo data (seed_demo), on top of every app
 ]
 
 MIDDLEWARE = [

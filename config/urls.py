@@ -7,14 +7,19 @@ from django.views.static import serve
 
 from config.health import healthz
 from events.views import home
+from permissions.views import InvitationSignUpView
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("e/<slug:slug>/", include("events.public_urls")),  # an event's public pages
+    # The sign-up page, aware of role invitations (``?invite=``): permissions extends
+    # accounts' plain one (accounts.urls names the same path "signup").
+    path("accounts/signup/", InvitationSignUpView.as_view()),
     path("accounts/", include("accounts.urls")),
     path("events/", include("events.urls")),
-    path("events/", include("permissions.urls")),  # the roles page of an event's dashboard
+    path("events/", include("tickets.urls")),  # the wizard's tickets page
+    path("events/", include("permissions.urls")),  # the invited person's answer page
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -1,9 +1,9 @@
-"""JSON API for events and their services (``/api/v1/events/...``).
+"""JSON API for events and their resources (tracks, sessions, ...) (``/api/v1/events/...``).
 
 Every object is fetched through its event: the event comes from the URL, and each
 queryset is that event's objects only, so another event's object answers 404 and
 another event's ids in a body are "does not exist". Permissions are the matrix's
-(``EventServicePermission``, after ``events.scope.enter_event``); ETags and preconditions come from
+(``EventResourcePermission``, after ``events.scope.enter_event``); ETags and preconditions come from
 ``core.api.etags``.
 """
 
@@ -25,10 +25,10 @@ from events.services import (
     EVENT_FIELDS,
     create_event,
     delete_event,
-    delete_service_object,
+    delete_resource,
     events_of,
     publish_event,
-    save_service_object,
+    save_resource,
     update_event,
 )
 from permissions import checks
@@ -96,18 +96,18 @@ class ImageDataField(serializers.FileField):
 
 
 class EventOwnedSerializer(serializers.ModelSerializer):
-    """Saves through ``events.services.save_service_object``, which validates with the
+    """Saves through ``events.services.save_resource``, which validates with the
     model's rules (a ``ValidationError`` there is a 400 with field → messages)."""
 
     def create(self, validated_data):
         many_to_many = self.pop_many_to_many(validated_data)
-        return save_service_object(self.Meta.model(**validated_data), **many_to_many)
+        return save_resource(self.Meta.model(**validated_data), **many_to_many)
 
     def update(self, instance, validated_data):
         many_to_many = self.pop_many_to_many(validated_data)
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return save_service_object(instance, **many_to_many)
+        return save_resource(instance, **many_to_many)
 
     def pop_many_to_many(self, validated_data):
         names = [field.name for field in self.Meta.model._meta.many_to_many]
@@ -261,9 +261,9 @@ class InEventMixin:
         return getattr(self.event, "etag_object_version", None)
 
 
-class EventServicePermission(BasePermission):
+class EventResourcePermission(BasePermission):
     """The matrix's answer for a view under an event (``InEventMixin`` has entered it):
-    the view names its ``service`` (or ``None`` for the event itself); the operation is
+    the view names its ``resource`` (or ``None`` for the event itself); the operation is
     the view's ``operation`` or follows from the HTTP method. Anonymous: refused (401)."""
 
     message = "Your role in this event does not allow this."
@@ -272,20 +272,20 @@ class EventServicePermission(BasePermission):
         if not (request.user and request.user.is_authenticated):
             return False
         operation = getattr(view, "operation", None) or operation_for(request.method)
-        return checks.may(request.user, view.event, getattr(view, "service", None), operation)
+        return checks.may(request.user, view.event, getattr(view, "resource", None), operation)
 
 
-class EventServiceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
+class EventResourceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
     """Create, read, update and delete one kind of the event's objects, as the matrix allows."""
 
     model = None
-    permission_classes = [EventServicePermission]
+    permission_classes = [EventResourcePermission]
     lookup_value_converter = "int"
 
     @property
-    def service(self):
-        """The model's name in the permission matrix (for ``EventServicePermission``)."""
-        return self.model.service_name
+    def resource(self):
+        """The model's name in the permission matrix (for ``EventResourcePermission``)."""
+        return self.model.resource_name
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -299,10 +299,10 @@ class EventServiceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelVi
         serializer.save(event=self.event)
 
     def perform_destroy(self, instance):
-        delete_service_object(instance)
+        delete_resource(instance)
 
 
-def service_schema(model):
+def resource_schema(model):
     """Summaries of the CRUD operations on one kind of the event's objects, for the docs."""
     name, plural, counter = model._meta.verbose_name, model._meta.verbose_name_plural, model.counter
     return extend_schema_view(
@@ -318,23 +318,23 @@ def service_schema(model):
     )
 
 
-@service_schema(Track)
-class TrackViewSet(EventServiceViewSet):
+@resource_schema(Track)
+class TrackViewSet(EventResourceViewSet):
     model, serializer_class = Track, TrackSerializer
 
 
-@service_schema(Microlocation)
-class MicrolocationViewSet(EventServiceViewSet):
+@resource_schema(Microlocation)
+class MicrolocationViewSet(EventResourceViewSet):
     model, serializer_class = Microlocation, MicrolocationSerializer
 
 
-@service_schema(Speaker)
-class SpeakerViewSet(EventServiceViewSet):
+@resource_schema(Speaker)
+class SpeakerViewSet(EventResourceViewSet):
     model, serializer_class = Speaker, SpeakerSerializer
 
 
-@service_schema(Sponsor)
-class SponsorViewSet(EventServiceViewSet):
+@resource_schema(Sponsor)
+class SponsorViewSet(EventResourceViewSet):
     model, serializer_class = Sponsor, SponsorSerializer
 
 
@@ -348,9 +348,9 @@ class SessionFilters(serializers.Serializer):
         return value
 
 
-@service_schema(Session)
+@resource_schema(Session)
 @extend_schema_view(list=extend_schema(parameters=[SessionFilters]))
-class SessionViewSet(EventServiceViewSet):
+class SessionViewSet(EventResourceViewSet):
     """Filterable by ``?track=<id>`` and ``?day=YYYY-MM-DD`` (a day in the event's time zone)."""
 
     model, serializer_class = Session, SessionSerializer
@@ -404,7 +404,7 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
 
     def get_permissions(self):
         if self.detail:
-            return [EventServicePermission()]
+            return [EventResourcePermission()]
         return [IsAuthenticated()]
 
     def get_queryset(self):

@@ -1,4 +1,4 @@
-"""Forms of the organizer dashboard: the event's settings and its five services.
+"""Forms of the organizer dashboard: the event's settings and its five resources (tracks, ...).
 
 Dates and times are entered and shown in the event's time zone (``ZonedDateTimeField``).
 """
@@ -15,6 +15,7 @@ from core.validators import DATETIME_RANGE_ERROR
 from events import images
 from events.currencies import CURRENCY_CHOICES
 from events.models import (
+    RESOURCE_MODELS,
     Event,
     Microlocation,
     Session,
@@ -84,8 +85,8 @@ class DeleteEventForm(BootstrapFormMixin, forms.Form):
         return value
 
 
-class EventServiceForm(BootstrapFormMixin, forms.ModelForm):
-    """A form for one of an event's services. Choices of other event-owned objects
+class EventResourceForm(BootstrapFormMixin, forms.ModelForm):
+    """A form for one of an event's resources (a track, ...). Choices of other event-owned objects
     (a session's track, room and speakers) are limited to the same event, so an id
     from another event is refused like any unknown choice."""
 
@@ -99,7 +100,7 @@ class EventServiceForm(BootstrapFormMixin, forms.ModelForm):
                 field.queryset = queryset.filter(event=event)
 
 
-class TrackForm(EventServiceForm):
+class TrackForm(EventResourceForm):
     class Meta:
         model = Track
         fields = ["name", "color", "description"]
@@ -109,7 +110,7 @@ class TrackForm(EventServiceForm):
         }
 
 
-class MicrolocationForm(EventServiceForm):
+class MicrolocationForm(EventResourceForm):
     class Meta:
         model = Microlocation
         fields = ["name", "floor", "latitude", "longitude"]
@@ -140,7 +141,7 @@ class ImageUploadField(forms.FileField):
         return ContentFile(processed.content, name=processed.storage_name())
 
 
-class SpeakerForm(EventServiceForm):
+class SpeakerForm(EventResourceForm):
     photo = ImageUploadField(required=False, label="Photo")
 
     class Meta:
@@ -149,7 +150,7 @@ class SpeakerForm(EventServiceForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
 
-class SponsorForm(EventServiceForm):
+class SponsorForm(EventResourceForm):
     url = forms.URLField(label="Web site", required=False, max_length=200, assume_scheme="https")
     logo = ImageUploadField(required=False, label="Logo")
 
@@ -158,7 +159,7 @@ class SponsorForm(EventServiceForm):
         fields = ["name", "url", "level", "logo"]
 
 
-class SessionForm(EventServiceForm):
+class SessionForm(EventResourceForm):
     class Meta:
         model = Session
         fields = ["title", "abstract", "track", "microlocation", "speakers", "starts_at", "ends_at"]
@@ -172,10 +173,10 @@ class SessionForm(EventServiceForm):
         field_classes = {"starts_at": ZonedDateTimeField, "ends_at": ZonedDateTimeField}
 
 
-SERVICE_FORMS = {
-    "track": TrackForm,
-    "session": SessionForm,
-    "speaker": SpeakerForm,
-    "sponsor": SponsorForm,
-    "microlocation": MicrolocationForm,
+# The form of each of the event's resources, by name (permissions.resources), in order.
+RESOURCE_FORMS = {
+    model.resource_name: form
+    for model in RESOURCE_MODELS.values()
+    for form in (TrackForm, SessionForm, SpeakerForm, SponsorForm, MicrolocationForm)
+    if form._meta.model is model
 }

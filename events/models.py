@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
 from events.currencies import validate_currency
+from permissions import resources
 
 
 def timezone_choices():
@@ -184,7 +185,7 @@ class EventOwned(models.Model):
     """
 
     counter = None  # name of the Event version counter, set by each subclass
-    service_name = None  # name in the permission matrix, for the event's services
+    resource_name = None  # name in the permission matrix (permissions.resources), for the event's resources
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="%(class)ss")
     version = models.PositiveBigIntegerField(default=1, editable=False)
@@ -221,7 +222,7 @@ class EventOwned(models.Model):
 
 class Track(EventOwned):
     counter = "tracks_ver"
-    service_name = "track"
+    resource_name = resources.TRACK
 
     name = models.CharField(max_length=150)
     color = models.CharField(
@@ -240,7 +241,7 @@ class Track(EventOwned):
 
 class Microlocation(EventOwned):
     counter = "microlocations_ver"
-    service_name = "microlocation"
+    resource_name = resources.MICROLOCATION
 
     name = models.CharField(max_length=150)
     floor = models.IntegerField(null=True, blank=True)
@@ -268,7 +269,7 @@ class Microlocation(EventOwned):
 
 class Speaker(EventOwned):
     counter = "speakers_ver"
-    service_name = "speaker"
+    resource_name = resources.SPEAKER
 
     name = models.CharField(max_length=150)
     email = models.EmailField(blank=True)
@@ -285,7 +286,7 @@ class Speaker(EventOwned):
 
 class Sponsor(EventOwned):
     counter = "sponsors_ver"
-    service_name = "sponsor"
+    resource_name = resources.SPONSOR
 
     name = models.CharField(max_length=150)
     url = models.URLField(blank=True)
@@ -301,7 +302,7 @@ class Sponsor(EventOwned):
 
 class Session(EventOwned):
     counter = "sessions_ver"
-    service_name = "session"
+    resource_name = resources.SESSION
 
     title = models.CharField(max_length=200)
     abstract = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
@@ -340,5 +341,7 @@ class Session(EventOwned):
             raise ValidationError(errors)
 
 
-# The five services of the permission matrix, by name.
-SERVICE_MODELS = {m.service_name: m for m in (Track, Session, Speaker, Sponsor, Microlocation)}
+# The event's resources of the permission matrix, by name, in permissions.resources' order
+# (a resource without its model is a KeyError at start-up).
+_MODELS_BY_NAME = {model.resource_name: model for model in (Track, Session, Speaker, Sponsor, Microlocation)}
+RESOURCE_MODELS = {name: _MODELS_BY_NAME[name] for name in resources.RESOURCES}

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from events import images
-from events.models import SERVICE_MODELS, Event
-from permissions.models import Role
-from permissions.services import grant_role
+from events.models import RESOURCE_MODELS, Event
+from permissions.services import make_creator_organizer
 
 EVENT_FIELDS = {
     "name",
@@ -41,7 +40,7 @@ def create_event(owner, **fields):
     event = Event(created_by=owner, **fields)
     event.full_clean(exclude=["slug"])
     _save_event(event)
-    grant_role(event, owner, Role.ORGANIZER)
+    make_creator_organizer(event, owner)
     return event
 
 
@@ -92,8 +91,8 @@ def delete_event(event):
         transaction.on_commit(lambda: _delete_unused_image(image))
 
 
-def service_counts(event):
-    """``{service name: number of the event's objects}`` for the five services, in one query."""
+def resource_counts(event):
+    """``{resource name: number of the event's objects}`` for the five resources, in one query."""
     counts = {
         name: Coalesce(
             Subquery(
@@ -106,13 +105,13 @@ def service_counts(event):
             ),
             0,
         )
-        for name, model in SERVICE_MODELS.items()
+        for name, model in RESOURCE_MODELS.items()
     }
     return Event.objects.filter(pk=event.pk).values(**counts).get()
 
 
 @transaction.atomic
-def save_service_object(obj, **many_to_many):
+def save_resource(obj, **many_to_many):
     """Save a track, session, speaker, sponsor or room of an event, with its
     many-to-many fields (``speakers=[...]``), in one transaction.
 
@@ -133,7 +132,7 @@ def save_service_object(obj, **many_to_many):
 
 
 @transaction.atomic
-def delete_service_object(obj):
+def delete_resource(obj):
     """Delete a track, session, speaker, sponsor or room. Sessions that lose their track,
     room or a speaker keep existing without it (their versions are bumped by
     events.signals)."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events.views import dashboard, images, pages, wizard
+from events.views import dashboard, images, pages, roles, wizard
 
 app_name = "events"
 
@@ -10,11 +10,20 @@ urlpatterns = [
     # The creation wizard (events.views.wizard) and its image upload.
     path("new/", wizard.NewEventView.as_view(), name="new"),
     path("<int:event_id>/wizard/details/", wizard.DetailsStepView.as_view(), name="wizard-details"),
-    path("<int:event_id>/wizard/tickets/", wizard.TicketsStepView.as_view(), name="wizard-tickets"),
+    # (page 2, the tickets, is tickets.urls: "tickets:wizard")
     path("<int:event_id>/wizard/publish/", wizard.PublishStepView.as_view(), name="wizard-publish"),
     path("<int:event_id>/files/bgimage/", images.BackgroundImageView.as_view(), name="bgimage"),
     path("<int:event_id>/dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("<int:event_id>/dashboard/settings/", dashboard.EventSettingsView.as_view(), name="settings"),
     path("<int:event_id>/dashboard/delete/", dashboard.EventDeleteView.as_view(), name="delete"),
-    *dashboard.service_urlpatterns(),
+    *dashboard.resource_urlpatterns(),
+    # Who holds which role (events.views.roles); invitations are answered in permissions.urls.
+    path("<int:event_id>/dashboard/roles/", roles.RolesView.as_view(), name="roles"),
+    path("<int:event_id>/dashboard/roles/<int:pk>/remove/", roles.RemoveRoleView.as_view(), name="role-remove"),
+    path("<int:event_id>/dashboard/roles/invite/", roles.InviteView.as_view(), name="invite-create"),
+    path(
+        "<int:event_id>/dashboard/roles/invites/<int:pk>/revoke/",
+        roles.RevokeInviteView.as_view(),
+        name="invite-revoke",
+    ),
 ]

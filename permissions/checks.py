@@ -1,4 +1,4 @@
-"""The one answer to "may this user do X to service S in event E".
+"""The one answer to "may this user do X to resource R (a track, ...) in event E".
 
 Answers come from the matrix rows in the database, so a change made in the admin
 takes effect on the next request. A user's roles and permissions in an event are
@@ -12,9 +12,9 @@ from functools import cache, cached_property
 from django.db import connection
 
 from permissions.models import EventRole, Permission, Role, Service
+from permissions.resources import RESOURCES
 
 OPERATIONS = ("create", "read", "update", "delete")
-SERVICES = ("track", "session", "speaker", "sponsor", "microlocation")
 # Operations on the event itself (DESIGN.md, "Domain"): any role reads and updates it;
 # deleting it and managing who holds which role are the Organizer's.
 EVENT_OPERATIONS = ("read", "update", "delete", "manage_roles")
@@ -22,11 +22,11 @@ EVENT_OPERATIONS = ("read", "update", "delete", "manage_roles")
 _CACHE_ATTRIBUTE = "_event_permissions"
 
 
-def service_name(service):
-    """Accept a service model class, an instance, or a name; return the name."""
-    name = service if isinstance(service, str) else getattr(service, "service_name", None)
-    if name not in SERVICES:
-        raise ValueError(f"Unknown service: {service!r}")
+def resource_name(resource):
+    """Accept a resource's model class, an instance, or a name; return the name."""
+    name = resource if isinstance(resource, str) else getattr(resource, "resource_name", None)
+    if name not in RESOURCES:
+        raise ValueError(f"Unknown resource: {resource!r}")
     return name
 
 
@@ -44,17 +44,17 @@ class EventPermissions:
     """What one user may do in one event."""
 
     roles: frozenset = frozenset()
-    grants: dict = field(default_factory=dict)  # {service name: frozenset of operations}
+    grants: dict = field(default_factory=dict)  # {resource name: frozenset of operations}
     everything: bool = False  # super admin
     read_all: bool = False  # admin
 
-    def allows(self, service, operation):
-        """May the user do ``operation`` ("create", ...) to ``service`` (a name or model)?"""
+    def allows(self, resource, operation):
+        """May the user do ``operation`` ("create", ...) to ``resource`` (a name or model)?"""
         if operation not in OPERATIONS:
             raise ValueError(f"Unknown operation: {operation!r}")
         if self.everything or (self.read_all and operation == "read"):
             return True
-        return operation in self.grants.get(service_name(service), frozenset())
+        return operation in self.grants.get(resource_name(resource), frozenset())
 
     def allows_event(self, operation):
         """May the user do ``operation`` (one of ``EVENT_OPERATIONS``) to the event itself?"""
@@ -72,7 +72,7 @@ class EventPermissions:
     def can(self):
         """Every answer as nested dicts, for templates: ``perms_in_event.can.track.create``,
         ``perms_in_event.can.event.manage_roles``."""
-        table = {service: {op: self.allows(service, op) for op in OPERATIONS} for service in SERVICES}
+        table = {resource: {op: self.allows(resource, op) for op in OPERATIONS} for resource in RESOURCES}
         table["event"] = {op: self.allows_event(op) for op in EVENT_OPERATIONS}
         return table
 
@@ -130,12 +130,12 @@ def _load(user, event_id):
         cursor.execute(_permissions_sql(), [user.pk, event_id])
         rows = cursor.fetchall()
     roles, grants = set(), {}
-    for role, service, *flags in rows:
+    for role, resource, *flags in rows:
         roles.add(role)
-        if service is None:
+        if resource is None:
             continue
         allowed = {op for op, flag in zip(OPERATIONS, flags, strict=True) if flag}
-        grants[service] = grants.get(service, frozenset()) | allowed
+        grants[resource] = grants.get(resource, frozenset()) | allowed
     return EventPermissions(roles=frozenset(roles), grants=grants, read_all=user.is_admin)
 
 
@@ -145,15 +145,23 @@ def forget(user):
         setattr(user, _CACHE_ATTRIBUTE, None)
 
 
-def may(user, event, service, operation):
-    """The one check: ``service`` is a service (name or model) or ``None`` for the event itself.
+def may(user, event, resource, operation):
+    """The one check: ``resource`` is one of the event's resources (a name or model, see
+    ``permissions.resources``) or ``None`` for the event itself.
 
     On the event itself, "create" (something in the event) is asked as "update".
     """
     perms = event_permissions(user, event)
-    if service is None:
+    if resource is None:
         return perms.allows_event("update" if operation == "create" else operation)
-    return perms.allows(service, operation)
+    return perms.allows(resource, operation)
+
+
+def has_role(user, event, role=None):
+    """Does ``user`` hold ``role`` (a role's name, e.g. ``Role.MODERATOR``) in ``event``, or
+    any role when ``role`` is None?"""
+    roles = event_permissions(user, event).roles
+    return bool(roles) if role is None else role in roles
 
 
 # --- event-level access, by name ------------------------------------------------------

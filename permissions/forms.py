@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.forms import SignUpForm
 from permissions.checks import OPERATIONS
 from permissions.models import Role
 
@@ -70,3 +71,27 @@ class PermissionMatrixForm(forms.Form):
     def flags(self):
         """The submitted matrix: ``{(role, service): {operations ticked}}``."""
         return {key: {op for op, name in ops if self.cleaned_data[name]} for key, ops in self._cells.items()}
+
+
+class InvitationSignUpForm(SignUpForm):
+    """Signing up through an invitation's link, whose address is fixed (the account takes
+    the invited role, which is that address's): the field shows it and cannot be
+    changed, and a request that sends another one is refused."""
+
+    def __init__(self, *args, invited_email, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invited_email = invited_email
+        field = self.fields["email"]
+        field.disabled = True  # Django then takes the initial value, never the posted one
+        field.help_text = "The address the invitation was sent to."
+        self.initial["email"] = invited_email
+
+    def clean_email(self):
+        sent = self.data.get(self.add_prefix("email"))
+        if sent and sent.strip().lower() != self.invited_email.lower():
+            raise forms.ValidationError(
+                f"This invitation is for {self.invited_email}: sign up with that address "
+                "(or without the invitation's link).",
+                code="not_the_invited_address",
+            )
+        return super().clean_email()

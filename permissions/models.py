@@ -5,8 +5,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from events.models import Event
-
 
 class Role(models.Model):
     """An event role. The names are fixed (seeded); titles are for people."""
@@ -27,7 +25,10 @@ class Role(models.Model):
 
 
 class Service(models.Model):
-    """A kind of thing in an event that the matrix grants operations on."""
+    """One of an event's *resources* (a track, a session, ...: ``permissions.resources``)
+    that the matrix grants operations on. The model and its table keep the older name
+    "service" (renaming a table is not worth a migration); in code, "service" means the
+    business-logic layer (``services.py``) and these rows are resources."""
 
     name = models.SlugField(max_length=50, unique=True)
     title = models.CharField(max_length=100)
@@ -62,7 +63,7 @@ class EventRole(models.Model):
     """A user holds a role in an event."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_roles")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="roles")
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="roles")
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="event_roles")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -93,7 +94,7 @@ class RoleInvite(models.Model):
         DECLINED = "declined", "Declined"
         REVOKED = "revoked", "Revoked"
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="role_invites")
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="role_invites")
     email = models.EmailField()
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="invites")
     token = models.CharField(max_length=64, unique=True, default=_invite_token, editable=False)

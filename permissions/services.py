@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from events.models import Event
+from accounts.services import sign_up
 from notifications.services import mark_read_for_action, notify
 from permissions.checks import OPERATIONS, forget
 from permissions.models import EventRole, Permission, Role, RoleInvite
@@ -60,12 +60,18 @@ def revoke_role(event, user, role):
     role = _role(role)
     event_roles = EventRole.objects.filter(event=event, role=role)
     if role.name == Role.ORGANIZER:
-        Event.objects.select_for_update().filter(pk=event.pk).first()
+        type(event).objects.select_for_update().filter(pk=event.pk).first()
         if event_roles.filter(user=user).exists() and not event_roles.exclude(user=user).exists():
             raise LastOrganizerError("An event needs an Organizer: this is its last one.", code="last_organizer")
     deleted, _ = event_roles.filter(user=user).delete()
     forget(user)
     return bool(deleted)
+
+
+def make_creator_organizer(event, user):
+    """The rule of a new event: whoever creates it becomes its Organizer (called by
+    ``events.services.create_event``, in its transaction)."""
+    return grant_role(event, user, Role.ORGANIZER)
 
 
 def remove_event_role(event_role):
@@ -254,7 +260,7 @@ def _answer(invite, user, status):
         answer = "accepted" if status == RoleInvite.Status.ACCEPTED else "declined"
         notify(
             invite.invited_by,
-            reverse("permissions:roles", args=[invite.event_id]),
+            reverse("events:roles", args=[invite.event_id]),
             f"{user.get_full_name()} {answer}: {invite.role.title} of {invite.event.name}",
             "",
         )
@@ -267,6 +273,17 @@ def accept_invite(invite, user):
     only before it expires; ``InviteError`` with a message otherwise, nothing changed.
     Tells the organizer who invited."""
     return _answer(invite, user, RoleInvite.Status.ACCEPTED)
+
+
+@transaction.atomic
+def sign_up_invited(invite, password, full_name=""):
+    """A new account for the invited address (``accounts.services.sign_up``)
+    that accepts ``invite`` in the same transaction. If the invitation can no longer be
+    accepted (answered, withdrawn or expired meanwhile), ``InviteError`` and no account
+    is made."""
+    user = sign_up(invite.email, password, full_name)
+    accept_invite(invite, user)
+    return user
 
 
 @transaction.atomic

@@ -1,71 +1,122 @@
-"""The roles page of an event's dashboard: who holds which role; the Organizer invites
-people (``invite_views``) and removes roles. Reading it needs any role in the event (or
-admin); changing it needs "manage_roles" (the Organizer's, or the super admin's).
-
-Nobody is put into a role here: joining an event is always an invitation that the
-person accepts."""
+"""Role invitations, the invited person's side: the link of their notification or e-mail
+(answer it), and signing up through it. The Organizer's side (invite, revoke) is on the
+event's roles page (``events.views.roles``); the rules are ``permissions.services``."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
-from django.views.generic import FormView
 
-from events.views.dashboard import DashboardMixin
-from events.views.mixins import EventPermissionMixin
-from permissions import checks, services
-from permissions.forms import InviteForm
-from permissions.models import EventRole, Role
+from accounts.views import SignUpView
+from permissions import services
+from permissions.forms import InvitationSignUpForm
 
-
-def roles_url(event):
-    return reverse("permissions:roles", args=[event.pk])
+#: How a refused invitation answers: a link that names nothing is 404, a used or
+#: expired one 410 Gone, someone else's 403.
+REFUSAL_STATUS = {"invalid": 404, "wrong_user": 403}
 
 
-class RolesView(DashboardMixin, EventPermissionMixin, FormView):
-    """GET: the event's roles; for whoever manages them, the invitation form
-    (``invite_views.InviteView`` takes it) and the pending invitations."""
+def invite_has_account(invite):
+    return get_user_model().objects.filter(email__iexact=invite.email, is_active=True).exists()
 
-    nav = "roles"
-    form_class = InviteForm
-    template_name = "permissions/roles.html"
-    http_method_names = ["get", "head", "options"]
 
-    def get_operation(self):
-        return "read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "manage_roles"
+class AnswerInviteView(View):
+    """The invitation link. GET: what it offers, and Accept / Decline for the invited
+    person (log in or sign up first). POST ``answer=accept|decline``: answer it."""
+
+    template_name = "permissions/invite.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.invite = services.find_invite(kwargs["link"])
+        except services.InviteError as error:
+            return self.refused(error)
+        return super().dispatch(request, *args, **kwargs)
+
+    def refused(self, error, invite=None):
+        status = REFUSAL_STATUS.get(error.code, 410)
+        return render(self.request, self.template_name, {"refusal": error.message, "invite": invite}, status=status)
+
+    def get(self, request, link):
+        invite, user = self.invite, request.user
+        if user.is_authenticated and not services.is_invitee(invite, user):
+            return self.refused(services.InviteError(services.INVITE_REFUSALS["wrong_user"], code="wrong_user"))
+        context = {
+            "invite": invite,
+            "link": link,
+            # Only asked when the page offers log-in or sign-up (not to a logged-in invitee).
+            "has_account": not user.is_authenticated and invite_has_account(invite),
+            "signup_url": services.signup_path(invite),
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request, link):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        answer = request.POST.get("answer")
+        if answer not in ("accept", "decline"):
+            return render(request, self.template_name, {"refusal": "Choose to accept or decline."}, status=400)
+        verb = services.accept_invite if answer == "accept" else services.decline_invite
+        try:
+            invite = verb(self.invite, request.user)
+        except services.InviteError as error:
+            return self.refused(error)
+        if answer == "decline":
+            messages.info(request, f"You declined to be {invite.role.title} of {invite.event.name}.")
+            return HttpResponseRedirect(reverse("events:mine"))
+        messages.success(request, f"You are now {invite.role.title} of {invite.event.name}.")
+        return HttpResponseRedirect(reverse("events:dashboard", args=[invite.event_id]))
+
+
+# --- sign-up through an invitation ----------------------------------------------------------
+
+
+class InvitationSignUpView(SignUpView):
+    """The sign-up page (``config.urls`` serves it as ``signup``), aware of ``?invite=<link>``:
+    sign-up from a role invitation's e-mail, with its address; the role comes with the
+    account, or there is no account. Without the parameter, the plain sign-up."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # (invite, None) for a usable link, (None, message) for a refused one, (None, None) without.
+        self.invite, self.invite_refusal = None, None
+        link = request.GET.get("invite")
+        if link:
+            try:
+                self.invite = services.find_invite(link)
+            except services.InviteError as error:
+                self.invite_refusal = error.message
+
+    def already_logged_in(self):
+        if self.invite is not None:
+            return HttpResponseRedirect(services.invite_path(self.invite))
+        return super().already_logged_in()
+
+    def get_form(self, data=None):
+        if self.invite is None:
+            return super().get_form(data)
+        return InvitationSignUpForm(data, invited_email=self.invite.email)
+
+    def create_user(self, form):
+        if self.invite is None:
+            return super().create_user(form)
+        try:
+            data = form.cleaned_data
+            return services.sign_up_invited(self.invite, data["password1"], data["full_name"])
+        except services.InviteError as error:  # used or withdrawn meanwhile
+            self.invite, self.invite_refusal = None, error.message
+            self.status = REFUSAL_STATUS.get(error.code, 410)
+            return None
+
+    def signed_up(self, user):
+        if self.invite is None:
+            return super().signed_up(user)
+        invite = self.invite
+        messages.success(self.request, f"Welcome! You are now {invite.role.title} of {invite.event.name}.")
+        return HttpResponseRedirect(reverse("events:dashboard", args=[invite.event_id]))
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        event_roles = list(EventRole.objects.filter(event=self.event).select_related("user", "role"))
-        organizers = [er for er in event_roles if er.role.name == Role.ORGANIZER]
-        context["event_roles"] = event_roles
-        # revoke_role refuses it anyway; the page does not offer it.
-        context["last_organizer_role"] = organizers[0] if len(organizers) == 1 else None
-        if checks.can_manage_roles(self.request.user, self.event):
-            context["invite_form"] = context["form"]
-            context["pending_invites"] = services.pending_invites(self.event)
-        return context
-
-
-class RemoveRoleView(EventPermissionMixin, View):
-    """POST: take one role (an EventRole of this event) away; never the last Organizer's."""
-
-    operation = "manage_roles"
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        event_role = get_object_or_404(
-            EventRole.objects.select_related("user", "role"), event=self.event, pk=kwargs["pk"]
-        )
-        try:
-            services.remove_event_role(event_role)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return HttpResponseRedirect(roles_url(self.event))
-        messages.success(request, f"{event_role.user.email} is no longer {event_role.role.title} of this event.")
-        checks.forget(request.user)
-        if not checks.can_read_event(request.user, self.event):
-            return HttpResponseRedirect(reverse("events:mine"))  # they removed their own last role
-        return HttpResponseRedirect(roles_url(self.event))
+        return super().get_context_data(invite=self.invite, invite_refusal=self.invite_refusal, **kwargs)

@@ -18,7 +18,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from core.api.etags import WRITE_ACTIONS
-from events.api import EventServiceViewSet
+from events.api import EventResourceViewSet
 from permissions import checks
 from tickets.models import Ticket
 from tickets.services import ConcurrentChange, default_max_order, delete_ticket, lock_event, save_ticket
@@ -95,7 +95,7 @@ class TicketPermission(BasePermission):
         summary="Delete a ticket", description="A published event keeps at least one ticket. `If-Match`: as for PUT."
     ),
 )
-class TicketViewSet(EventServiceViewSet):
+class TicketViewSet(EventResourceViewSet):
     """The event's tickets."""
 
     model = Ticket

@@ -1,7 +1,7 @@
 """The organizer dashboard of one event: overview, settings, delete, and list / create /
-edit / delete pages for each of the five services.
+edit / delete pages for each of the five resources (tracks, sessions, speakers, sponsors, rooms).
 
-Every view names what it serves (``service = "track"``, or ``None`` for the event
+Every view names what it serves (``resource = "track"``, or ``None`` for the event
 itself); ``events.views.mixins`` turns that and the view's kind into the one check, so a
 URL refuses what its page would not offer. Objects are looked up through the event.
 """
@@ -15,8 +15,8 @@ from django.views.generic import CreateView, DeleteView, FormView, ListView, Tem
 
 from core.views import InvalidFormIsBadRequestMixin
 from events import services
-from events.forms import SERVICE_FORMS, DeleteEventForm
-from events.models import SERVICE_MODELS, Session
+from events.forms import RESOURCE_FORMS, DeleteEventForm
+from events.models import RESOURCE_MODELS, Session
 from events.views.mixins import (
     EventFieldsFormMixin,
     EventObjectMixin,
@@ -24,10 +24,10 @@ from events.views.mixins import (
 )
 
 
-def service_url(service, page, event_id, pk=None):
-    """The URL of one of a service's dashboard pages ("list", "create", "update", "delete")."""
+def resource_url(resource, page, event_id, pk=None):
+    """The URL of one of a resource's dashboard pages ("list", "create", "update", "delete")."""
     args = [event_id] if pk is None else [event_id, pk]
-    return reverse(f"events:{service}-{page}", args=args)
+    return reverse(f"events:{resource}-{page}", args=args)
 
 
 class DashboardMixin(InvalidFormIsBadRequestMixin):
@@ -42,14 +42,14 @@ class DashboardMixin(InvalidFormIsBadRequestMixin):
         perms = context["perms_in_event"]
         context["can"] = perms.can
         context["nav"] = self.nav
-        context["service_nav"] = [
+        context["resource_nav"] = [
             {
                 "name": name,
                 "title": model._meta.verbose_name_plural.capitalize(),
-                "url": service_url(name, "list", self.event.pk),
-                "active": name == getattr(self, "service", None),
+                "url": resource_url(name, "list", self.event.pk),
+                "active": name == getattr(self, "resource", None),
             }
-            for name, model in SERVICE_MODELS.items()
+            for name, model in RESOURCE_MODELS.items()
             if perms.can[name]["read"]
         ]
         return context
@@ -59,7 +59,7 @@ class DashboardMixin(InvalidFormIsBadRequestMixin):
 
 
 class DashboardView(DashboardMixin, EventPermissionMixin, TemplateView):
-    """Overview: how many of each service the event has, with the links the user may use."""
+    """Overview: how many of each resource the event has, with the links the user may use."""
 
     operation = "read"
     nav = "overview"
@@ -67,18 +67,18 @@ class DashboardView(DashboardMixin, EventPermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = services.service_counts(self.event)
+        counts = services.resource_counts(self.event)
         can = context["can"]
-        context["service_cards"] = [
+        context["resource_cards"] = [
             {
                 "name": name,
                 "title": model._meta.verbose_name_plural.capitalize(),
                 "count": counts[name],
-                "list_url": service_url(name, "list", self.event.pk) if can[name]["read"] else None,
-                "create_url": service_url(name, "create", self.event.pk) if can[name]["create"] else None,
+                "list_url": resource_url(name, "list", self.event.pk) if can[name]["read"] else None,
+                "create_url": resource_url(name, "create", self.event.pk) if can[name]["create"] else None,
                 "create_label": f"Add {model._meta.verbose_name}",
             }
-            for name, model in SERVICE_MODELS.items()
+            for name, model in RESOURCE_MODELS.items()
         ]
         return context
 
@@ -115,46 +115,46 @@ class EventDeleteView(DashboardMixin, EventPermissionMixin, DeleteView):
         return HttpResponseRedirect(reverse("events:mine"))
 
 
-# --- the five services ---------------------------------------------------------------
+# --- the five resources (tracks, sessions, ...) ---------------------------------------
 
 
-class ServiceMixin(DashboardMixin, EventObjectMixin):
-    """A page of one service; ``service`` (set per URL) picks the model and the form."""
+class ResourceMixin(DashboardMixin, EventObjectMixin):
+    """A page of one resource (tracks, ...); ``resource`` (set per URL) picks the model and the form."""
 
-    service = None
+    resource = None
     context_object_name = "object"
 
     @cached_property
     def model(self):
-        return SERVICE_MODELS[self.service]
+        return RESOURCE_MODELS[self.resource]
 
     def get_template_names(self):
-        return [f"events/dashboard/{self.service}_{self.page}.html", f"events/dashboard/service_{self.page}.html"]
+        return [f"events/dashboard/{self.resource}_{self.page}.html", f"events/dashboard/resource_{self.page}.html"]
 
     def get_success_url(self):
-        return service_url(self.service, "list", self.event.pk)
+        return resource_url(self.resource, "list", self.event.pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         meta = self.model._meta
         context.update(
-            service=self.service,
-            service_title=meta.verbose_name,
-            service_title_plural=meta.verbose_name_plural.capitalize(),
-            service_can=context["can"][self.service],
+            resource=self.resource,
+            resource_title=meta.verbose_name,
+            resource_title_plural=meta.verbose_name_plural.capitalize(),
+            resource_can=context["can"][self.resource],
             list_url=self.get_success_url(),
-            create_url=service_url(self.service, "create", self.event.pk),
-            update_url_name=f"events:{self.service}-update",
-            delete_url_name=f"events:{self.service}-delete",
+            create_url=resource_url(self.resource, "create", self.event.pk),
+            update_url_name=f"events:{self.resource}-update",
+            delete_url_name=f"events:{self.resource}-delete",
         )
         return context
 
 
-class ServiceFormMixin(ServiceMixin):
-    """Create and edit: the form knows the event; the service layer saves."""
+class ResourceFormMixin(ResourceMixin):
+    """Create and edit: the form knows the event; events.services saves."""
 
     def get_form_class(self):
-        return SERVICE_FORMS[self.service]
+        return RESOURCE_FORMS[self.resource]
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -167,7 +167,7 @@ class ServiceFormMixin(ServiceMixin):
         obj = form.save(commit=False)
         many_to_many = {f.name: form.cleaned_data[f.name] for f in obj._meta.many_to_many if f.name in form.fields}
         try:
-            self.object = services.save_service_object(obj, **many_to_many)
+            self.object = services.save_resource(obj, **many_to_many)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -175,7 +175,7 @@ class ServiceFormMixin(ServiceMixin):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class ServiceListView(ServiceMixin, ListView):
+class ResourceListView(ResourceMixin, ListView):
     page = "list"
     paginate_by = 50
 
@@ -186,36 +186,36 @@ class ServiceListView(ServiceMixin, ListView):
         return queryset
 
 
-class ServiceCreateView(ServiceFormMixin, CreateView):
+class ResourceCreateView(ResourceFormMixin, CreateView):
     page = "form"
     success_message = "Added “{name}”."
 
 
-class ServiceUpdateView(ServiceFormMixin, UpdateView):
+class ResourceUpdateView(ResourceFormMixin, UpdateView):
     page = "form"
     success_message = "Saved “{name}”."
 
 
-class ServiceDeleteView(ServiceMixin, DeleteView):
+class ResourceDeleteView(ResourceMixin, DeleteView):
     page = "confirm_delete"
 
     def form_valid(self, form):
         name = str(self.object)
-        services.delete_service_object(self.object)
+        services.delete_resource(self.object)
         messages.success(self.request, f"Deleted “{name}”.")
         return HttpResponseRedirect(self.get_success_url())
 
 
-def service_urlpatterns():
-    """The four pages of each service, ``events:<service>-<page>``, under the event's
+def resource_urlpatterns():
+    """The four pages of each resource, ``events:<resource>-<page>``, under the event's
     dashboard: ``tracks/``, ``tracks/new/``, ``tracks/<pk>/edit/``, ``tracks/<pk>/delete/``."""
     patterns = []
-    for name in SERVICE_MODELS:
+    for name in RESOURCE_MODELS:
         prefix = f"<int:event_id>/dashboard/{name}s/"
         patterns += [
-            path(prefix, ServiceListView.as_view(service=name), name=f"{name}-list"),
-            path(f"{prefix}new/", ServiceCreateView.as_view(service=name), name=f"{name}-create"),
-            path(f"{prefix}<int:pk>/edit/", ServiceUpdateView.as_view(service=name), name=f"{name}-update"),
-            path(f"{prefix}<int:pk>/delete/", ServiceDeleteView.as_view(service=name), name=f"{name}-delete"),
+            path(prefix, ResourceListView.as_view(resource=name), name=f"{name}-list"),
+            path(f"{prefix}new/", ResourceCreateView.as_view(resource=name), name=f"{name}-create"),
+            path(f"{prefix}<int:pk>/edit/", ResourceUpdateView.as_view(resource=name), name=f"{name}-update"),
+            path(f"{prefix}<int:pk>/delete/", ResourceDeleteView.as_view(resource=name), name=f"{name}-delete"),
         ]
     return patterns

@@ -27,7 +27,7 @@ def error(message, status=400):
 # body to look for a form token, and a body over the limit must be answered in JSON.
 @method_decorator(csrf_exempt, name="dispatch")
 class BackgroundImageView(EventPermissionMixin, View):
-    service = None  # the event itself
+    resource = None  # the event itself
     operation = "update"
     http_method_names = ["post", "delete"]
 

@@ -50,13 +50,14 @@ class EventPermissionMixin:
     Order of answers: anonymous → log-in page; missing event, or a draft the user may not
     see (``permissions.checks.can_view_event``) → 404; not allowed → 403.
 
-    ``service``: a service name ("track", ...) or ``None`` for the event itself.
+    ``resource``: a resource name ("track", ..., ``permissions.resources``) or ``None``
+    for the event itself.
     ``operation``: "create", "read", "update", "delete" (or "manage_roles" on the
     event); when not set it follows from the generic view the class extends, else
     from the HTTP method (safe methods read, others update).
     """
 
-    service = None
+    resource = None
     operation = None
     event_url_kwarg = "event_id"
 
@@ -77,7 +78,7 @@ class EventPermissionMixin:
         return "read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "update"
 
     def has_permission(self):
-        return checks.may(self.request.user, self.event, self.service, self.get_operation())
+        return checks.may(self.request.user, self.event, self.resource, self.get_operation())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

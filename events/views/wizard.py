@@ -25,12 +25,10 @@ from events import images, services
 from events.forms import EventSettingsForm
 from events.models import Event
 from events.views.mixins import EventFieldsFormMixin, EventPermissionMixin
-from tickets.forms import TicketFormSet
-from tickets.services import ConcurrentChange, save_tickets
 
 STEPS = [
     ("details", "Details", "events:wizard-details"),
-    ("tickets", "Tickets", "events:wizard-tickets"),
+    ("tickets", "Tickets", "tickets:wizard"),
     ("publish", "Review and publish", "events:wizard-publish"),
 ]
 
@@ -68,7 +66,7 @@ class EventStepMixin(WizardMixin, EventPermissionMixin, EventTimezoneMixin):
     """A page of an existing event: update permission on it (anonymous → log-in page,
     missing event → 404, no role → 403), in the event's time zone."""
 
-    service = None  # the event itself
+    resource = None  # the event itself
     operation = "update"
 
 
@@ -132,30 +130,7 @@ class DetailsStepView(EventFieldsFormMixin, DetailsFormMixin, EventStepMixin, Fo
 # --- 2. Tickets ---------------------------------------------------------------------------
 
 
-class TicketsStepView(EventStepMixin, TemplateView):
-    """Page 2: the event's tickets as one formset. Both Back and Continue save first,
-    so nothing entered is lost; nothing is saved unless every row is valid."""
-
-    template_name = "events/wizard/tickets.html"
-    step = "tickets"
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("formset", TicketFormSet(instance=self.event))
-        return super().get_context_data(**kwargs)
-
-    def post(self, request, *args, **kwargs):
-        formset = TicketFormSet(request.POST, instance=self.event)
-        status = 400
-        if formset.is_valid():
-            try:
-                save_tickets(self.event, formset.tickets(), formset.deleted_ids())
-            except ValidationError as error:
-                formset.add_save_error(error)
-                if isinstance(error, ConcurrentChange):
-                    status = 409  # another save came first: reload, check, save again
-            else:
-                return redirect_to_step(self.event, "details" if request.POST.get("go") == "back" else "publish")
-        return self.render_to_response(self.get_context_data(formset=formset), status=status)
+# The tickets page: tickets.views.TicketsStepView (tickets builds on events, not the other way).
 
 
 # --- 3. Review and publish ----------------------------------------------------------------

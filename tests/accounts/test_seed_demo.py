@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
 from accounts.models import User
+from demo.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
 from events.models import Event
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from events.models import RESOURCE_MODELS
-from permissions.checks import OPERATIONS, SERVICES
+from permissions.checks import OPERATIONS, RESOURCES
 from permissions.models import Permission
 from tests.factories import SessionFactory
 from tests.utils import WHO
@@ -82,7 +82,7 @@ def walk(client, event, service, operation):
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", RESOURCES)
 @pytest.mark.parametrize("who", WHO)
 def test_matrix_over_the_api(who, service, operation, event, person_as, api_client):
     client = api_client(person_as(who))
@@ -101,7 +101,7 @@ def test_the_walk_follows_a_changed_matrix(event, person_as, api_client):
     people = {who: api_client(person_as(who)) for who in ("organizer", "coorganizer", "track_organizer", "moderator")}
     mismatches = []
     for who, client in people.items():
-        for service in SERVICES:
+        for service in RESOURCES:
             for operation in OPERATIONS:
                 status, _ = walk(client, event, service, operation)
                 if status != expected_status(who, service, operation):

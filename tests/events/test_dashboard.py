@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from events.models import Event, Microlocation, Session, Speaker, Track
 from events.services import set_background_image
-from permissions.checks import SERVICES
+from permissions.checks import RESOURCES
 from tests.events.test_bgimage import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ class TestOverview:
             "microlocation": 0,
         }
         body = response.content.decode()
-        for service in SERVICES:
+        for service in RESOURCES:
             assert f'href="{url(service, "create", event)}"' in body
             assert f'href="{url(service, "list", event)}"' in body
         assert reverse("events:delete", args=[event.pk]) in body
@@ -77,7 +77,7 @@ class TestOverview:
         client.force_login(user_with_role(event, "moderator"))
         body = client.get(reverse("events:dashboard", args=[event.pk])).content.decode()
         assert f'href="{url("track", "list", event)}"' in body
-        for service in SERVICES:
+        for service in RESOURCES:
             assert url(service, "create", event) not in body
         for service in ("session", "speaker", "sponsor", "microlocation"):
             assert url(service, "list", event) not in body
@@ -88,7 +88,7 @@ class TestOverview:
         response = client.get(reverse("events:dashboard", args=[event.pk]))
         assert response.status_code == 200
         body = response.content.decode()
-        assert all(url(service, "create", event) not in body for service in SERVICES)
+        assert all(url(service, "create", event) not in body for service in RESOURCES)
         assert reverse("events:settings", args=[event.pk]) not in body
 
     def test_no_role_finds_no_draft(self, client, event, user):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from events import services
 from events.models import Event
+from events.views.wizard import STEP_URLS
 from permissions.models import EventRole
 from tests.tickets.test_formset import donation, formset_data, free, paid, save, stored_rows
 from tickets.models import Ticket
@@ -35,7 +36,7 @@ def details(**fields):
 
 
 def step(name, event):
-    return reverse(f"events:wizard-{name}", args=[event.pk])
+    return reverse(STEP_URLS[name], args=[event.pk])  # page 2 is tickets' ("tickets:wizard")
 
 
 @pytest.fixture
@@ -279,7 +280,7 @@ class TestAccess:
 
     @pytest.mark.parametrize("page", PAGES)
     def test_missing_event(self, organizer_client, page):
-        assert organizer_client.get(reverse(f"events:wizard-{page}", args=[999999])).status_code == 404
+        assert organizer_client.get(reverse(STEP_URLS[page], args=[999999])).status_code == 404
 
     def test_forbidden_post_changes_nothing(self, client, user, event):
         client.force_login(user)

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from events.models import Event
+from permissions import checks
 from permissions.models import EventRole, Permission, Role
 from tests.permissions.utils import MATRIX_URL, current_flags, inverted, matrix_post_data, post_matrix
 from tests.utils import PASSWORD
@@ -150,7 +151,7 @@ class TestPermissionModelsInTheAdmin:
         role = Role.objects.get(name="coorganizer")
         response = super_admin_client.post(url, {"user": user.pk, "event": event.pk, "role": role.pk})
         assert response.status_code == 302
-        assert user.is_coorganizer(event)
+        assert checks.has_role(user, event, "coorganizer")
 
     def test_admin_may_not_give_an_event_role(self, admin_client_, event, user):
         url = reverse("admin:permissions_eventrole_add")

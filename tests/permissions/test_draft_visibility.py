@@ -51,8 +51,8 @@ def model_of(callback):
     view_class = getattr(callback, "view_class", None)
     if view_class is None:
         return None
-    service = getattr(callback, "view_initkwargs", {}).get("service")
-    return RESOURCE_MODELS.get(service) or getattr(view_class, "model", None)
+    resource = getattr(callback, "view_initkwargs", {}).get("resource")
+    return RESOURCE_MODELS.get(resource) or getattr(view_class, "model", None)
 
 
 @pytest.fixture

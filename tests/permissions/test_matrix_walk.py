@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import RESOURCE_MODELS, Microlocation, Speaker, Sponsor, Track
-from permissions.checks import OPERATIONS, SERVICES
+from permissions.checks import OPERATIONS, RESOURCES
 from permissions.models import Permission
 from tests.factories import SessionFactory
 from tests.permissions.utils import current_flags, inverted, post_matrix
@@ -105,7 +105,7 @@ def walk(client, event, service, operation):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation", OPERATIONS)
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", RESOURCES)
 @pytest.mark.parametrize("who", WHO)
 def test_dashboard_follows_the_matrix(client, person_as, super_admin_client, event, who, service, operation):
     person = person_as(who)

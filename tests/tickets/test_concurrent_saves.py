@@ -18,8 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-import events.views.wizard
 import tickets.api
+import tickets.views
 from events.models import Event
 from tests.tickets.test_formset import formset_data, stored_rows
 from tickets.models import Ticket
@@ -67,7 +67,7 @@ def wizard_client(user):
 
 def post_tickets(event, user, rows):
     client = wizard_client(user)
-    url = reverse("events:wizard-tickets", args=[event.pk])
+    url = reverse("tickets:wizard", args=[event.pk])
     data = formset_data(rows, initial=sum(1 for row in rows if row.get("id")))
     return lambda: client.post(url, data)
 
@@ -98,7 +98,7 @@ def test_ten_saves_each_deleting_a_different_ticket(monkeypatch, make_event, org
         rows = stored_rows(event)
         rows[n]["DELETE"] = True
         calls.append(post_tickets(event, organizer, rows))
-    hold_at(monkeypatch, events.views.wizard, "save_tickets", len(calls))
+    hold_at(monkeypatch, tickets.views, "save_tickets", len(calls))
 
     winner = check_losers(run_at_once(calls))
 
@@ -118,7 +118,7 @@ def test_two_saves_each_deleting_the_others_ticket_of_a_published_event(monkeypa
             rows[deleted]["DELETE"] = True
             calls.append(post_tickets(event, organizer, rows))
         with monkeypatch.context() as patch:
-            hold_at(patch, events.views.wizard, "save_tickets", 2)
+            hold_at(patch, tickets.views, "save_tickets", 2)
             winner = check_losers(run_at_once(calls))
 
         assert list(event.tickets.values_list("pk", flat=True)) == [second.pk if winner == 0 else first.pk]
@@ -135,7 +135,7 @@ def test_five_updates_and_five_deletes_of_one_ticket(monkeypatch, make_event, or
         else:
             rows[0]["quantity"] = 100 + n
         calls.append(post_tickets(event, organizer, rows))
-    hold_at(monkeypatch, events.views.wizard, "save_tickets", len(calls))
+    hold_at(monkeypatch, tickets.views, "save_tickets", len(calls))
 
     winner = check_losers(run_at_once(calls))
 
@@ -199,7 +199,7 @@ def test_the_api_deletes_a_ticket_the_wizards_save_keeps(monkeypatch, make_event
     api.force_authenticate(organizer)
     url = reverse("api:ticket-detail", args=[event.pk, second.pk])
     validated, deleted = threading.Event(), threading.Event()
-    real_save = events.views.wizard.save_tickets
+    real_save = tickets.views.save_tickets
 
     def save_tickets(*args):
         validated.set()
@@ -213,7 +213,7 @@ def test_the_api_deletes_a_ticket_the_wizards_save_keeps(monkeypatch, make_event
         finally:
             deleted.set()
 
-    monkeypatch.setattr(events.views.wizard, "save_tickets", save_tickets)
+    monkeypatch.setattr(tickets.views, "save_tickets", save_tickets)
 
     by_wizard, by_api = run_at_once([wizard, delete_by_api])
 

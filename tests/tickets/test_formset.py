@@ -83,7 +83,7 @@ def save(event, rows, initial=0):
 
 
 def post(client, event, rows, initial=0):
-    return client.post(reverse("events:wizard-tickets", args=[event.pk]), formset_data(rows, initial))
+    return client.post(reverse("tickets:wizard", args=[event.pk]), formset_data(rows, initial))
 
 
 def tickets_ver(event):
@@ -344,7 +344,7 @@ class TestQueryCount:
         client.force_login(organizer)
         rows = [paid(f"Ticket {n}", price=f"{n + 1}.00", hidden=n % 2 == 0) for n in range(50)]
         with django_assert_max_num_queries(60):
-            response = client.post(reverse("events:wizard-tickets", args=[event.pk]), formset_data(rows))
+            response = client.post(reverse("tickets:wizard", args=[event.pk]), formset_data(rows))
         assert response.status_code == 302
         assert event.tickets.count() == 50
         assert event.tickets.filter(hidden=True).count() == 25
@@ -358,7 +358,7 @@ class TestQueryCount:
             row.update(name=f"Renamed {n}", quantity=n + 20)
         client.force_login(organizer)
         with django_assert_max_num_queries(60):
-            response = client.post(reverse("events:wizard-tickets", args=[event.pk]), formset_data(rows, initial=50))
+            response = client.post(reverse("tickets:wizard", args=[event.pk]), formset_data(rows, initial=50))
         assert response.status_code == 302
         assert set(event.tickets.values_list("quantity", flat=True)) == set(range(20, 70))
 
@@ -371,7 +371,7 @@ class TestManyTickets:
         data = formset_data(rows)
         assert len(data) > 1000  # Django's default DATA_UPLOAD_MAX_NUMBER_FIELDS
         client.force_login(organizer)
-        response = client.post(reverse("events:wizard-tickets", args=[event.pk]), data)
+        response = client.post(reverse("tickets:wizard", args=[event.pk]), data)
         assert response.status_code == 302
         assert event.tickets.count() == 120
 

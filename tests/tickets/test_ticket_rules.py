@@ -116,7 +116,7 @@ class TestSaveTicketsTakesTickets:
 def by_wizard(client, user, event, name):
     client.force_login(user)
     rows = [*stored_rows(event), free(name)]
-    answer = client.post(reverse("events:wizard-tickets", args=[event.pk]), formset_data(rows, initial=len(rows) - 1))
+    answer = client.post(reverse("tickets:wizard", args=[event.pk]), formset_data(rows, initial=len(rows) - 1))
     assert answer.status_code == 400
     return answer.context["formset"].forms[-1].errors["name"]
 
@@ -165,7 +165,7 @@ def test_the_last_ticket_of_a_published_event_stays_whoever_deletes_it(
     client.force_login(organizer)
     rows = stored_rows(event)
     rows[0]["DELETE"] = True
-    answer = client.post(reverse("events:wizard-tickets", args=[event.pk]), formset_data(rows, initial=1))
+    answer = client.post(reverse("tickets:wizard", args=[event.pk]), formset_data(rows, initial=1))
     assert answer.status_code == 400
     assert answer.context["formset"].non_form_errors() == [LAST_TICKET]
     # The API
