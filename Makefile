@@ -29,11 +29,13 @@ run: migrate
 ## (`make test PYTEST_WORKERS=0` runs them in one process)
 PYTEST_WORKERS ?= auto
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format .
