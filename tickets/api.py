@@ -46,7 +46,8 @@ class TicketSerializer(serializers.ModelSerializer):
         model = Ticket
         fields = ["id", *Ticket.EDITABLE_FIELDS, "position", "version", "created_at", "updated_at"]
         extra_kwargs = {"max_order": {"required": False}, "position": {"required": False}}
-        # The name's uniqueness (ignoring case) is save_ticket's, with the wizard's message.
+        # The name's uniqueness (ignoring case) is a rule of the event's tickets together:
+        # save_ticket's (tickets.services.check_ticket_set), with the wizard's message.
         validators = []
 
     @conflicts_are_409
