@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from events.services import create_event
 from tests.events.programme_data import add_programme, event_fields
-from tests.utils import screenshot
+from tests.utils import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -148,3 +148,20 @@ def test_schedule_on_a_phone(open_page, programme):
     assert response.status == 400
     expect(page.get_by_test_id("error-400-problem")).to_contain_text("is not a day")
     assert scroll_width(page) <= PHONE["width"]
+
+
+def test_a_draft_for_its_team_and_for_outsiders(open_page, organizer):
+    event = create_event(organizer, **event_fields(name="Browser Draft Conf"))
+    add_programme(event, photos=False)
+
+    outsider = open_page(LAPTOP)
+    assert outsider.goto(f"/e/{event.slug}/schedule/").status == 404
+    assert "Browser Draft Conf" not in outsider.content()
+
+    team = open_page(PHONE)
+    log_in(team, organizer.email)
+    assert team.goto(f"/e/{event.slug}/").status == 200
+    expect(team.get_by_test_id("draft-banner")).to_contain_text("Draft")
+    expect(team.get_by_test_id("manage-link")).to_have_attribute("href", f"/events/{event.pk}/dashboard/")
+    assert scroll_width(team) <= PHONE["width"]
+    screenshot(team, "public-phone-draft-home")

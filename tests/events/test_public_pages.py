@@ -450,3 +450,8 @@ def test_a_fixed_number_of_queries_for_the_team(client, programme, organizer, dj
 
 def test_day_one_helper_is_a_monday():
     assert DAY_ONE.strftime("%A") == "Monday"
+
+
+def test_start_page_shows_event_times_in_their_time_zone(client, programme):
+    body = client.get(reverse("home")).content.decode()
+    assert "Mon 2 Jun 2031, 08:00" in body  # Berlin, not 06:00 UTC
