@@ -12,6 +12,7 @@ from accounts.api import AuthTokenView
 from core.api.errors import not_found
 from events import api as events_api
 from notifications.api import NotificationViewSet
+from orders.api import OrderViewSet
 from tickets.api import TicketViewSet
 
 app_name = "api"
@@ -27,6 +28,7 @@ in_event.register("speakers", events_api.SpeakerViewSet, basename="speaker")
 in_event.register("sponsors", events_api.SponsorViewSet, basename="sponsor")
 in_event.register("microlocations", events_api.MicrolocationViewSet, basename="microlocation")
 in_event.register("tickets", TicketViewSet, basename="ticket")
+in_event.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),

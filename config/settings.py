@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "tickets",
+    "orders",  # attendees' orders of tickets, above tickets
     "permissions",
     "notifications",
     "demo",  # demo data (seed_demo), on top of every app
@@ -155,6 +156,10 @@ LOGIN_REDIRECT_URL = "events:mine"
 LOGOUT_REDIRECT_URL = "home"
 # Log-in attempts (page and API token) per client address; see accounts.throttling.
 EVENTDESK_LOGIN_RATE = env.str("EVENTDESK_LOGIN_RATE", default="10/min")
+# Orders (orders.services): anonymous orders per client address (orders.throttling),
+# and how long a pending order holds its seats before it expires.
+EVENTDESK_ORDER_RATE = env.str("EVENTDESK_ORDER_RATE", default="30/min")
+EVENTDESK_ORDER_HOLD_MINUTES = env.int("EVENTDESK_ORDER_HOLD_MINUTES", default=30)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -13,12 +13,14 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("e/<slug:slug>/", include("events.public_urls")),  # an event's public pages
+    path("e/<slug:slug>/", include("orders.public_urls")),  # its order form and the buyers' order pages
     # The sign-up page, aware of role invitations (``?invite=``): permissions extends
     # accounts' plain one (accounts.urls names the same path "signup").
     path("accounts/signup/", InvitationSignUpView.as_view()),
     path("accounts/", include("accounts.urls")),
     path("events/", include("events.urls")),
     path("events/", include("tickets.urls")),  # the wizard's tickets page
+    path("events/", include("orders.urls")),  # the dashboard's Tickets and Orders tabs
     path("events/", include("permissions.urls")),  # the invited person's answer page
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),

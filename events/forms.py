@@ -35,13 +35,24 @@ class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = ["name", "description", "location", "starts_at", "ends_at", "timezone", "currency"]
+        fields = [
+            "name",
+            "description",
+            "location",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "currency",
+            "payment_instructions",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
+            "payment_instructions": forms.Textarea(attrs={"rows": 3}),
             "starts_at": datetime_input(),
             "ends_at": datetime_input(),
         }
         labels = {"starts_at": "Starts", "ends_at": "Ends"}
+        help_texts = {"payment_instructions": "Shown to buyers with every order waiting for payment (bank details…)."}
         field_classes = {"starts_at": ZonedDateTimeField, "ends_at": ZonedDateTimeField}
 
     def __init__(self, *args, **kwargs):

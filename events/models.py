@@ -63,6 +63,8 @@ class Event(models.Model):
     location = models.CharField(max_length=300, blank=True)
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    # Shown with every pending order (orders): how to pay, as there is no payment provider.
+    payment_instructions = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     background_image = models.ImageField(upload_to="events/backgrounds/", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -24,6 +24,7 @@ EVENT_FIELDS = {
     "location",
     "currency",
     "state",
+    "payment_instructions",
 }
 
 

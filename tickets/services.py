@@ -112,7 +112,21 @@ class InvalidTickets(ValidationError):
         return errors
 
 
-def check_ticket_set(event, tickets, others=()):
+#: Rules of an event's tickets that apps above tickets add (they register them in their
+#: ``AppConfig.ready``; tickets knows nothing of them): ``rule(event, tickets, deleted)``
+#: returns ``(rows, set_errors)`` as ``InvalidTickets`` holds them. They may query,
+#: and are asked holding the event's lock like the rest (orders: a ticket's quantity
+#: is at least what is sold or held, and a ticket that has orders is not deleted).
+TICKET_SET_RULES = []
+
+
+def add_ticket_set_rule(rule):
+    """Add ``rule`` to what ``check_ticket_set`` checks (once, however often it is added)."""
+    if rule not in TICKET_SET_RULES:
+        TICKET_SET_RULES.append(rule)
+
+
+def check_ticket_set(event, tickets, others=(), deleted=()):
     """THE rules of an event's tickets taken together, for every way of changing them: the
     wizard (``save_tickets``; its formset checks early with it too), the API
     (``save_ticket``, ``delete_ticket``) and the admin (``check_with_others``).
@@ -125,9 +139,12 @@ def check_ticket_set(event, tickets, others=()):
       one of ``others``, or like one before it in ``tickets``, gets ``DUPLICATE_NAME`` on
       its name (a blank name is another rule's business).
     - A published event keeps at least one ticket: ``LAST_TICKET``.
+    - The rules other apps add (``TICKET_SET_RULES``), given ``deleted`` too (the stored
+      tickets being deleted).
 
-    ``InvalidTickets`` (rows keyed by the index in ``tickets``) otherwise. No queries:
-    callers changing stored tickets read ``others`` holding the event's lock
+    ``InvalidTickets`` (rows keyed by the index in ``tickets``) otherwise. No queries
+    of its own (the added rules' only): callers changing stored tickets read ``others``
+    (and call it) holding the event's lock
     (``lock_event``). The database's constraint backs the names up; it lower-cases as
     the database does, this check as Python does (they agree but for a few letters
     outside ASCII, where the database's refusal is a ``ConcurrentChange``).
@@ -145,6 +162,12 @@ def check_ticket_set(event, tickets, others=()):
     set_errors = []
     if event.is_published and not tickets and not others:
         set_errors.append(ValidationError(LAST_TICKET, code="no_tickets"))
+    for rule in TICKET_SET_RULES:
+        more_rows, more_errors = rule(event, tickets, deleted)
+        for index, fields in more_rows.items():
+            for field, errors in fields.items():
+                rows.setdefault(index, {}).setdefault(field, errors)
+        set_errors.extend(more_errors)
     if rows or set_errors:
         raise InvalidTickets(rows, set_errors)
 
@@ -224,7 +247,7 @@ def save_tickets(event, tickets, deleted_ids=()):
             if any(stored[ticket.pk].version != ticket.version for ticket in to_update):
                 raise ConcurrentChange()
             others = [ticket for pk, ticket in stored.items() if pk not in listed and pk not in versions]
-            check_ticket_set(locked, tickets, others)
+            check_ticket_set(locked, tickets, others, deleted=[stored[pk] for pk in versions])
 
             if versions:
                 Ticket.objects.filter(event=event, pk__in=list(versions)).delete()
@@ -342,7 +365,8 @@ def delete_ticket(ticket):
     event = lock_event(ticket.event_id)
     _check_unchanged(event, must_exist=[ticket], must_be_as_read=[])
     try:
-        check_ticket_set(event, [], Ticket.objects.filter(event=event).exclude(pk=ticket.pk).only("pk", "name"))
+        others = Ticket.objects.filter(event=event).exclude(pk=ticket.pk).only("pk", "name")
+        check_ticket_set(event, [], others, deleted=[ticket])
     except InvalidTickets as error:
         raise ValidationError(error.set_errors) from None
     ticket.delete()

@@ -30,6 +30,17 @@ def resource_url(resource, page, event_id, pk=None):
     return reverse(f"events:{resource}-{page}", args=args)
 
 
+#: Tabs apps above events add to the dashboard (orders: Tickets, Orders), registered in
+#: their ``AppConfig.ready`` with ``add_dashboard_tab``; events knows nothing of them.
+DASHBOARD_TABS = {}
+
+
+def add_dashboard_tab(nav, title, url_name, resource, operation="read"):
+    """A tab named ``nav`` (what its pages set as ``nav``), shown to whoever the matrix
+    lets do ``operation`` on ``resource``; its URL is ``url_name`` with the event's id."""
+    DASHBOARD_TABS[nav] = {"title": title, "url_name": url_name, "resource": resource, "operation": operation}
+
+
 class DashboardMixin(InvalidFormIsBadRequestMixin):
     """What every dashboard page shows: the event, its navigation, and the answers of
     the user's (cached) permissions in it, as ``can`` (``can.track.create``).
@@ -51,6 +62,11 @@ class DashboardMixin(InvalidFormIsBadRequestMixin):
             }
             for name, model in RESOURCE_MODELS.items()
             if perms.can[name]["read"]
+        ]
+        context["extra_nav"] = [
+            {"title": tab["title"], "url": reverse(tab["url_name"], args=[self.event.pk]), "active": nav == self.nav}
+            for nav, tab in DASHBOARD_TABS.items()
+            if perms.allows(tab["resource"], tab["operation"])
         ]
         return context
 

@@ -1,0 +1,259 @@
+"""JSON API for an event's orders (``/api/v1/events/<event_id>/orders/``).
+
+- ``POST``: anyone (no log-in needed) orders a published event's tickets
+  (``orders.services.place_order``): 201 with the order; not enough left, 409
+  ``{"detail", "ticket", "available"}``; a broken rule, 400 naming the field, or the line
+  (``lines``: a list aligned with the lines sent) and the rule. Anonymous clients are
+  limited per address (``EVENTDESK_ORDER_RATE``, 429 past it).
+- ``GET`` (list, one by its code): the matrix's order read, with ETags.
+- ``PATCH`` ``{"state": "paid"}`` or ``{"state": "cancelled"}``: the matrix's order
+  update (``If-Match`` honoured; an order not in a state that allows it: 409).
+"""
+
+from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from core.api.etags import ConditionalRequestMixin, aggregate_version, make_etag
+from events.scope import enter_event
+from orders import services
+from orders.models import Order, OrderLine
+from orders.throttling import OrderRateThrottle
+from permissions import checks
+from tickets.services import ConcurrentChange, lock_event
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    ticket = serializers.IntegerField(source="ticket_id")
+    amount = serializers.DecimalField(source="donation", max_digits=10, decimal_places=2, allow_null=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["ticket", "quantity", "unit_price", "amount"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "code",
+            "state",
+            "name",
+            "email",
+            "total",
+            "lines",
+            "created_at",
+            "expires_at",
+            "paid_at",
+            "cancelled_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class LineInSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=services.MAX_QUANTITY)
+    amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, help_text="Donations only."
+    )
+
+
+class OrderInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=services.NAME_MAX)
+    email = serializers.EmailField()
+    lines = LineInSerializer(many=True, allow_empty=False, max_length=100)
+
+
+class StateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=[Order.State.PAID, Order.State.CANCELLED])
+
+
+class OrderFilters(serializers.Serializer):
+    state = serializers.ChoiceField(choices=Order.State.values, required=False)
+    q = serializers.CharField(required=False, max_length=200, allow_blank=True)
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class NotEnoughLeftError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_enough_left"
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+# --- the view ------------------------------------------------------------------------------------
+
+
+class OrderPermission(BasePermission):
+    """Placing an order: anyone who sees the event (``enter_event`` answered 404 for a
+    draft the client may not see; the service refuses drafts). Reading: the matrix's
+    order read; changing: order update."""
+
+    message = "Your role in this event does not allow this."
+
+    def has_permission(self, request, view):
+        if view.action == "create":
+            return True
+        if not (request.user and request.user.is_authenticated):
+            return False
+        operation = "read" if view.action in ("list", "retrieve") else "update"
+        return checks.may(request.user, view.event, services.ORDER_RESOURCE, operation)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the event's orders",
+        description="For whom the matrix lets read orders. `?state=` (pending, paid, cancelled, expired), `?q=` "
+        "(code, name or e-mail). Paginated, with ETags.",
+    ),
+    retrieve=extend_schema(summary="Read an order", description="By its code."),
+    create=extend_schema(
+        summary="Order tickets",
+        description="Anyone, for a published event (anonymous clients: `EVENTDESK_ORDER_RATE` per address). "
+        "409 `{detail, ticket, available}` when not enough is left; 400 naming the line and the rule.",
+        request=OrderInSerializer,
+        responses={
+            201: inline_serializer(
+                "OrderCreated",
+                {
+                    "code": serializers.CharField(),
+                    "state": serializers.CharField(),
+                    "total": serializers.DecimalField(max_digits=12, decimal_places=2),
+                    "lines": OrderLineSerializer(many=True),
+                    "expires_at": serializers.DateTimeField(allow_null=True),
+                    "url": serializers.URLField(help_text="The buyer's order page."),
+                },
+            ),
+            409: inline_serializer(
+                "NotEnoughLeft",
+                {
+                    "detail": serializers.CharField(),
+                    "ticket": serializers.IntegerField(),
+                    "available": serializers.IntegerField(),
+                },
+            ),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Mark an order paid, or cancel it",
+        description='`{"state": "paid"}` or `{"state": "cancelled"}`. `If-Match` with a stale ETag answers 412; '
+        "an order whose state does not allow it, 409.",
+        request=StateSerializer,
+    ),
+)
+class OrderViewSet(
+    ConditionalRequestMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = OrderSerializer
+    permission_classes = [OrderPermission]
+    lookup_field = "code"
+    lookup_value_converter = "str"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    event_url_kwarg = "event_id"
+
+    def check_permissions(self, request):
+        if self.event_url_kwarg in self.kwargs:
+            self.event = enter_event(request, event_id=self.kwargs[self.event_url_kwarg])
+        super().check_permissions(request)
+
+    def get_throttles(self):
+        return [OrderRateThrottle()] if self.action == "create" else []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        return Order.objects.filter(event=self.event).prefetch_related("lines")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list":
+            filters = OrderFilters(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            if "state" in filters.validated_data:
+                queryset = queryset.filter(state=filters.validated_data["state"])
+            query = filters.validated_data.get("q", "").strip()
+            if query:
+                queryset = queryset.filter(
+                    Q(code__iexact=query) | Q(name__icontains=query) | Q(email__icontains=query)
+                )
+        return queryset
+
+    def list_version(self):
+        orders = Order.objects.filter(event=self.event)
+        return (
+            self.event.pk,
+            self.event.created_at,
+            aggregate_version(orders, count=Count("id"), versions=Sum("version"), last=Max("id")),
+        )
+
+    def list(self, request, *args, **kwargs):
+        services.expire_due(self.event)  # before the tag: an expiry is a change
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        services.expire_due(self.event)
+        return super().retrieve(request, *args, **kwargs)
+
+    def object_id(self):
+        return self.kwargs["code"]
+
+    def object_etag(self, object_id, version):
+        return make_etag(self.representation(), "object", str(object_id), version, self.visibility())
+
+    def etag_of(self, obj):
+        return self.object_etag(obj.code, obj.version)
+
+    def create(self, request, *args, **kwargs):
+        incoming = OrderInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        lines = [services.Line(line["ticket"], line["quantity"], line.get("amount")) for line in data["lines"]]
+        try:
+            order = services.place_order(
+                self.event,
+                name=data["name"],
+                email=data["email"],
+                lines=lines,
+                site_url=request.build_absolute_uri("/")[:-1],
+            )
+        except services.InvalidOrder as error:
+            raise exceptions.ValidationError(error.as_dict(len(lines))) from None
+        except services.NotEnoughLeft as error:
+            raise NotEnoughLeftError(
+                {"detail": error.message, "ticket": error.ticket_id, "available": error.available}
+            ) from None
+        except ConcurrentChange as error:
+            raise ConflictError(error.messages[0]) from None
+        body = OrderSerializer(order).data
+        body["url"] = request.build_absolute_uri(order.get_absolute_url())
+        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": self.etag_of(order)})
+
+    def partial_update(self, request, *args, **kwargs):
+        incoming = StateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                lock_event(self.event.pk)  # the event's row, then the order's (every write of orders)
+                order = self.get_object()  # locked; If-Match compared
+                services.set_state(order, incoming.validated_data["state"])
+        except ConcurrentChange as error:
+            raise ConflictError(error.messages[0]) from None
+        order = self.get_queryset().get(pk=order.pk)
+        return Response(OrderSerializer(order).data, headers={"ETag": self.etag_of(order)})

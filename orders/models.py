@@ -1,0 +1,107 @@
+"""Orders of an event's tickets (docs/architecture.md, "Orders").
+
+An order holds seats of tickets from its creation: pending for
+``EVENTDESK_ORDER_HOLD_MINUTES`` (then expired, seats freed), paid once an organizer
+marks it so (or at once when its total is 0), cancelled by an organizer or by the
+buyer while pending. Create and change them only through ``orders.services``.
+"""
+
+import secrets
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from events.models import Event
+from tickets.models import Ticket
+
+#: Order codes: letters and digits that cannot be read one for another (no 0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+def new_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_secret():
+    return secrets.token_urlsafe(16)
+
+
+class Order(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    #: The states whose orders hold their seats.
+    HOLDING = (State.PENDING, State.PAID)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="orders")
+    code = models.CharField(max_length=12, unique=True, default=new_code)
+    # The buyer's link to the order page carries it (no account needed).
+    secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["event", "state", "expires_at"], name="order_event_state_expires")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(state="pending") | Q(expires_at__isnull=False), name="order_pending_expires"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.name})"
+
+    def get_absolute_url(self):
+        """The buyer's page (the secret is in the link)."""
+        return reverse("order_page", kwargs={"slug": self.event.slug, "code": self.code, "secret": self.secret})
+
+    def get_dashboard_url(self):
+        return reverse("orders:detail", kwargs={"event_id": self.event_id, "code": self.code})
+
+    @property
+    def is_pending(self):
+        return self.state == self.State.PENDING
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # RESTRICT: a ticket that has orders cannot be deleted (tickets.services refuses it
+    # with a message first), unless its event, and so its orders, go with it.
+    ticket = models.ForeignKey(Ticket, on_delete=models.RESTRICT, related_name="order_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    # Copied from the ticket when ordered (a later change of price changes no order).
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # Donation tickets: the amount given, for the whole line.
+    donation = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(donation__isnull=True) | Q(donation__gte=0), name="orderline_donation_not_negative"
+            ),
+            models.UniqueConstraint(fields=["order", "ticket"], name="orderline_one_per_ticket"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.ticket}"
+
+    @property
+    def subtotal(self):
+        return self.unit_price * self.quantity + (self.donation or 0)
