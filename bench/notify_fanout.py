@@ -247,14 +247,14 @@ async def run(args, env, users, sessions, port):
     # The way a view under daphne calls it: a worker thread, channel layer on this loop.
     notify_async = sync_to_async(notify, thread_sensitive=True)
     notify_many_async = sync_to_async(notify_many, thread_sensitive=True)
-    await deliver(tab_sockets, "warm-up", lambda: notify_async(tabs_user, "", "warm-up", ""))
+    await deliver(tab_sockets, "warm-up", lambda: notify_async(tabs_user, "Announcement", "warm-up", ""))
 
     # 1. Latency of single pushes to the user with tabs.
     latencies, in_notify, lost = [], [], 0
     for number in range(args.pushes):
         title = f"single-{number}"
         sent, returned, complete = await deliver(
-            tab_sockets, title, lambda t=title: notify_async(tabs_user, "", t, "")
+            tab_sockets, title, lambda t=title: notify_async(tabs_user, "Announcement", t, "")
         )
         lost += not complete
         in_notify.append(returned)
@@ -266,14 +266,14 @@ async def run(args, env, users, sessions, port):
     everything = [EXPECTATIONS.expect(f"burst-{number}", 1) for number, _ in targets]
     sent = time.perf_counter()
     for number, socket in targets:
-        await notify_async(by_pk[socket.user_id], "", f"burst-{number}", "")
+        await notify_async(by_pk[socket.user_id], "Announcement", f"burst-{number}", "")
     await asyncio.wait(everything, timeout=TIMEOUT)
     arrived = [s.arrivals[f"burst-{n}"] for n, s in targets if f"burst-{n}" in s.arrivals]
     burst_seconds = max(arrived, default=sent) - sent
 
     # 3. One push to all connected users at once.
     sent, returned, complete = await deliver(
-        crowd_sockets, "everyone", lambda: notify_many_async(crowd, "", "everyone", "")
+        crowd_sockets, "everyone", lambda: notify_many_async(crowd, "Announcement", "everyone", "")
     )
     arrivals = [s.arrivals["everyone"] - sent for s in crowd_sockets if "everyone" in s.arrivals]
 

@@ -20,7 +20,7 @@ from notifications.models import Notification
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "title", "message", "action", "received_at", "has_read"]
+        fields = ["id", "action", "title", "message", "link", "awaits_answer", "received_at", "has_read"]
         read_only_fields = fields
 
 

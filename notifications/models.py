@@ -5,10 +5,31 @@ from django.utils import timezone
 
 
 class Notification(models.Model):
-    """Something a user is told. Create them only with ``notifications.services.notify``."""
+    """Something a user is told. Create them only with ``notifications.services.notify``.
+
+    ``action`` says what it is for (a label from ``Action``, shown as a badge and in the
+    admin); ``link`` is where it leads. An invitation's notification (``awaits_answer``)
+    offers Accept and Decline, posted to its link, until the invitation is answered,
+    withdrawn or expires (``services.invitation_closed``).
+    """
+
+    class Action(models.TextChoices):
+        """What notifications are for. Adding a kind: a line here (the label is stored)
+        and a migration (the choices are part of the field)."""
+
+        EVENT_ROLE_INVITE = "Event-Role invite", "Event-Role invite"
+        INVITATION_ANSWERED = "Invitation answered", "Invitation answered"
+        SESSION_INVITE = "Session invite", "Session invite"
+        SESSION_SCHEDULE_CHANGE = "Session schedule change", "Session schedule change"
+        NEW_ORDER = "New order", "New order"
+        ANNOUNCEMENT = "Announcement", "Announcement"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    action = models.CharField(max_length=300, blank=True, help_text="A URL the notification leads to.")
+    action = models.CharField(max_length=40, choices=Action.choices, help_text="What the notification is for.")
+    link = models.CharField(max_length=300, blank=True, help_text="A URL the notification leads to.")
+    awaits_answer = models.BooleanField(
+        default=False, help_text="An invitation still open: Accept and Decline are offered (posted to the link)."
+    )
     title = models.CharField(max_length=200)
     message = models.TextField(blank=True, help_text="Sanitized HTML.")
     received_at = models.DateTimeField(default=timezone.now, db_index=False)

@@ -51,16 +51,26 @@ def sanitize_message(html):
     )
 
 
+ACTIONS = frozenset(Notification.Action.values)
+
+
 def clean_action(action):
-    """An action is a link: a path on this site or an http(s) URL; anything else is refused."""
-    action = (action or "").strip()
-    if not action:
+    """An action is what the notification is for: one of ``Notification.Action``."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}: one of {', '.join(Notification.Action.values)}.")
+    return str(action)
+
+
+def clean_link(link):
+    """A link is a path on this site or an http(s) URL ("" for none); anything else is refused."""
+    link = (link or "").strip()
+    if not link:
         return ""
-    if (action.startswith("/") and not action.startswith("//")) or action.startswith(("https://", "http://")):
-        if len(action) > Notification._meta.get_field("action").max_length:
-            raise ValueError("The action URL is too long.")
-        return action
-    raise ValueError("The action must be a path on this site (/...) or an http(s) URL.")
+    if (link.startswith("/") and not link.startswith("//")) or link.startswith(("https://", "http://")):
+        if len(link) > Notification._meta.get_field("link").max_length:
+            raise ValueError("The link is too long.")
+        return link
+    raise ValueError("The link must be a path on this site (/...) or an http(s) URL.")
 
 
 def _user_id(user_or_id):
@@ -75,33 +85,62 @@ def group_name(user_or_id):
 # --- creating -----------------------------------------------------------------------
 
 
-def _cleaned(action, title, message):
+def _cleaned(action, title, message, link, awaits_answer):
     """The stored fields of a notification (see ``notify``)."""
     title_max = Notification._meta.get_field("title").max_length
-    return {"action": clean_action(action), "title": str(title)[:title_max], "message": sanitize_message(message)}
+    link = clean_link(link)
+    if awaits_answer and not link:
+        raise ValueError("An invitation needs the link its answer is posted to.")
+    return {
+        "action": clean_action(action),
+        "link": link,
+        "awaits_answer": bool(awaits_answer),
+        "title": str(title)[:title_max],
+        "message": sanitize_message(message),
+    }
 
 
-def notify(user, action, title, message):
+def notify(user, action, title, message, link="", *, awaits_answer=False):
     """Tell ``user`` something: the one way to create a notification.
 
-    ``title`` is plain text (stored as given, cut to its maximum length, escaped
-    wherever it is shown); ``message`` is HTML, sanitized here before it is stored;
-    ``action`` is the link the notification leads to ("" for none; see
-    ``clean_action``, which raises ``ValueError`` for anything else). The row is saved
-    in the caller's transaction; after that transaction commits (never if it rolls
-    back) the user's sockets receive a ``"New notifications"`` payload.
+    ``action`` is what it is for, one of ``Notification.Action`` (its label, e.g.
+    "Session schedule change"); ``title`` is plain text (stored as given, cut to its
+    maximum length, escaped wherever it is shown); ``message`` is HTML, sanitized here
+    before it is stored; ``link`` is where it leads ("" for none; see ``clean_link``).
+    Anything else raises ``ValueError`` and stores nothing.
+
+    ``awaits_answer``: the notification is an invitation whose answer is posted to
+    ``link`` (``answer=accept`` or ``answer=decline``); it offers Accept and Decline
+    until the inviting app calls ``invitation_closed(link)``.
+
+    The row is saved in the caller's transaction; after that transaction commits (never
+    if it rolls back) the user's sockets receive a ``"New notifications"`` payload.
     """
-    notification = Notification.objects.create(user=user, **_cleaned(action, title, message))
+    notification = Notification.objects.create(user=user, **_cleaned(action, title, message, link, awaits_answer))
     push_on_commit(user.pk, NEW_NOTIFICATIONS)
     return notification
 
 
-def notify_many(users, action, title, message):
+def notify_many(users, action, title, message, link=""):
     """``notify`` for many users at once (one INSERT, one push per user after commit)."""
-    users, fields = list(users), _cleaned(action, title, message)
+    users, fields = list(users), _cleaned(action, title, message, link, False)
     notifications = Notification.objects.bulk_create([Notification(user=user, **fields) for user in users])
     push_on_commit([user.pk for user in users], NEW_NOTIFICATIONS)
     return notifications
+
+
+def invitation_closed(link):
+    """The invitation answered at ``link`` was answered, withdrawn or replaced: its
+    notifications stop offering Accept and Decline and are marked read (each user's
+    sockets hear of it after the commit). Returns how many changed."""
+    if not link:
+        return 0
+    notifications = Notification.objects.filter(link=link, awaits_answer=True)
+    user_ids = list(notifications.values_list("user_id", flat=True).distinct())
+    changed = notifications.update(awaits_answer=False, has_read=True)
+    if changed:
+        push_on_commit(user_ids, READ_STATE_CHANGED)
+    return changed
 
 
 # --- read state ---------------------------------------------------------------------
@@ -145,11 +184,6 @@ def mark_all_read(user):
     return _mark_read(user)
 
 
-def mark_read_for_action(user, action):
-    """Mark read ``user``'s unread notifications leading to ``action`` (once it is dealt with)."""
-    return _mark_read(user, action=action)
-
-
 def _mark_read(user, **lookups):
     """Mark read ``user``'s unread notifications matching ``lookups``; push the new count
     if any changed. Returns how many changed."""
@@ -169,6 +203,8 @@ def serialize(notification, mark_read_url=None):
         "title": notification.title,
         "message": notification.message,
         "action": notification.action,
+        "link": notification.link,
+        "awaits_answer": notification.awaits_answer,
         "received_at": notification.received_at.isoformat(),
         "received_ago": notification.received_ago,
         "mark_read": (mark_read_url or _mark_read_urls())(notification.pk),

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.services import sign_up
-from notifications.services import mark_read_for_action, notify
+from notifications.models import Notification
+from notifications.services import invitation_closed, notify
 from permissions.checks import OPERATIONS, forget
 from permissions.models import EventRole, Permission, Role, RoleInvite
 
@@ -213,23 +214,18 @@ def invite_to_role(event, email, role, invited_by, site_url=""):
             raise ValidationError({"email": ValidationError(message, code="already_invited")})
         invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
         invite.save(update_fields=["status", "answered_at"])
+        invitation_closed(invite_path(invite))
     invite = RoleInvite.objects.create(event=event, email=email, role=role, invited_by=invited_by)
     inviter = invited_by.get_full_name() if invited_by else "An organizer"
     if user is not None:
         page = invite_path(invite)
         notify(
             user,
-            page,
+            Notification.Action.EVENT_ROLE_INVITE,
             f"Invitation: {role.title} of {event.name}",
-            format_html(
-                '{} invites you to be <b>{}</b> of <b>{}</b>. <a href="{}#accept">Accept</a> · '
-                '<a href="{}#decline">Decline</a>',
-                inviter,
-                role.title,
-                event.name,
-                page,
-                page,
-            ),
+            format_html("{} invites you to be <b>{}</b> of <b>{}</b>.", inviter, role.title, event.name),
+            link=page,
+            awaits_answer=True,
         )
     context = {
         "invite": invite,
@@ -255,14 +251,15 @@ def _answer(invite, user, status):
         invite.accepted_by = user
         grant_role(invite.event, user, invite.role)
     invite.save(update_fields=["status", "answered_at", "accepted_by"])
-    mark_read_for_action(user, invite_path(invite))
+    invitation_closed(invite_path(invite))
     if invite.invited_by is not None and invite.invited_by != user:
         answer = "accepted" if status == RoleInvite.Status.ACCEPTED else "declined"
         notify(
             invite.invited_by,
-            reverse("events:roles", args=[invite.event_id]),
+            Notification.Action.INVITATION_ANSWERED,
             f"{user.get_full_name()} {answer}: {invite.role.title} of {invite.event.name}",
             "",
+            link=reverse("events:roles", args=[invite.event_id]),
         )
     return invite
 
@@ -300,7 +297,5 @@ def revoke_invite(invite):
         _refuse(invite.status)
     invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
     invite.save(update_fields=["status", "answered_at"])
-    invitee = get_user_model().objects.filter(email__iexact=invite.email).first()
-    if invitee is not None:
-        mark_read_for_action(invitee, invite_path(invite))
+    invitation_closed(invite_path(invite))
     return invite

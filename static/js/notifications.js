@@ -128,7 +128,14 @@ class NotificationBell {
     item.dataset.notifId = String(notif.id);
     const title = item.querySelector("[data-notif-title]");
     title.textContent = notif.title;
-    if (notif.action) title.setAttribute("href", notif.action);
+    if (notif.link) title.setAttribute("href", notif.link);
+    item.querySelector("[data-notif-action]").textContent = notif.action;
+    const answer = item.querySelector("form[data-notif-answer]");
+    if (answer && notif.awaits_answer) {
+      // An open invitation: Accept and Decline are posted to its link.
+      answer.action = notif.link;
+      answer.hidden = false;
+    }
     // Sanitized by the server before it was stored (notifications.services.sanitize_message).
     item.querySelector("[data-notif-message]").innerHTML = notif.message;
     const time = item.querySelector("[data-notif-time]");

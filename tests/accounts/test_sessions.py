@@ -66,7 +66,7 @@ async def test_a_new_password_ends_the_other_sessions_and_closes_their_sockets(u
     # The session that changed the password goes on (under a new key), its sockets too.
     assert await is_logged_in(here)
     await assert_next_is_sentinel(socket_here, other_tab_here, user=user)
-    await notify(user, "/events/invites/secret/", "Invitation", "")
+    await notify(user, "Announcement", "Invitation", "", link="/events/invites/secret/")
     for socket in (socket_here, other_tab_here):
         assert (await socket.receive_json_from(timeout=TIMEOUT))["notif_count"] == 1
     await assert_closed_socket_hears_nothing(socket_elsewhere, socket_here, other_tab_here, user=user)

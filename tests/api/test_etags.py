@@ -53,7 +53,7 @@ ANSWERS = [
 
 @pytest.fixture
 def notification(organizer):
-    return notify(organizer, "", "Welcome", "<p>Hello</p>")
+    return notify(organizer, "Announcement", "Welcome", "<p>Hello</p>")
 
 
 @pytest.mark.parametrize("name", ANSWERS)
@@ -325,7 +325,7 @@ def test_a_role_given_changes_the_event_list_tag(event, make_event, make_user, a
 def test_two_users_never_share_notification_tags(make_user, api_client):
     first, second = make_user(), make_user()
     for person in (first, second):
-        notify(person, "", "Same title", "Same message")
+        notify(person, "Announcement", "Same title", "Same message")
     first_tag = api_client(first).get(reverse("api:notification-list"))["ETag"]
     assert api_client(second).get(reverse("api:notification-list"), HTTP_IF_NONE_MATCH=first_tag).status_code == 200
 

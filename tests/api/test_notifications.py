@@ -12,7 +12,7 @@ LIST = "/api/v1/notifications/"
 
 @pytest.fixture
 def mine(user):
-    return [notify(user, "/events/", f"Note {n}", f"<p>Body {n}</p>") for n in range(3)]
+    return [notify(user, "Announcement", f"Note {n}", f"<p>Body {n}</p>", link="/events/") for n in range(3)]
 
 
 @pytest.fixture
@@ -21,10 +21,19 @@ def me(api_client, user):
 
 
 def test_only_my_own_newest_first(mine, me, make_user):
-    theirs = notify(make_user(), "", "Theirs", "")
+    theirs = notify(make_user(), "Announcement", "Theirs", "")
     body = me.get(LIST).json()
     assert [n["title"] for n in body["results"]] == ["Note 2", "Note 1", "Note 0"]
-    assert set(body["results"][0]) == {"id", "title", "message", "action", "received_at", "has_read"}
+    assert set(body["results"][0]) == {
+        "id",
+        "action",
+        "title",
+        "message",
+        "link",
+        "awaits_answer",
+        "received_at",
+        "has_read",
+    }
     assert me.get(reverse("api:notification-detail", args=[theirs.pk])).status_code == 404
     assert me.post(reverse("api:notification-mark-read", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
@@ -45,7 +54,7 @@ def test_mark_one_read(mine, me):
 
 
 def test_mark_all_read(mine, me, make_user):
-    theirs = notify(make_user(), "", "Theirs", "")
+    theirs = notify(make_user(), "Announcement", "Theirs", "")
     answer = me.post(reverse("api:notification-mark-all-read"))
     assert answer.status_code == 200
     assert answer.json() == {"marked_read": 3, "unread_count": 0}

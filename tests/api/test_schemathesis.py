@@ -59,7 +59,7 @@ def api_schema(in_process_app, db):
 @pytest.fixture
 def seeded(event, schedule, organizer):
     """The event, one of each thing in it, a notification, and the organizer's token."""
-    notification = notify(organizer, "", "Hello", "<p>Hi</p>")
+    notification = notify(organizer, "Announcement", "Hello", "<p>Hi</p>")
     ids = {
         "tracks": schedule.track.pk,
         "sessions": schedule.session.pk,

@@ -15,9 +15,17 @@ def test_notify_command_sends_one(user, capsys):
     assert f"Notification {notification.pk} sent to someone@example.com." in capsys.readouterr().out
 
 
-def test_notify_command_with_an_action(user):
-    call_command("notify", "--email", user.email, "--title", "Go", "--message", "", "--action", "/events/")
-    assert Notification.objects.get().action == "/events/"
+def test_notify_command_with_an_action_and_a_link(user):
+    call_command(
+        "notify", "--email", user.email, "--title", "Go", "--action", "Session schedule change", "--link", "/events/"
+    )
+    notification = Notification.objects.get()
+    assert (notification.action, notification.link) == ("Session schedule change", "/events/")
+
+
+def test_notify_command_is_an_announcement_by_default(user):
+    call_command("notify", "--email", user.email, "--title", "Go")
+    assert (Notification.objects.get().action, Notification.objects.get().link) == ("Announcement", "")
 
 
 @pytest.mark.parametrize(
@@ -25,7 +33,8 @@ def test_notify_command_with_an_action(user):
     [
         (["--email", "nobody@example.com", "--title", "T"], "No user with the e-mail address"),
         (["--email", "someone@example.com", "--title", "  "], "The title must not be empty"),
-        (["--email", "someone@example.com", "--title", "T", "--action", "javascript:x"], "The action must be"),
+        (["--email", "someone@example.com", "--title", "T", "--link", "javascript:x"], "The link must be"),
+        (["--email", "someone@example.com", "--title", "T", "--action", "/events/"], "invalid choice"),
     ],
 )
 def test_notify_command_refuses_bad_input(user, args, error):

@@ -92,7 +92,7 @@ async def test_through_the_asgi_application_the_session_cookie_logs_the_socket_i
 
 async def test_the_first_message_is_the_stored_unread_count(user):
     for number in range(3):
-        await notify(user, "", f"Old news {number}", "")
+        await notify(user, "Announcement", f"Old news {number}", "")
     first_read = await database_sync_to_async(Notification.objects.filter(user=user).first)()
     await database_sync_to_async(services.mark_read)(user, first_read.pk)
 
@@ -110,7 +110,7 @@ async def test_notify_reaches_both_sockets_of_the_user_and_not_another_user(make
     alice_tab_2, _ = await connect(alice)
     bob_tab, _ = await connect(bob)
 
-    notification = await notify(alice, "/events/", "Track added", "<b>Room 1</b> at 10:00")
+    notification = await notify(alice, "Announcement", "Track added", "<b>Room 1</b> at 10:00", link="/events/")
 
     for tab in (alice_tab_1, alice_tab_2):
         pushed = await tab.receive_json_from(timeout=TIMEOUT)
@@ -120,7 +120,7 @@ async def test_notify_reaches_both_sockets_of_the_user_and_not_another_user(make
         assert notif["id"] == notification.pk
         assert notif["title"] == "Track added"
         assert notif["message"] == "<b>Room 1</b> at 10:00"
-        assert notif["action"] == "/events/"
+        assert (notif["action"], notif["link"]) == ("Announcement", "/events/")
         assert notif["received_at"] == notification.received_at.isoformat()
         assert notif["received_ago"] in {"now", "a second ago"}
         assert notif["mark_read"] == f"/notifications/{notification.pk}/read/"
@@ -132,7 +132,7 @@ async def test_notify_reaches_both_sockets_of_the_user_and_not_another_user(make
 async def test_a_push_carries_at_most_the_ten_newest_unread(user):
     communicator, _ = await connect(user)
     for number in range(12):
-        await notify(user, "", f"Notification {number}", "")
+        await notify(user, "Announcement", f"Notification {number}", "")
         last = await communicator.receive_json_from(timeout=TIMEOUT)
     assert last["notif_count"] == 12 == await stored_unread(user)
     assert [notif["title"] for notif in last["notifs"]] == [f"Notification {n}" for n in range(11, 1, -1)]
@@ -148,7 +148,7 @@ async def test_a_rolled_back_notify_sends_nothing(user):
     @database_sync_to_async
     def notify_then_fail():
         with transaction.atomic():
-            services.notify(user, "", "Never happened", "")
+            services.notify(user, "Announcement", "Never happened", "")
             raise Rollback
 
     with pytest.raises(Rollback):
@@ -166,7 +166,7 @@ async def test_notify_inside_a_transaction_is_sent_only_after_the_commit(user):
     @database_sync_to_async
     def notify_in_transaction():
         with transaction.atomic():
-            services.notify(user, "", "After commit", "")
+            services.notify(user, "Announcement", "After commit", "")
             pushed_before_commit.append(len(transaction.get_connection().run_on_commit))
 
     await notify_in_transaction()
@@ -177,8 +177,8 @@ async def test_notify_inside_a_transaction_is_sent_only_after_the_commit(user):
 
 
 async def test_marking_read_pushes_the_new_count_to_every_socket(user):
-    first_notification = await notify(user, "", "First", "")
-    await notify(user, "", "Second", "")
+    first_notification = await notify(user, "Announcement", "First", "")
+    await notify(user, "Announcement", "Second", "")
     tab_1, first = await connect(user)
     tab_2, _ = await connect(user)
     assert first["notif_count"] == 2
@@ -199,7 +199,7 @@ async def test_marking_read_pushes_the_new_count_to_every_socket(user):
 
 
 async def test_marking_an_already_read_notification_pushes_nothing(user):
-    notification = await notify(user, "", "Once", "")
+    notification = await notify(user, "Announcement", "Once", "")
     await database_sync_to_async(services.mark_read)(user, notification.pk)
     communicator, first = await connect(user)
     assert first["notif_count"] == 0
@@ -237,6 +237,6 @@ async def test_logging_out_closes_that_sessions_sockets_only(user):
 
     assert await sockets[0].receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4402}
     await assert_next_is_sentinel(sockets[1], user=user)
-    await notify(user, "", "Still here", "")
+    await notify(user, "Announcement", "Still here", "")
     assert (await sockets[1].receive_json_from(timeout=TIMEOUT))["notif_count"] == 1
     await sockets[1].disconnect()

@@ -66,7 +66,7 @@ def test_after_the_server_comes_back_the_badge_shows_the_stored_count(browser, s
 
     server.stop()
     expect(bell).to_have_attribute("data-notif-state", "offline")
-    services.notify(ada, "", "While you were away", "")  # saved; no socket hears of it
+    services.notify(ada, "Announcement", "While you were away", "")  # saved; no socket hears of it
 
     restarted = DaphneServer(server_env(settings), port=server.port)
     try:

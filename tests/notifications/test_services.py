@@ -41,33 +41,84 @@ def pushes(monkeypatch):
     ],
 )
 def test_the_message_is_sanitized_on_the_way_in(user, given, stored):
-    notification = services.notify(user, "", "Title", given)
+    notification = services.notify(user, "Announcement", "Title", given)
     notification.refresh_from_db()
     assert notification.message == stored
 
 
 def test_the_title_is_stored_as_plain_text(user):
-    notification = services.notify(user, "", "<script>alert(1)</script> & co", "")
+    notification = services.notify(user, "Announcement", "<script>alert(1)</script> & co", "")
     notification.refresh_from_db()
     assert notification.title == "<script>alert(1)</script> & co"
 
 
 def test_a_long_title_is_cut_to_fit(user):
-    notification = services.notify(user, "", "x" * 500, "")
+    notification = services.notify(user, "Announcement", "x" * 500, "")
     notification.refresh_from_db()
     assert notification.title == "x" * 200
 
 
-@pytest.mark.parametrize("action", ["javascript:alert(1)", "//evil.example/", "data:text/html,x", "ftp://x"])
-def test_an_action_that_is_not_a_web_link_is_refused(user, action):
-    with pytest.raises(ValueError, match="action"):
+def test_notify_stores_the_kind_in_action_and_the_link_apart(user):
+    notification = services.notify(
+        user, Notification.Action.SESSION_SCHEDULE_CHANGE, "Moved", "<p>Now at 11:00</p>", link="/e/conf/sessions/1/"
+    )
+    notification.refresh_from_db()
+    assert (notification.action, notification.link, notification.awaits_answer) == (
+        "Session schedule change",
+        "/e/conf/sessions/1/",
+        False,
+    )
+    assert notification.get_action_display() == "Session schedule change"
+
+
+def test_the_known_kinds_include_those_of_every_app():
+    assert {"Event-Role invite", "Session schedule change", "Session invite", "Invitation answered"} <= set(
+        Notification.Action.values
+    )
+    assert {"New order", "Announcement"} <= set(Notification.Action.values)
+
+
+@pytest.mark.parametrize("action", ["", "/events/", "https://example.org/x", "Whatever", "announcement"])
+def test_an_action_that_is_not_a_known_kind_is_refused(user, action):
+    with pytest.raises(ValueError, match="Unknown action"):
         services.notify(user, action, "Title", "")
     assert not Notification.objects.exists()
 
 
-@pytest.mark.parametrize("action", ["", "/events/", "https://example.org/x"])
-def test_paths_and_http_links_are_actions(user, action):
-    assert services.notify(user, action, "Title", "").action == action
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "//evil.example/", "data:text/html,x", "ftp://x", "/x" * 200])
+def test_a_link_that_is_not_a_web_link_is_refused(user, link):
+    with pytest.raises(ValueError, match="link"):
+        services.notify(user, "Announcement", "Title", "", link=link)
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("link", ["", "/events/", "https://example.org/x"])
+def test_paths_and_http_links_are_links(user, link):
+    assert services.notify(user, "Announcement", "Title", "", link=link).link == link
+
+
+def test_an_invitation_needs_its_link(user):
+    with pytest.raises(ValueError, match="link"):
+        services.notify(user, "Session invite", "Title", "", awaits_answer=True)
+    assert not Notification.objects.exists()
+
+
+def test_a_closed_invitation_no_longer_awaits_an_answer(user, make_user, pushes, django_capture_on_commit_callbacks):
+    other = make_user()
+    invited = services.notify(
+        user, "Session invite", "Speak?", "", link="/events/speaker-invites/x/", awaits_answer=True
+    )
+    unrelated = services.notify(
+        other, "Session invite", "Speak?", "", link="/events/speaker-invites/y/", awaits_answer=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitation_closed("/events/speaker-invites/x/") == 1
+    invited.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert (invited.awaits_answer, invited.has_read) == (False, True)
+    assert (unrelated.awaits_answer, unrelated.has_read) == (True, False)
+    assert pushes[-1] == ([user.pk], services.READ_STATE_CHANGED)
+    assert services.invitation_closed("/events/speaker-invites/x/") == 0
 
 
 # --- after the commit ---------------------------------------------------------------
@@ -75,7 +126,7 @@ def test_paths_and_http_links_are_actions(user, action):
 
 def test_notify_pushes_after_the_commit(user, pushes, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(user, "", "Hello", "")
+        services.notify(user, "Announcement", "Hello", "")
         assert pushes == []
     assert pushes == [([user.pk], services.NEW_NOTIFICATIONS)]
 
@@ -84,7 +135,7 @@ def test_a_rolled_back_notify_stores_and_pushes_nothing(user, pushes, django_cap
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                services.notify(user, "", "Hello", "")
+                services.notify(user, "Announcement", "Hello", "")
                 raise RuntimeError("the surrounding work failed")
         except RuntimeError:
             pass
@@ -96,7 +147,9 @@ def test_a_rolled_back_notify_stores_and_pushes_nothing(user, pushes, django_cap
 def test_notify_many_stores_one_each_and_pushes_each(make_user, pushes, django_capture_on_commit_callbacks):
     users = [make_user() for _ in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify_many(users, "/events/", "Schedule published", "<i>See</i><script>x</script>")
+        services.notify_many(
+            users, "Announcement", "Schedule published", "<i>See</i><script>x</script>", link="/events/"
+        )
     assert pushes == [([u.pk for u in users], services.NEW_NOTIFICATIONS)]
     assert sorted(Notification.objects.values_list("user_id", "message")) == [(u.pk, "<i>See</i>") for u in users]
 
@@ -108,13 +161,13 @@ def test_a_broken_channel_layer_neither_undoes_nor_breaks_the_change(user, monke
 
     monkeypatch.setattr(services, "push", broken)
     with transaction.atomic():
-        notification = services.notify(user, "", "Saved anyway", "")
+        notification = services.notify(user, "Announcement", "Saved anyway", "")
     assert Notification.objects.filter(pk=notification.pk).exists()
     assert "Redis went away" in caplog.text
 
 
 def test_mark_read_of_another_users_notification_is_refused(user, make_user, pushes):
-    notification = services.notify(make_user(), "", "Not yours", "")
+    notification = services.notify(make_user(), "Announcement", "Not yours", "")
     with pytest.raises(Notification.DoesNotExist):
         services.mark_read(user, notification.pk)
     notification.refresh_from_db()
@@ -124,7 +177,7 @@ def test_mark_read_of_another_users_notification_is_refused(user, make_user, pus
 def test_mark_all_read_changes_only_the_users_own(user, make_user, django_capture_on_commit_callbacks, pushes):
     other = make_user()
     for person in (user, user, other):
-        services.notify(person, "", "Hi", "")
+        services.notify(person, "Announcement", "Hi", "")
     with django_capture_on_commit_callbacks(execute=True):
         assert services.mark_all_read(user) == 2
     assert services.unread_count(user) == 0
@@ -134,7 +187,7 @@ def test_mark_all_read_changes_only_the_users_own(user, make_user, django_captur
 
 def test_the_payload_is_built_from_the_database(user):
     for number in range(12):
-        services.notify(user, "", f"N{number}", "")
+        services.notify(user, "Announcement", f"N{number}", "")
     payload = services.build_payload(user, services.NEW_NOTIFICATIONS)
     assert payload["notif_count"] == 12
     assert [n["title"] for n in payload["notifs"]] == [f"N{n}" for n in range(11, 1, -1)]
@@ -143,7 +196,7 @@ def test_the_payload_is_built_from_the_database(user):
 def test_payloads_for_many_users_equal_each_users_own(make_user):
     users = [make_user() for _ in range(4)]
     for number in range(30):
-        services.notify(users[number % 3], "", f"N{number}", "")  # the fourth user has none
+        services.notify(users[number % 3], "Announcement", f"N{number}", "")  # the fourth user has none
     services.mark_read(users[0], Notification.objects.filter(user=users[0]).last().pk)
     together = services.build_payloads([u.pk for u in users], services.NEW_NOTIFICATIONS)
     assert together == {u.pk: services.build_payload(u, services.NEW_NOTIFICATIONS) for u in users}

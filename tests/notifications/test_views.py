@@ -33,8 +33,8 @@ def test_the_bell_is_on_every_page_of_a_logged_in_user_and_hidden_at_zero(logged
 
 
 def test_the_bell_shows_the_count_and_the_newest_unread(logged_in, user):
-    services.notify(user, "/events/", "Older", "")
-    services.notify(user, "", "Newer <script>", "<em>now</em>")
+    services.notify(user, "Announcement", "Older", "", link="/events/")
+    services.notify(user, "Announcement", "Newer <script>", "<em>now</em>")
     response = logged_in.get("/")
     html = response.content.decode()
     assert badge(html) == (True, "2")
@@ -50,9 +50,9 @@ def test_no_bell_for_anonymous_visitors(client):
 
 
 def test_the_center_lists_the_users_notifications_newest_first_paginated(logged_in, user, make_user):
-    services.notify(make_user(), "", "Someone else's", "")
+    services.notify(make_user(), "Announcement", "Someone else's", "")
     for number in range(PAGE_SIZE + 1):
-        services.notify(user, "", f"Note {number:02d}", "")
+        services.notify(user, "Announcement", f"Note {number:02d}", "")
     first = logged_in.get(reverse("notifications:center")).content.decode()
     assert "Someone else" not in first
     assert first.index(f"Note {PAGE_SIZE:02d}") < first.index(f"Note {PAGE_SIZE - 1:02d}")
@@ -62,7 +62,9 @@ def test_the_center_lists_the_users_notifications_newest_first_paginated(logged_
 
 
 def test_the_center_escapes_the_title_and_shows_the_sanitized_message(logged_in, user):
-    services.notify(user, "", "<img src=x onerror=alert(1)>", '<a href="javascript:x()" onclick="y()">go</a>')
+    services.notify(
+        user, "Announcement", "<img src=x onerror=alert(1)>", '<a href="javascript:x()" onclick="y()">go</a>'
+    )
     html = logged_in.get(reverse("notifications:center")).content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<img" not in html
@@ -72,7 +74,7 @@ def test_the_center_escapes_the_title_and_shows_the_sanitized_message(logged_in,
 
 
 def test_mark_read_then_back_to_the_page(logged_in, user):
-    notification = services.notify(user, "", "Hi", "")
+    notification = services.notify(user, "Announcement", "Hi", "")
     response = logged_in.post(reverse("notifications:mark_read", args=[notification.pk]), {"next": "/events/"})
     assert response.status_code == 302
     assert response["Location"] == "/events/"
@@ -81,7 +83,7 @@ def test_mark_read_then_back_to_the_page(logged_in, user):
 
 
 def test_mark_read_never_redirects_off_site(logged_in, user):
-    notification = services.notify(user, "", "Hi", "")
+    notification = services.notify(user, "Announcement", "Hi", "")
     response = logged_in.post(
         reverse("notifications:mark_read", args=[notification.pk]), {"next": "https://evil.example/"}
     )
@@ -89,7 +91,7 @@ def test_mark_read_never_redirects_off_site(logged_in, user):
 
 
 def test_mark_read_of_another_users_notification_is_404(logged_in, make_user):
-    notification = services.notify(make_user(), "", "Not yours", "")
+    notification = services.notify(make_user(), "Announcement", "Not yours", "")
     response = logged_in.post(reverse("notifications:mark_read", args=[notification.pk]))
     assert response.status_code == 404
     notification.refresh_from_db()
@@ -98,14 +100,14 @@ def test_mark_read_of_another_users_notification_is_404(logged_in, make_user):
 
 def test_mark_all_read(logged_in, user):
     for _ in range(3):
-        services.notify(user, "", "Hi", "")
+        services.notify(user, "Announcement", "Hi", "")
     response = logged_in.post(reverse("notifications:mark_all_read"), follow=True)
     assert not Notification.objects.filter(user=user, has_read=False).exists()
     assert "Marked 3 notifications read." in response.content.decode()
 
 
 def test_read_state_changes_need_post_and_csrf(client, user):
-    notification = services.notify(user, "", "Hi", "")
+    notification = services.notify(user, "Announcement", "Hi", "")
     assert client.get(reverse("notifications:mark_all_read")).status_code == 302  # log-in first
     client.force_login(user)
     assert client.get(reverse("notifications:mark_all_read")).status_code == 405

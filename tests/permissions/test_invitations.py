@@ -79,15 +79,21 @@ def test_an_existing_user_is_notified_and_accepts(
     assert f"http://testserver{link_path(invite)}" in mail.body
     assert "signup" not in mail.body
     notification = Notification.objects.get(user=ada)
-    assert notification.action == link_path(invite)
+    assert (notification.action, notification.link, notification.awaits_answer) == (
+        "Event-Role invite",
+        link_path(invite),
+        True,
+    )
     assert notification.title == f"Invitation: Moderator of {event.name}"
-    assert f'href="{link_path(invite)}#accept"' in notification.message
-    assert f'href="{link_path(invite)}#decline"' in notification.message
 
     client.force_login(ada)
     page = client.get(link_path(invite)).content.decode()
     assert 'value="accept"' in page
     assert 'value="decline"' in page
+    # The notification center offers Accept and Decline, posted to the invitation's link.
+    center = client.get(reverse("notifications:center")).content.decode()
+    assert f'action="{link_path(invite)}"' in center
+    assert 'data-testid="notif-accept"' in center
 
     response = answer(client, invite, "accept", django_capture_on_commit_callbacks)
     assert response.status_code == 302
@@ -97,8 +103,13 @@ def test_an_existing_user_is_notified_and_accepts(
     assert (invite.status, invite.accepted_by) == ("accepted", ada)
     notification.refresh_from_db()
     assert notification.has_read  # dealt with, so no longer counted
+    # Answered: the notification no longer offers Accept and Decline.
+    assert not notification.awaits_answer
+    center = client.get(reverse("notifications:center")).content.decode()
+    assert f'action="{link_path(invite)}"' not in center
     told = Notification.objects.get(user=organizer)
     assert told.title == f"Ada accepted: Moderator of {event.name}"
+    assert (told.action, told.link) == ("Invitation answered", roles_url(event))
 
 
 def test_the_invited_user_may_decline(invite_by_post, event, make_user, client, django_capture_on_commit_callbacks):
@@ -310,6 +321,7 @@ def test_revoke(invite_by_post, organizer_client, event, make_user, client, djan
     invite.refresh_from_db()
     assert invite.status == "revoked"
     assert not Notification.objects.filter(user=ada, has_read=False).exists()
+    assert not Notification.objects.filter(user=ada, awaits_answer=True).exists()
     assert "ada@example.com · Moderator" not in organizer_client.get(roles_url(event)).content.decode()
 
     client.force_login(ada)
