@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
+from events import services
 from events.currencies import CURRENCY_CHOICES
 from events.forms import ImageUploadField
 from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
@@ -58,3 +59,13 @@ class SponsorAdmin(EventOwnedAdmin):
 class SessionAdmin(EventOwnedAdmin):
     list_display = ["title", "event", "track", "starts_at", "ends_at"]
     filter_horizontal = ["speakers"]
+
+    # Saved with its speakers through events.services.save_resource, as pages and the API
+    # do (its speakers are told when it moves): save_related, once the form's speakers are known.
+    def save_model(self, request, obj, form, change):
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        services.save_resource(form.instance, speakers=list(form.cleaned_data["speakers"]))
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)

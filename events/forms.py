@@ -191,3 +191,10 @@ RESOURCE_FORMS = {
     for form in (TrackForm, SessionForm, SpeakerForm, SponsorForm, MicrolocationForm)
     if form._meta.model is model
 }
+
+
+class SpeakerInviteForm(BootstrapFormMixin, forms.Form):
+    """Invite someone to speak at a session, by e-mail (``events.speakers.invite_speaker``)."""
+
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    name = forms.CharField(label="Name (optional)", max_length=150, required=False)

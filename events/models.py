@@ -1,4 +1,6 @@
+import secrets
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone as django_timezone
 from django.utils.text import slugify
 
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
@@ -278,6 +281,14 @@ class Speaker(EventOwned):
     bio = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     organisation = models.CharField(max_length=200, blank=True)
     photo = models.ImageField(upload_to="events/speakers/", blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="speaker_profiles",
+        help_text="The speaker's account here, if they have one (set when they accept a session invite).",
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -341,6 +352,62 @@ class Session(EventOwned):
                 errors[field] = "Choose one of this event's."
         if errors:
             raise ValidationError(errors)
+
+
+def _session_invite_token():
+    return secrets.token_urlsafe(32)
+
+
+def _session_invite_expiry():
+    return django_timezone.now() + timedelta(days=SessionInvite.VALID_DAYS)
+
+
+class SessionInvite(models.Model):
+    """An invitation of an e-mail address to speak at a session (``events.speakers``).
+
+    Answered through a signed link; accepting makes the person one of the session's
+    speakers (an existing speaker of the event with that address, or a new one), linked
+    to their account if they have one."""
+
+    VALID_DAYS = 14
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True, help_text="The speaker's name, if the organizer knows it.")
+    token = models.CharField(max_length=64, unique=True, default=_session_invite_token, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    speaker = models.ForeignKey(
+        Speaker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Who accepted."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_session_invite_expiry)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "email"],
+                condition=Q(status="pending"),
+                name="sessioninvite_one_pending_per_address",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} invited to speak at {self.session}"
+
+    @property
+    def is_expired(self):
+        return django_timezone.now() >= self.expires_at
 
 
 # The event's resources of the permission matrix, by name, in permissions.resources' order

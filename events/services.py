@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Conflict
-from events import images
+from events import images, speakers
 from events.models import RESOURCE_MODELS, Event
 from permissions.services import make_creator_organizer
 
@@ -126,9 +126,12 @@ def save_resource(obj, **many_to_many):
         strays = [value for value in values if value.event_id != obj.event_id]
         if strays:
             raise ValidationError({name: "Choose only this event's."})
+    schedule_before = speakers.schedule_of(obj)
     obj.save()
     for name, values in many_to_many.items():
         getattr(obj, name).set(values)
+    # A session moved (start, end or room): its speakers are told, once per save.
+    speakers.tell_of_schedule_change(obj, schedule_before)
     return obj
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events.views import dashboard, images, pages, roles, wizard
+from events.views import dashboard, images, pages, roles, speakers, wizard
 
 app_name = "events"
 
@@ -17,6 +17,18 @@ urlpatterns = [
     path("<int:event_id>/dashboard/settings/", dashboard.EventSettingsView.as_view(), name="settings"),
     path("<int:event_id>/dashboard/delete/", dashboard.EventDeleteView.as_view(), name="delete"),
     *dashboard.resource_urlpatterns(),
+    # A session's speakers and invitations to speak (events.views.speakers); the link answers one.
+    path(
+        "<int:event_id>/dashboard/sessions/<int:pk>/speakers/",
+        speakers.SessionInvitesView.as_view(),
+        name="session-invites",
+    ),
+    path(
+        "<int:event_id>/dashboard/sessions/<int:pk>/speakers/invites/<int:invite_pk>/revoke/",
+        speakers.RevokeSessionInviteView.as_view(),
+        name="session-invite-revoke",
+    ),
+    path("speaker-invites/<str:link>/", speakers.AnswerSpeakerInviteView.as_view(), name="speaker-invite"),
     # Who holds which role (events.views.roles); invitations are answered in permissions.urls.
     path("<int:event_id>/dashboard/roles/", roles.RolesView.as_view(), name="roles"),
     path("<int:event_id>/dashboard/roles/<int:pk>/remove/", roles.RemoveRoleView.as_view(), name="role-remove"),

@@ -1,0 +1,322 @@
+"""Speakers and their sessions: invitations to speak, and telling speakers when their
+session moves. Notifications go through ``notifications.services.notify``.
+
+*Session invite*: an organizer invites an e-mail address to speak at a session. Someone
+with an account gets a notification offering Accept and Decline; anyone else an e-mail
+with the invitation's link, which they answer without an account. Accepting makes them
+one of the session's speakers (the event's speaker with that address, or a new one),
+linked to their account if they have one. The organizer who invited is told the answer.
+The link is the invitation's random token signed with SECRET_KEY (as role invitations,
+``permissions.services``): valid until it expires and only while it is pending.
+
+*Session schedule change*: ``events.services.save_resource`` calls ``tell_of_schedule_change``
+once per save of a session; when its start, end or room changed, each of its speakers
+with an account gets one notification (old → new, in the event's time zone), each one
+without an e-mail, after the commit.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import dateformat
+from django.utils import timezone as django_timezone
+from django.utils.html import format_html
+
+from events.models import Session, SessionInvite, Speaker
+from notifications.models import Notification
+from notifications.services import invitation_closed, notify
+from permissions.services import InviteError
+
+INVITE_SIGNING_SALT = "events.SessionInvite"
+
+INVITE_REFUSALS = {
+    "invalid": "This invitation link is not valid. Check that you opened the whole link from the message.",
+    "expired": "This invitation has expired. Ask the organizer to invite you again.",
+    SessionInvite.Status.ACCEPTED: "This invitation has already been accepted.",
+    SessionInvite.Status.DECLINED: "This invitation was declined.",
+    SessionInvite.Status.REVOKED: "This invitation was withdrawn by the organizer.",
+    "wrong_user": "This invitation is for someone else: log in with the e-mail address it was sent to.",
+    "log_in": "Log in with the e-mail address this invitation was sent to, to answer it.",
+}
+
+
+def _refuse(code):
+    raise InviteError(INVITE_REFUSALS[code], code=code)
+
+
+def _account(email):
+    """The active account with this e-mail address, or None."""
+    return get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def site_url():
+    """Where this site is (``SITE_URL``, e.g. https://events.example.org) for links in
+    e-mails sent without a request at hand; "" when unset (the e-mail then says where
+    to look instead of linking)."""
+    return getattr(settings, "SITE_URL", "").rstrip("/")
+
+
+# --- invitations to speak ------------------------------------------------------------------
+
+
+def invite_link(invite):
+    """The signed token that identifies ``invite`` in URLs."""
+    return signing.Signer(salt=INVITE_SIGNING_SALT).sign(invite.token)
+
+
+def invite_path(invite):
+    return reverse("events:speaker-invite", args=[invite_link(invite)])
+
+
+def session_path(session):
+    """The session's dashboard page, where organizers see its speakers and invitations."""
+    return reverse("events:session-invites", args=[session.event_id, session.pk])
+
+
+def find_invite(link):
+    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none."""
+    try:
+        token = signing.Signer(salt=INVITE_SIGNING_SALT).unsign(link)
+    except signing.BadSignature:
+        _refuse("invalid")
+    invite = SessionInvite.objects.select_related("session__event", "invited_by").filter(token=token).first()
+    if invite is None:
+        _refuse("invalid")
+    _check_usable(invite)
+    return invite
+
+
+def _check_usable(invite):
+    if invite.status != SessionInvite.Status.PENDING:
+        _refuse(invite.status)
+    if invite.is_expired:
+        _refuse("expired")
+
+
+def pending_invites(session):
+    """The session's invitations still waiting for an answer (expired ones included)."""
+    return list(SessionInvite.objects.filter(session=session, status=SessionInvite.Status.PENDING))
+
+
+def invitee_account(invite):
+    """The account the invitation's answer must come from (its address's), or None: then
+    whoever holds the link answers it."""
+    return _account(invite.email)
+
+
+@transaction.atomic
+def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=None):
+    """Invite ``email`` to speak at ``session``; returns the new SessionInvite.
+
+    Refuses (``ValidationError`` keyed ``email``, nothing changed) an address already
+    among the session's speakers, or with a pending invitation to it that has not expired
+    (an expired one is withdrawn and replaced). Someone with an account (active, that
+    address) gets a "Session invite" notification with Accept and Decline; anyone else an
+    e-mail with the link (``site_url`` makes it absolute), sent after the commit.
+    """
+    email, name = email.strip().lower(), name.strip()
+    session = Session.objects.select_related("event").get(pk=session.pk)
+    event = session.event
+    if session.speakers.filter(email__iexact=email).exists():
+        message = f"{email} already speaks at this session."
+        raise ValidationError({"email": ValidationError(message, code="already_speaks")})
+    pending = SessionInvite.objects.select_for_update().filter(
+        session=session, email__iexact=email, status=SessionInvite.Status.PENDING
+    )
+    for old in pending:
+        if not old.is_expired:
+            message = f"{email} has already been invited to speak at this session."
+            raise ValidationError({"email": ValidationError(message, code="already_invited")})
+        old.status, old.answered_at = SessionInvite.Status.REVOKED, django_timezone.now()
+        old.save(update_fields=["status", "answered_at"])
+        invitation_closed(invite_path(old))
+    invite = SessionInvite(session=session, email=email, name=name, invited_by=invited_by)
+    invite.full_clean(exclude=["token"])
+    invite.save()
+    inviter = (invited_by.get_full_name() if invited_by else "") or "An organizer"
+    when = schedule_text(session)
+    user = _account(email)
+    if user is not None:
+        notify(
+            user,
+            Notification.Action.SESSION_INVITE,
+            f"Invitation: speak at “{session.title}” ({event.name})",
+            format_html(
+                "{} invites you to speak at <b>{}</b> of <b>{}</b>, {}.", inviter, session.title, event.name, when
+            ),
+            link=invite_path(invite),
+            awaits_answer=True,
+        )
+    else:
+        subject = f"Invitation: speak at “{session.title}” ({event.name})"
+        body = (
+            f"Hello{' ' + name if name else ''},\n\n"
+            f"{inviter} invites you to speak at “{session.title}” of {event.name} on Eventdesk, {when}.\n\n"
+            f"To accept or decline, open this link:\n{site_url}{invite_path(invite)}\n\n"
+            f"The link can be used once and is valid until "
+            f"{dateformat.format(django_timezone.localtime(invite.expires_at, event.tzinfo), 'j F Y, H:i e')}. "
+            "If you did not expect this invitation, ignore this message.\n"
+        )
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return invite
+
+
+def _answer(invite, user, accept, actor=None):
+    """Lock the invitation, check it may be answered (by ``user``: the invitee's account,
+    or anyone holding the link when the address has none), record the answer."""
+    invite = SessionInvite.objects.select_for_update().get(pk=invite.pk)
+    _check_usable(invite)
+    account = invitee_account(invite)
+    if account is not None:
+        if user is None or not user.is_authenticated:
+            _refuse("log_in")
+        if user.pk != account.pk:
+            _refuse("wrong_user")
+    elif user is not None and user.is_authenticated and user.email.lower() != invite.email.lower():
+        _refuse("wrong_user")
+    session = Session.objects.select_related("event").get(pk=invite.session_id)
+    invite.status = SessionInvite.Status.ACCEPTED if accept else SessionInvite.Status.DECLINED
+    invite.answered_at = django_timezone.now()
+    if accept:
+        invite.speaker = _speaker_for(invite, session, account, actor=actor)
+        session.speakers.add(invite.speaker)
+    invite.save(update_fields=["status", "answered_at", "speaker"])
+    invitation_closed(invite_path(invite))
+    if invite.invited_by_id is not None and (account is None or invite.invited_by_id != account.pk):
+        who = (account.get_full_name() if account else invite.name) or invite.email
+        answer = "accepted" if accept else "declined"
+        notify(
+            invite.invited_by,
+            Notification.Action.INVITATION_ANSWERED,
+            f"{who} {answer}: speaker of “{session.title}” ({session.event.name})",
+            "",
+            link=session_path(session),
+        )
+    return invite
+
+
+def _speaker_for(invite, session, account, actor=None):
+    """The event's speaker the accepted invitation makes a speaker of the session: the one
+    linked to the account, else the one with the address, else a new one; linked to the
+    account (if any)."""
+    from events import services  # services calls this module (schedule changes)
+
+    speakers = Speaker.objects.filter(event_id=session.event_id)
+    speaker = (account and speakers.filter(user=account).first()) or speakers.filter(
+        email__iexact=invite.email
+    ).first()
+    if speaker is None:
+        name = invite.name or (account.get_full_name() if account else "") or invite.email.split("@")[0]
+        speaker = Speaker(event_id=session.event_id, name=name, email=invite.email)
+    elif account is None or speaker.user_id == account.pk:
+        return speaker
+    speaker.user = account
+    # (``actor`` is for the activity log, once save_resource takes it.)
+    return services.save_resource(speaker)
+
+
+@transaction.atomic
+def accept_invite(invite, user, *, actor=None):
+    """Accept: the person speaks at the session. ``InviteError`` (nothing changed) when the
+    invitation is no longer pending, expired, or answered by someone else than its address's
+    account. Tells the organizer who invited."""
+    return _answer(invite, user, True, actor=actor)
+
+
+@transaction.atomic
+def decline_invite(invite, user, *, actor=None):
+    """Decline; the same checks as ``accept_invite``. Tells the organizer who invited."""
+    return _answer(invite, user, False, actor=actor)
+
+
+@transaction.atomic
+def revoke_invite(invite, *, actor=None):
+    """Withdraw a pending invitation (its link stops working, its notification stops
+    offering Accept and Decline); ``InviteError`` if it is not pending."""
+    invite = SessionInvite.objects.select_for_update().get(pk=invite.pk)
+    if invite.status != SessionInvite.Status.PENDING:
+        _refuse(invite.status)
+    invite.status, invite.answered_at = SessionInvite.Status.REVOKED, django_timezone.now()
+    invite.save(update_fields=["status", "answered_at"])
+    invitation_closed(invite_path(invite))
+    return invite
+
+
+# --- schedule changes --------------------------------------------------------------------
+
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "microlocation_id")
+
+
+def schedule_of(obj):
+    """What a stored session's speakers are told about when it changes (start, end,
+    room), as stored now; None for anything else, or a session not saved yet."""
+    if not isinstance(obj, Session) or obj._state.adding or obj.pk is None:
+        return None
+    return Session.objects.filter(pk=obj.pk).values_list(*SCHEDULE_FIELDS).first()
+
+
+def schedule_text(session, schedule=None):
+    """ "Tue 3 Mar 2026, 10:00–11:00 (Europe/Paris), Room A" for people, in the event's
+    time zone; ``schedule``: (starts_at, ends_at, microlocation_id), default the session's."""
+    starts_at, ends_at, room_id = schedule or tuple(getattr(session, f) for f in SCHEDULE_FIELDS)
+    zone = session.event.tzinfo
+    start, end = django_timezone.localtime(starts_at, zone), django_timezone.localtime(ends_at, zone)
+    text = f"{dateformat.format(start, 'D j M Y, H:i')}–"
+    text += dateformat.format(end, "H:i" if end.date() == start.date() else "D j M Y, H:i")
+    text += f" ({session.event.timezone})"
+    if room_id is not None:
+        room = session.microlocation if session.microlocation_id == room_id else None
+        if room is None:
+            room = session.event.microlocations.filter(pk=room_id).first()
+        if room is not None:
+            text += f", {room.name}"
+    return text
+
+
+def tell_of_schedule_change(session, before):
+    """After ``session`` was saved: if its start, end or room differ from ``before``
+    (``schedule_of`` read before the save; None for a new session), each of its speakers
+    with an account gets one "Session schedule change" notification, each other one
+    with an e-mail address an e-mail (after the commit). Returns the users notified and
+    the addresses written to."""
+    if before is None:
+        return [], []
+    after = tuple(getattr(session, f) for f in SCHEDULE_FIELDS)
+    if after == tuple(before):
+        return [], []
+    session = Session.objects.select_related("event", "microlocation").get(pk=session.pk)
+    event = session.event
+    old, new = schedule_text(session, before), schedule_text(session)
+    if old == new:
+        return [], []  # nothing a speaker would see (seconds cut by a form, say)
+    title = f"Schedule change: “{session.title}” ({event.name})"
+    link = reverse("event_session", kwargs={"slug": event.slug, "pk": session.pk})
+    users, addresses = {}, {}
+    for speaker in session.speakers.select_related("user"):
+        account = speaker.user if speaker.user is not None and speaker.user.is_active else None
+        if account is None and speaker.email:
+            account = _account(speaker.email)
+        if account is not None:
+            users.setdefault(account.pk, account)
+        elif speaker.email:
+            addresses.setdefault(speaker.email.lower(), speaker.name)
+    for user in users.values():
+        notify(
+            user,
+            Notification.Action.SESSION_SCHEDULE_CHANGE,
+            title,
+            format_html("<p>{} → <b>{}</b></p>", old, new),
+            link=link,
+        )
+    base = site_url()
+    for address, name in addresses.items():
+        body = (
+            f"Hello {name},\n\n“{session.title}” of {event.name}, at which you speak, has moved:\n\n"
+            f"  before: {old}\n  now:    {new}\n\n" + (f"The session: {base}{link}\n" if base else "")
+        )
+        transaction.on_commit(lambda address=address, body=body: send_mail(title, body, None, [address]))
+    return list(users.values()), list(addresses)
