@@ -3,7 +3,7 @@
 - ``POST``: anyone (no log-in needed) orders a published event's tickets
   (``orders.services.place_order``): 201 with the order; not enough left, 409
   ``{"detail", "ticket", "available"}``; a broken rule, 400 naming the field, or the line
-  (``lines``: a list aligned with the lines sent) and the rule. Anonymous clients are
+  (``lines``: ``{"<index from 0>": {field: messages}}``) and the rule. Anonymous clients are
   limited per address (``EVENTDESK_ORDER_RATE``, 429 past it).
 - ``GET`` (list, one by its code): the matrix's order read, with ETags.
 - ``PATCH`` ``{"state": "paid"}`` or ``{"state": "cancelled"}``: the matrix's order
@@ -83,11 +83,6 @@ class OrderFilters(serializers.Serializer):
 
 
 # --- errors ------------------------------------------------------------------------------------
-
-
-class NotEnoughLeftError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "not_enough_left"
 
 
 class ConflictError(exceptions.APIException):
@@ -234,11 +229,11 @@ class OrderViewSet(
                 site_url=request.build_absolute_uri("/")[:-1],
             )
         except services.InvalidOrder as error:
-            raise exceptions.ValidationError(error.as_dict(len(lines))) from None
+            raise exceptions.ValidationError(error.as_dict()) from None
         except services.NotEnoughLeft as error:
-            raise NotEnoughLeftError(
-                {"detail": error.message, "ticket": error.ticket_id, "available": error.available}
-            ) from None
+            # (A Response, not an APIException: that would make the numbers strings.)
+            body = {"detail": error.message, "ticket": error.ticket_id, "available": error.available}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         except ConcurrentChange as error:
             raise ConflictError(error.messages[0]) from None
         body = OrderSerializer(order).data

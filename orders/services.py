@@ -56,12 +56,12 @@ class InvalidOrder(ValidationError):
         messages += [m for line in self.lines.values() for ms in line.values() for m in ms]
         super().__init__(messages)
 
-    def as_dict(self, count):
-        """The API's 400 body: field → messages, and ``lines`` as a list aligned with the
-        lines sent (``{}`` for a line without error)."""
+    def as_dict(self):
+        """The API's 400 body, as DRF words its own: field → messages, and ``lines`` as
+        ``{index of the line, from 0: {field: messages}}`` for the lines at fault."""
         body = {("non_field_errors" if name == "__all__" else name): ms for name, ms in self.fields.items()}
         if self.lines:
-            body["lines"] = [self.lines.get(index, {}) for index in range(count)]
+            body["lines"] = {str(index): fields for index, fields in sorted(self.lines.items())}
         return body
 
 

@@ -38,15 +38,19 @@ def test_a_paid_order_holds_its_seats_pending_with_the_prices_copied(shop, djang
     }
     assert services.availability([shop.paid])[shop.paid.pk] == 8
     # The buyer's e-mail has the order's link; the organizers are notified.
-    assert len(mail.outbox) == 1 and placed.get_absolute_url() in mail.outbox[0].body
+    assert len(mail.outbox) == 1
+    assert placed.get_absolute_url() in mail.outbox[0].body
     assert "IBAN DE00 1234" in mail.outbox[0].body
     note = Notification.objects.get(user=shop.created_by)
-    assert note.action == Notification.Action.NEW_ORDER and note.link == placed.get_dashboard_url()
+    assert note.action == Notification.Action.NEW_ORDER
+    assert note.link == placed.get_dashboard_url()
 
 
 def test_an_order_of_nothing_to_pay_is_paid_at_once(shop):
     placed = order(shop, (shop.free.pk, 3), (shop.donation.pk, 1, "0"))
-    assert placed.state == Order.State.PAID and placed.paid_at and placed.expires_at is None
+    assert placed.state == Order.State.PAID
+    assert placed.paid_at
+    assert placed.expires_at is None
 
 
 def test_codes_are_short_and_unambiguous(shop):
@@ -77,7 +81,8 @@ def test_a_broken_rule_names_the_line_and_stores_nothing(shop, line, field, mess
     with pytest.raises(InvalidOrder) as refused:
         order(shop, (shop.free.pk, 1), (ticket, *line[1:]))
     assert refused.value.lines == {1: {field: [message]}}
-    assert not Order.objects.exists() and not OrderLine.objects.exists()
+    assert not Order.objects.exists()
+    assert not OrderLine.objects.exists()
 
 
 def test_sales_window_min_order_other_events_tickets_and_duplicates(shop, make_event, organizer):
@@ -130,7 +135,8 @@ def test_expiry_frees_seats_on_the_next_check_and_in_the_command(shop):
     Order.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     third = order(shop, (shop.paid.pk, 5))  # the expired order's seats
     first.refresh_from_db()
-    assert first.state == Order.State.EXPIRED and third.state == Order.State.PENDING
+    assert first.state == Order.State.EXPIRED
+    assert third.state == Order.State.PENDING
     Order.objects.filter(pk=second.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     call_command("expire_orders")
     second.refresh_from_db()
@@ -140,7 +146,8 @@ def test_expiry_frees_seats_on_the_next_check_and_in_the_command(shop):
 def test_mark_paid_and_cancel(shop):
     placed = order(shop, (shop.paid.pk, 5))
     services.mark_paid(placed)
-    assert placed.state == Order.State.PAID and placed.paid_at
+    assert placed.state == Order.State.PAID
+    assert placed.paid_at
     with pytest.raises(OrderStateConflict):
         services.mark_paid(placed)
     with pytest.raises(OrderStateConflict):
@@ -197,4 +204,5 @@ def test_deleting_the_event_deletes_its_orders(shop):
 
     order(shop, (shop.paid.pk, 1))
     delete_event(shop)
-    assert not Order.objects.exists() and not OrderLine.objects.exists()
+    assert not Order.objects.exists()
+    assert not OrderLine.objects.exists()
