@@ -1,0 +1,174 @@
+"""Orders: how many orders per second one ticket takes with 20 buyers at once, and how
+many seats are oversold (the aim: 0, always).
+
+Makes a scratch PostgreSQL database (``eventdesk_bench_orders`` by default), migrates it,
+seeds a published event with one paid ticket of ``--quantity`` seats, starts two daphne
+processes with deploy/stack.py (``Stack``: the production settings, ``DEBUG`` off), then
+lets ``--buyers`` threads loose at once, each sending ``--attempts`` anonymous orders of
+one seat, alternating between the two processes, one keep-alive connection per buyer.
+More seats are asked for than there are, so the end of the run is the race for the last
+seats. It prints the orders per second (201 answers over the time until the last one),
+the refusals (409), anything else (should be none), and the seats oversold (sold minus
+quantity, read from the database).
+
+    .venv/bin/python bench/orders.py                 # postgres://postgres@127.0.0.1:5432/eventdesk_bench_orders
+    .venv/bin/python bench/orders.py --buyers 20 --attempts 60 --quantity 1000
+"""
+
+import argparse
+import http.client
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default="postgres://postgres@127.0.0.1:5432/eventdesk_bench_orders",
+        help="a PostgreSQL database to (re)create for the run (default: %(default)s)",
+    )
+    parser.add_argument("--buyers", type=int, default=20, help="concurrent buyers (default 20)")
+    parser.add_argument("--attempts", type=int, default=60, help="orders each buyer sends (default 60)")
+    parser.add_argument("--quantity", type=int, default=1000, help="seats of the ticket (default 1000)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    return parser.parse_args()
+
+
+def _on_server(url, *statements):
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres", query="")))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(sql.SQL(statement).format(sql.Identifier(name)))
+    connection.close()
+    return name
+
+
+def seed(quantity):
+    """A published event with one paid ticket of ``quantity`` seats (the database is migrated)."""
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.utils import timezone
+
+    from accounts.models import User
+    from events.models import Event
+    from events.services import create_event
+    from tickets.models import Ticket
+
+    organizer = User.objects.create_user("bench@example.com", "bench-password-1")
+    starts = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
+    event = create_event(organizer, name="Bench Conf", starts_at=starts, ends_at=starts + timedelta(days=2))
+    ticket = Ticket.objects.create(
+        event=event, type="paid", name="Regular", price="10.00", quantity=quantity, max_order=10
+    )
+    Event.objects.filter(pk=event.pk).update(state="published")
+    connections.close_all()
+    return event.pk, ticket.pk
+
+
+def sold(ticket_id):
+    from django.db import connections
+    from django.db.models import Sum
+
+    from orders.models import Order, OrderLine
+
+    total = OrderLine.objects.filter(ticket_id=ticket_id, order__state__in=Order.HOLDING).aggregate(n=Sum("quantity"))
+    connections.close_all()
+    return total["n"] or 0
+
+
+def buyer(index, ports, event_id, ticket_id, attempts, barrier, results):
+    connections = {port: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for port in ports}
+    path = f"/api/v1/events/{event_id}/orders/"
+    barrier.wait()
+    for attempt in range(attempts):
+        port = ports[(index + attempt) % len(ports)]
+        body = json.dumps(
+            {
+                "name": f"Buyer {index}",
+                "email": f"b{index}-{attempt}@example.com",
+                "lines": [{"ticket": ticket_id, "quantity": 1}],
+            }
+        )
+        connection = connections[port]
+        connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        results.append((response.status, time.perf_counter()))
+    for connection in connections.values():
+        connection.close()
+
+
+def main():
+    args = parse_args()
+    from deploy.stack import Stack
+
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    name = _on_server(args.database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}")
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=args.database_url,
+        EVENTDESK_ORDER_RATE="1000000/min",  # one address sends every order here
+        LOG_LEVEL="WARNING",
+        EMAIL_URL="dummymail://",  # the confirmations go nowhere
+    )
+    stack = Stack(processes=2, env=env)
+    print(f"database {name}: migrating, seeding one ticket of {args.quantity} seats ...", flush=True)
+    stack.prepare(migrate=True)
+    event_id, ticket_id = seed(args.quantity)
+    try:
+        for port in stack.daphne_ports:
+            stack.start_daphne(port)
+        barrier = threading.Barrier(args.buyers + 1, timeout=60)
+        results = []
+        threads = [
+            threading.Thread(
+                target=buyer, args=(i, stack.daphne_ports, event_id, ticket_id, args.attempts, barrier, results)
+            )
+            for i in range(args.buyers)
+        ]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        begin = time.perf_counter()
+        for thread in threads:
+            thread.join(600)
+        end = time.perf_counter()
+        statuses = Counter(status for status, _ in results)
+        created = [at for status, at in results if status == 201]
+        seats = sold(ticket_id)
+        print(f"{args.buyers} buyers × {args.attempts} orders of 1 seat, {args.quantity} seats, 2 daphne processes")
+        print(f"answers: {dict(statuses)} in {end - begin:.1f} s")
+        if created:
+            until = max(created) - begin
+            print(f"orders per second: {len(created) / until:.1f} ({len(created)} orders in {until:.1f} s)")
+        print(f"seats sold: {seats} of {args.quantity}; oversold: {max(0, seats - args.quantity)}")
+        if seats > args.quantity or statuses[201] != seats or set(statuses) - {201, 409}:
+            sys.exit("FAILED: oversold, or answers that do not add up")
+    finally:
+        stack.stop()
+        if not args.keep:
+            _on_server(args.database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
