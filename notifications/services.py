@@ -1,6 +1,6 @@
 """Verbs on notifications: the one way to create them, and to change their read state.
 
-The database is the truth and the websocket only a hint (DESIGN.md, "Real time"): every
+The database is the truth and the websocket only a hint (docs/architecture.md, "Real time"): every
 change is saved first, and the user's sockets are told after the transaction commits,
 with the unread count read back from the database at that moment.
 """

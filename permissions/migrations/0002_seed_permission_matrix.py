@@ -1,4 +1,4 @@
-"""Seed the roles, services and the default permission matrix (DESIGN.md, "Domain")."""
+"""Seed the roles, services and the default permission matrix (docs/architecture.md, "Permissions")."""
 
 from django.db import migrations
 
