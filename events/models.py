@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone as django_timezone
 from django.utils.text import slugify
@@ -182,6 +183,23 @@ def bump_counter(counter, event_ids):
         Event.objects.filter(pk__in=event_ids).update(**{counter: F(counter) + 1})
 
 
+#: The code of a name taken in the event (ignoring case), see ``name_unique_in_event``.
+NAME_TAKEN = "name_taken"
+
+
+def name_unique_in_event(model_name, noun):
+    """Names unique within the event ignoring case (the rule of tickets, too): the
+    database's constraint, whose violation model validation reports on the name field
+    (``EventOwned.validate_constraints``), for pages, the API and the admin alike."""
+    return models.UniqueConstraint(
+        Lower("name"),
+        "event",
+        name=f"{model_name}_name_unique_per_event_ci",
+        violation_error_code=NAME_TAKEN,
+        violation_error_message=f"This event already has {noun} with this name (names ignore case).",
+    )
+
+
 class EventOwned(models.Model):
     """Something that belongs to one event and is counted by one of its version counters.
 
@@ -224,6 +242,18 @@ class EventOwned(models.Model):
     # Deleting (one object, a queryset, the admin's bulk action, a cascade) bumps the
     # counter in signal handlers (events.signals), which every kind of delete sends.
 
+    def validate_constraints(self, exclude=None):
+        """As Django's, but a name taken in the event is the name's error, not the form's."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = {}
+            for field, messages in error.update_error_dict({}).items():
+                for message in messages:
+                    taken = getattr(message, "code", None) == NAME_TAKEN
+                    errors.setdefault("name" if taken else field, []).append(message)
+            raise ValidationError(errors) from None
+
 
 class Track(EventOwned):
     counter = "tracks_ver"
@@ -239,6 +269,7 @@ class Track(EventOwned):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [name_unique_in_event("track", "a track")]
 
     def __str__(self):
         return self.name
@@ -267,6 +298,7 @@ class Microlocation(EventOwned):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [name_unique_in_event("microlocation", "a room")]
 
     def __str__(self):
         return self.name
@@ -308,6 +340,7 @@ class Sponsor(EventOwned):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [name_unique_in_event("sponsor", "a sponsor")]
 
     def __str__(self):
         return self.name

@@ -127,12 +127,28 @@ def save_resource(obj, **many_to_many):
         if strays:
             raise ValidationError({name: "Choose only this event's."})
     schedule_before = speakers.schedule_of(obj)
-    obj.save()
+    _save_named(obj)
     for name, values in many_to_many.items():
         getattr(obj, name).set(values)
     # A session moved (start, end or room): its speakers are told, once per save.
     speakers.tell_of_schedule_change(obj, schedule_before)
     return obj
+
+
+def _save_named(obj):
+    """Save ``obj`` (validated); ``Conflict`` if a concurrent writer gave the same name
+    (ignoring case) to another of the event's tracks, rooms or sponsors since it was
+    checked (``events.models.name_unique_in_event``)."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        try:
+            obj.validate_constraints()
+        except ValidationError as error:
+            if "name" in error.message_dict:
+                raise Conflict(error.message_dict["name"][0]) from None
+        raise
 
 
 @transaction.atomic
