@@ -2,6 +2,7 @@
 a chosen time zone (the event's) rather than the current one."""
 
 from django import forms
+from django.forms.boundfield import BoundField
 from django.utils import timezone
 
 from core.validators import validate_datetime_range
@@ -9,8 +10,26 @@ from core.validators import validate_datetime_range
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+class BootstrapBoundField(BoundField):
+    """A field whose input is marked ``is-invalid`` (Bootstrap's red border) while it has
+    errors, whenever they were added (cleaning, or a service's refusal after it)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if self.errors and not widget.is_hidden:
+            css = attrs.get("class", widget.attrs.get("class", ""))
+            if "is-invalid" not in css.split():
+                attrs["class"] = f"{css} is-invalid".strip()
+        return attrs
+
+
 class BootstrapFormMixin:
-    """Gives each widget the Bootstrap 5 class its kind needs."""
+    """Gives each widget the Bootstrap 5 class its kind needs, and failing inputs
+    ``is-invalid`` (templates/_field.html renders the error and help ids Django's
+    ``aria-describedby`` points to)."""
+
+    bound_field_class = BootstrapBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
