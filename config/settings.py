@@ -221,14 +221,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp), on every answer: scripts, styles, fonts and
 # everything else only from this site; no inline script, no style attribute, no
 # plugin, no framing, forms post only here. Images may also be data: URIs (Bootstrap's
-# CSS draws its checkboxes and select arrows with them). 'self' covers the site's own
+# CSS draws its checkboxes and select arrows with them) and blob: URLs (the wizard's
+# cropper shows the picked file from one, before anything is uploaded). 'self' covers the site's own
 # websockets (ws:/wss: of the same host) in connect-src.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
