@@ -4,8 +4,10 @@
 // Cropper.js (a 490×245 frame in a 508×350 area). Done uploads the cropped image at
 // once, as a file in the field "bgimage", with a progress bar. The preview changes only
 // when the server answered ok; a failure is shown in the page and the previous image
-// stays. Remove sends DELETE. On a new event's page the time zone defaults to the
-// browser's.
+// stays; a stored one says "Saved" and the button becomes "Change image…". A file the
+// browser cannot decode (a text file named .jpg) is named "not an image" in the dialog.
+// Remove asks first (Remove / Keep it in the card), then sends DELETE. On a new event's
+// page the time zone defaults to the browser's.
 
 const AREA = { width: 508, height: 350 };
 const FRAME = { width: 490, height: 245 };
@@ -29,10 +31,16 @@ class BackgroundImage {
     this.bar = this.progress.querySelector(".progress-bar");
     this.error = root.querySelector("[data-bgimage-error]");
     this.removeButton = root.querySelector("[data-bgimage-remove]");
+    this.removeConfirm = root.querySelector("[data-bgimage-remove-confirm]");
+    this.chooseLabel = root.querySelector("[data-bgimage-choose-label]");
+    this.saved = root.querySelector("[data-bgimage-saved]");
     this.modalElement = document.querySelector("[data-bgimage-modal]");
     this.modal = window.bootstrap.Modal.getOrCreateInstance(this.modalElement);
     this.source = this.modalElement.querySelector("[data-bgimage-crop-source]");
     this.doneButton = this.modalElement.querySelector("[data-bgimage-done]");
+    this.cropError = this.modalElement.querySelector("[data-bgimage-crop-error]");
+    this.cropArea = this.source.parentElement;
+    this.decoded = Promise.resolve(true);
     this.cropper = null;
     this.objectUrl = null;
     this.type = "image/jpeg";
@@ -50,7 +58,16 @@ class BackgroundImage {
       this.stopCropper();
     });
     this.doneButton.addEventListener("click", () => this.done());
-    this.removeButton.addEventListener("click", () => this.remove());
+    // Remove asks first, in the card: Remove / Keep it.
+    this.removeButton.addEventListener("click", () => this.askToRemove());
+    this.removeConfirm.querySelector("[data-bgimage-remove-keep]").addEventListener("click", () => {
+      this.removeConfirm.hidden = true;
+      this.removeButton.focus();
+    });
+    this.removeConfirm.querySelector("[data-bgimage-remove-yes]").addEventListener("click", () => {
+      this.removeConfirm.hidden = true;
+      this.remove();
+    });
   }
 
   pick() {
@@ -66,6 +83,8 @@ class BackgroundImage {
     this.type = file.type === "image/png" ? "image/png" : "image/jpeg";
     this.releaseObjectUrl();
     this.objectUrl = URL.createObjectURL(file);
+    // The type comes from the file's name: whether the bytes are an image, the browser tells.
+    this.decoded = decodes(this.objectUrl);
     this.doneButton.disabled = true; // until the cropper is ready
     if (this.hiding) {
       // Bootstrap ignores show() while the modal fades out: open it once it is closed.
@@ -80,9 +99,19 @@ class BackgroundImage {
     this.modal.show();
   }
 
-  startCropper() {
+  async startCropper() {
     this.stopCropper();
     this.doneButton.disabled = true;
+    const url = this.objectUrl;
+    const isImage = await this.decoded;
+    if (url !== this.objectUrl || !this.modalElement.classList.contains("show")) return;
+    this.cropError.hidden = isImage;
+    this.cropArea.hidden = !isImage;
+    if (!isImage) {
+      this.cropError.textContent =
+        "This is not an image, or it is damaged: the file cannot be shown. Choose a PNG, JPEG or WebP picture.";
+      return;
+    }
     this.cropper = new window.Cropper(this.source, {
       aspectRatio: 2,
       viewMode: 1,
@@ -156,6 +185,7 @@ class BackgroundImage {
       if (request.status === 200 && answer && answer.status === "ok") {
         this.setProgress(100);
         this.showImage(answer.background_url);
+        this.showSaved("Saved: the event's page shows this image.");
       } else {
         this.showError(this.describeFailure(request.status, answer));
       }
@@ -192,6 +222,7 @@ class BackgroundImage {
       const answer = await response.json().catch(() => null);
       if (response.ok && answer && answer.status === "ok") {
         this.showImage("");
+        this.showSaved("Removed.");
       } else {
         this.showError(`The image was not removed: ${(answer && answer.error) || `error ${response.status}`}.`);
       }
@@ -212,6 +243,7 @@ class BackgroundImage {
     }
     this.none.hidden = Boolean(url);
     this.removeButton.hidden = !url;
+    this.chooseLabel.textContent = url ? "Change image…" : "Choose image…";
     this.root.dataset.state = url ? "has-image" : "no-image";
   }
 
@@ -234,15 +266,36 @@ class BackgroundImage {
     this.root.setAttribute("aria-busy", String(busy));
   }
 
+  askToRemove() {
+    this.hideError();
+    this.removeConfirm.hidden = false;
+    this.removeConfirm.querySelector("[data-bgimage-remove-keep]").focus();
+  }
+
+  showSaved(message) {
+    this.saved.textContent = `✓ ${message}`;
+  }
+
   showError(message) {
     this.error.textContent = message;
     this.error.hidden = false;
   }
 
   hideError() {
+    this.saved.textContent = "";
     this.error.hidden = true;
     this.error.textContent = "";
   }
+}
+
+// Whether the browser can decode the file at ``url`` as an image.
+function decodes(url) {
+  const probe = new Image();
+  probe.src = url;
+  return probe.decode().then(
+    () => true,
+    () => false,
+  );
 }
 
 function defaultTimezoneFromBrowser() {

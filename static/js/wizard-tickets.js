@@ -28,6 +28,11 @@ class TicketFormset {
     this.form.querySelectorAll("[data-add-ticket]").forEach((button) => {
       button.addEventListener("click", () => this.add(button.dataset.addTicket));
     });
+    this.list.addEventListener("change", (event) => {
+      // "Hidden" beside the type follows the checkbox (seen with the settings folded).
+      const hidden = event.target.closest(`input[name$="-hidden"]`);
+      if (hidden) hidden.closest("[data-ticket-row]").querySelector("[data-ticket-hidden-label]").hidden = !hidden.checked;
+    });
     this.list.addEventListener("click", (event) => {
       const remove = event.target.closest("[data-ticket-remove]");
       if (remove) this.askToRemove(remove.closest("[data-ticket-row]"));

@@ -116,8 +116,9 @@ def test_create_and_publish_an_event(page, organizer):
     expect(preview).to_have_attribute("src", first_src)
     page.unroute("**/files/bgimage/")
 
-    # Remove deletes it; a new one goes up again.
+    # Remove (once confirmed) deletes it; a new one goes up again.
     page.get_by_test_id("bgimage-remove").click()
+    page.get_by_test_id("bgimage-remove-yes").click()
     expect(preview).to_be_hidden()
     expect(page.get_by_test_id("bgimage-remove")).to_be_hidden()
     event.refresh_from_db()
