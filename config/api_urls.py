@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import AuthTokenView
 from core.api.errors import not_found
+from events import activity_api
 from events import api as events_api
 from notifications.api import NotificationViewSet
 from orders.api import OrderViewSet
@@ -37,6 +38,11 @@ urlpatterns = [
         "events/<int:event_id>/versions/",
         events_api.EventVersionsViewSet.as_view({"get": "retrieve"}),
         name="event-versions",
+    ),
+    path(
+        "events/<int:event_id>/activity/",
+        activity_api.EventActivityViewSet.as_view({"get": "list"}),
+        name="event-activity",
     ),
     path("events/<int:event_id>/", include(in_event.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

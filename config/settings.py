@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "core",  # shared plumbing, below every domain app
     "accounts",
+    "activity",  # the activity log, below every app that writes it
     "events",
     "tickets",
     "orders",  # attendees' orders of tickets, above tickets

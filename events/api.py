@@ -101,13 +101,13 @@ class EventOwnedSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         many_to_many = self.pop_many_to_many(validated_data)
-        return save_resource(self.Meta.model(**validated_data), **many_to_many)
+        return save_resource(self.Meta.model(**validated_data), actor=self.context["request"].user, **many_to_many)
 
     def update(self, instance, validated_data):
         many_to_many = self.pop_many_to_many(validated_data)
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return save_resource(instance, **many_to_many)
+        return save_resource(instance, actor=self.context["request"].user, **many_to_many)
 
     def pop_many_to_many(self, validated_data):
         names = [field.name for field in self.Meta.model._meta.many_to_many]
@@ -195,12 +195,12 @@ class EventSerializer(serializers.ModelSerializer):
         publish = validated_data.get("state") == Event.State.PUBLISHED and not instance.is_published
         if publish:
             del validated_data["state"]
-        event = update_event(instance, **validated_data)
+        event = update_event(instance, actor=self.context["request"].user, **validated_data)
         return self.publish(event) if publish else event
 
     def publish(self, event):
         try:
-            return publish_event(event)
+            return publish_event(event, actor=self.context["request"].user)
         except DjangoValidationError as error:
             raise serializers.ValidationError({"state": error.messages}) from None
 
@@ -299,7 +299,7 @@ class EventResourceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelV
         serializer.save(event=self.event)
 
     def perform_destroy(self, instance):
-        delete_resource(instance)
+        delete_resource(instance, actor=self.request.user)
 
 
 def resource_schema(model):
@@ -441,7 +441,7 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
         return super().get_object()
 
     def perform_destroy(self, instance):
-        delete_event(instance)
+        delete_event(instance, actor=self.request.user)
 
 
 class VersionsPermission(BasePermission):

@@ -9,6 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from activity.services import Action, changes_between, log_action, removed_values, snapshot
 from core.errors import Conflict
 from events import images, speakers
 from events.models import RESOURCE_MODELS, Event
@@ -29,32 +30,43 @@ EVENT_FIELDS = {
 
 
 @transaction.atomic
-def create_event(owner, **fields):
+def create_event(owner, *, actor=None, **fields):
     """Create an event (a draft unless ``state`` says otherwise) owned by ``owner``.
 
     Validates the fields with the model's rules (``ValidationError`` on bad input,
     nothing saved) and makes ``owner`` the event's Organizer, in one transaction.
+    Logged (``activity``) as done by ``actor`` (default: ``owner``).
     """
     unknown = set(fields) - EVENT_FIELDS - {"background_image"}
     if unknown:
         raise TypeError(f"Unknown event fields: {', '.join(sorted(unknown))}")
+    actor = owner if actor is None else actor
     event = Event(created_by=owner, **fields)
     event.full_clean(exclude=["slug"])
     _save_event(event)
-    make_creator_organizer(event, owner)
+    log_action(actor, Action.CREATED, event, event=event, changes=changes_between(None, event))
+    make_creator_organizer(event, owner, actor=actor)
     return event
 
 
 @transaction.atomic
-def update_event(event, **fields):
-    """Change an event's fields after validating them; bumps ``event_ver``."""
+def update_event(event, *, actor=None, **fields):
+    """Change an event's fields after validating them; bumps ``event_ver``. Logs what
+    changed, as done by ``actor`` (a change of ``state`` as publishing or unpublishing)."""
     unknown = set(fields) - EVENT_FIELDS
     if unknown:
         raise TypeError(f"Unknown event fields: {', '.join(sorted(unknown))}")
+    before = snapshot(event)
     for name, value in fields.items():
         setattr(event, name, value)
     event.full_clean()
     _save_event(event)
+    changes = changes_between(before, event)
+    if changes:
+        action = Action.UPDATED
+        if "state" in changes:
+            action = Action.PUBLISHED if event.is_published else Action.UNPUBLISHED
+        log_action(actor, action, event, event=event, changes=changes)
     return event
 
 
@@ -79,7 +91,7 @@ def events_of(user):
 
 
 @transaction.atomic
-def delete_event(event):
+def delete_event(event, *, actor=None):
     """Delete ``event`` and everything it owns (services, tickets, roles, invitations).
 
     Checks nothing itself: who may delete an event is the caller's check
@@ -87,6 +99,8 @@ def delete_event(event):
     file is deleted once the transaction has committed.
     """
     image = event.background_image.name
+    # The entry outlives the event (its ``event`` is set to null, its label kept).
+    log_action(actor, Action.DELETED, event, event=event, changes=removed_values(event))
     event.delete()
     if image:
         transaction.on_commit(lambda: _delete_unused_image(image))
@@ -112,26 +126,36 @@ def resource_counts(event):
 
 
 @transaction.atomic
-def save_resource(obj, **many_to_many):
+def save_resource(obj, *, actor=None, **many_to_many):
     """Save a track, session, speaker, sponsor or room of an event, with its
     many-to-many fields (``speakers=[...]``), in one transaction.
 
     Validates the object with the model's rules first (``ValidationError``, nothing
     saved): a session ends after it starts and within its event, and its track, room
     and speakers belong to the same event. Version counters follow the models' own
-    bumps (events.models, events.signals).
+    bumps (events.models, events.signals). Logs the creation, or the fields that
+    changed, as done by ``actor``.
     """
     obj.full_clean()
     for name, values in many_to_many.items():
         strays = [value for value in values if value.event_id != obj.event_id]
         if strays:
             raise ValidationError({name: "Choose only this event's."})
+    adding = obj._state.adding
+    stored = None if adding else type(obj)._default_manager.filter(pk=obj.pk).first()
+    before = snapshot(stored)
+    old_related = {name: list(getattr(stored, name).all()) if stored else [] for name in many_to_many}
     schedule_before = speakers.schedule_of(obj)
     _save_named(obj)
     for name, values in many_to_many.items():
         getattr(obj, name).set(values)
     # A session moved (start, end or room): its speakers are told, once per save.
     speakers.tell_of_schedule_change(obj, schedule_before)
+    changes = changes_between(
+        before, obj, many_to_many={name: (old_related[name], values) for name, values in many_to_many.items()}
+    )
+    if adding or changes:
+        log_action(actor, Action.CREATED if adding else Action.UPDATED, obj, changes=changes)
     return obj
 
 
@@ -152,10 +176,11 @@ def _save_named(obj):
 
 
 @transaction.atomic
-def delete_resource(obj):
+def delete_resource(obj, *, actor=None):
     """Delete a track, session, speaker, sponsor or room. Sessions that lose their track,
     room or a speaker keep existing without it (their versions are bumped by
-    events.signals)."""
+    events.signals). Logged as done by ``actor``."""
+    log_action(actor, Action.DELETED, obj, changes=removed_values(obj))
     obj.delete()
 
 
@@ -191,7 +216,7 @@ def publish_problems(event):
 
 
 @transaction.atomic
-def publish_event(event):
+def publish_event(event, *, actor=None):
     """Publish a draft: its public page and visible tickets become reachable by anyone.
 
     Checks ``publish_problems`` on the event as stored (row locked, so a concurrent
@@ -203,13 +228,15 @@ def publish_event(event):
         problems = publish_problems(locked)
         if problems:
             raise ValidationError(problems, code="incomplete")
+        before = snapshot(locked)
         locked.state = Event.State.PUBLISHED
         locked.save(update_fields=["state", "updated_at"])
+        log_action(actor, Action.PUBLISHED, locked, event=locked, changes=changes_between(before, locked))
     event.refresh_from_db()
     return event
 
 
-def set_background_image(event, data):
+def set_background_image(event, data, *, actor=None):
     """Make ``data`` (the bytes of an uploaded file) the event's background image.
 
     Checks, before anything is stored (``events.images.process_image``): the size, that
@@ -227,27 +254,31 @@ def set_background_image(event, data):
     field = Event._meta.get_field("background_image")
     name = field.storage.save(field.generate_filename(event, processed.storage_name()), ContentFile(processed.content))
     try:
-        _point_at_image(event, name)
+        _point_at_image(event, name, actor)
     except BaseException:
         field.storage.delete(name)
         raise
     return event
 
 
-def remove_background_image(event):
+def remove_background_image(event, *, actor=None):
     """Take the event's background image away; its file is deleted after the transaction
     commits. Bumps ``event_ver`` if there was an image. Returns whether there was one."""
-    return bool(_point_at_image(event, ""))
+    return bool(_point_at_image(event, "", actor))
 
 
 @transaction.atomic
-def _point_at_image(event, name):
-    """Set the event's image to the stored file ``name`` ("" for none); returns the old name."""
+def _point_at_image(event, name, actor=None):
+    """Set the event's image to the stored file ``name`` ("" for none); returns the old name.
+    Logged as the banner set or removed (never the image nor its stored name)."""
     locked = Event.objects.select_for_update().get(pk=event.pk)
     old_name = locked.background_image.name
     if old_name != name:
+        before = snapshot(locked)
         locked.background_image = name
         locked.save(update_fields=["background_image", "updated_at"])
+        action = Action.BANNER_SET if name else Action.BANNER_REMOVED
+        log_action(actor, action, locked, event=locked, changes=changes_between(before, locked))
         if old_name:
             transaction.on_commit(lambda: _delete_unused_image(old_name))
     event.refresh_from_db(fields=["background_image", "updated_at", "event_ver"])

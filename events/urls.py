@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events.views import dashboard, images, pages, roles, speakers, wizard
+from events.views import activity, dashboard, images, pages, roles, speakers, wizard
 
 app_name = "events"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:event_id>/dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("<int:event_id>/dashboard/settings/", dashboard.EventSettingsView.as_view(), name="settings"),
     path("<int:event_id>/dashboard/delete/", dashboard.EventDeleteView.as_view(), name="delete"),
+    path("<int:event_id>/dashboard/activity/", activity.ActivityView.as_view(), name="activity"),
     *dashboard.resource_urlpatterns(),
     # A session's speakers and invitations to speak (events.views.speakers); the link answers one.
     path(

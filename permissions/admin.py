@@ -115,7 +115,7 @@ class PermissionAdmin(SuperAdminEditsAdmin):
         )
         if request.method == "POST" and form.is_valid():
             with transaction.atomic():
-                changed = services.set_permission_matrix(form.flags())
+                changed = services.set_permission_matrix(form.flags(), actor=request.user)
                 for permission, fields in changed:
                     self.log_change(request, permission, self.describe_change(permission, fields))
             if changed:

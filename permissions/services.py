@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.services import sign_up
+from activity.services import Action, log_action
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
 from permissions.checks import OPERATIONS, forget
@@ -42,15 +43,24 @@ def _already_has_role(user, role):
 
 
 @transaction.atomic
-def grant_role(event, user, role):
-    """Give ``user`` the ``role`` (a Role or its name) in ``event``; idempotent."""
-    event_role, _ = EventRole.objects.get_or_create(event=event, user=user, role=_role(role))
+def grant_role(event, user, role, *, actor=None):
+    """Give ``user`` the ``role`` (a Role or its name) in ``event``; idempotent. A new
+    role is logged (``activity``) as given by ``actor``."""
+    event_role, created = EventRole.objects.get_or_create(event=event, user=user, role=_role(role))
+    if created:
+        changes = _role_changes(event_role, granted=True)
+        log_action(actor, Action.ROLE_GRANTED, event_role, event=event, changes=changes)
     forget(user)
     return event_role
 
 
+def _role_changes(event_role, granted):
+    values = {"user": str(event_role.user), "role": event_role.role.title}
+    return {name: [None, value] if granted else [value, None] for name, value in values.items()}
+
+
 @transaction.atomic
-def revoke_role(event, user, role):
+def revoke_role(event, user, role, *, actor=None):
     """Take ``role`` from ``user`` in ``event``. Returns whether anything was removed.
 
     Refuses (``LastOrganizerError``, nothing changed) to take the Organizer role from
@@ -64,20 +74,23 @@ def revoke_role(event, user, role):
         type(event).objects.select_for_update().filter(pk=event.pk).first()
         if event_roles.filter(user=user).exists() and not event_roles.exclude(user=user).exists():
             raise LastOrganizerError("An event needs an Organizer: this is its last one.", code="last_organizer")
+    for event_role in event_roles.filter(user=user).select_related("user", "role"):
+        changes = _role_changes(event_role, granted=False)
+        log_action(actor, Action.ROLE_REMOVED, event_role, event=event, changes=changes)
     deleted, _ = event_roles.filter(user=user).delete()
     forget(user)
     return bool(deleted)
 
 
-def make_creator_organizer(event, user):
+def make_creator_organizer(event, user, *, actor=None):
     """The rule of a new event: whoever creates it becomes its Organizer (called by
     ``events.services.create_event``, in its transaction)."""
-    return grant_role(event, user, Role.ORGANIZER)
+    return grant_role(event, user, Role.ORGANIZER, actor=actor)
 
 
-def remove_event_role(event_role):
+def remove_event_role(event_role, *, actor=None):
     """``revoke_role`` for one EventRole row (as the roles page lists them)."""
-    return revoke_role(event_role.event, event_role.user, event_role.role)
+    return revoke_role(event_role.event, event_role.user, event_role.role, actor=actor)
 
 
 # --- the matrix ----------------------------------------------------------------------
@@ -89,13 +102,14 @@ def permission_matrix():
 
 
 @transaction.atomic
-def set_permission_matrix(flags):
+def set_permission_matrix(flags, *, actor=None):
     """Store a whole matrix: ``flags`` maps ``(role name, service name)`` to a set of
     operations ("create", "read", "update", "delete").
 
     Rows not named in ``flags`` stay as they are. The rows are locked while they are
     compared and saved, in one transaction. Returns ``[(permission, changed field
-    names)]`` for each row that changed, for the caller's audit log.
+    names)]`` for each row that changed, for the caller's audit log. Each changed row is
+    logged (``activity``, in no event) as changed by ``actor``.
     """
     changed = []
     rows = Permission.objects.select_for_update().select_related("role", "service").order_by("role_id", "service_id")
@@ -103,14 +117,16 @@ def set_permission_matrix(flags):
         key = (permission.role.name, permission.service.name)
         if key not in flags:
             continue
-        fields = []
+        fields, changes = [], {}
         for op in OPERATIONS:
             wanted = op in flags[key]
             if getattr(permission, f"can_{op}") != wanted:
+                changes[f"can_{op}"] = [not wanted, wanted]
                 setattr(permission, f"can_{op}", wanted)
                 fields.append(f"can_{op}")
         if fields:
             permission.save(update_fields=fields)
+            log_action(actor, Action.MATRIX_CHANGED, permission, changes=changes)
             changed.append((permission, fields))
     return changed
 
@@ -188,7 +204,7 @@ def pending_invites(event):
 
 
 @transaction.atomic
-def invite_to_role(event, email, role, invited_by, site_url=""):
+def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
     """Invite ``email`` to ``role`` in ``event``; returns the new RoleInvite.
 
     This is the only way into an event (besides creating it): the person takes the role
@@ -199,8 +215,9 @@ def invite_to_role(event, email, role, invited_by, site_url=""):
     ``https://events.example.org``). Refuses (``ValidationError`` keyed ``email``,
     nothing changed) when the person already holds the role (which the roles page shows
     anyway) or a pending invitation for it has not expired; an expired one is withdrawn
-    and replaced.
+    and replaced. Logged as done by ``actor`` (default: ``invited_by``).
     """
+    actor = invited_by if actor is None else actor
     email, role = email.strip().lower(), _role(role)
     user = _active_user(email)
     if user is not None and EventRole.objects.filter(event=event, user=user, role=role).exists():
@@ -214,8 +231,16 @@ def invite_to_role(event, email, role, invited_by, site_url=""):
             raise ValidationError({"email": ValidationError(message, code="already_invited")})
         invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
         invite.save(update_fields=["status", "answered_at"])
+        _log_invite(actor, Action.INVITATION_REVOKED, invite, event, RoleInvite.Status.PENDING)
         invitation_closed(invite_path(invite))
     invite = RoleInvite.objects.create(event=event, email=email, role=role, invited_by=invited_by)
+    log_action(
+        actor,
+        Action.INVITED,
+        invite,
+        event=event,
+        changes={"email": [None, email], "role": [None, role.title], "status": [None, invite.status]},
+    )
     inviter = invited_by.get_full_name() if invited_by else "An organizer"
     if user is not None:
         page = invite_path(invite)
@@ -239,6 +264,11 @@ def invite_to_role(event, email, role, invited_by, site_url=""):
     return invite
 
 
+def _log_invite(actor, action, invite, event, old_status):
+    """An invitation's answer or withdrawal, for the activity log (never its token)."""
+    log_action(actor, action, invite, event=event, changes={"status": [old_status, invite.status]})
+
+
 def _answer(invite, user, status):
     """Lock the invitation, check it may be answered by ``user``, record the answer."""
     # No select_related: PostgreSQL cannot lock the nullable side (invited_by) of a join.
@@ -249,8 +279,11 @@ def _answer(invite, user, status):
     invite.status, invite.answered_at = status, timezone.now()
     if status == RoleInvite.Status.ACCEPTED:
         invite.accepted_by = user
-        grant_role(invite.event, user, invite.role)
+        grant_role(invite.event, user, invite.role, actor=user)
     invite.save(update_fields=["status", "answered_at", "accepted_by"])
+    accepted = status == RoleInvite.Status.ACCEPTED
+    action = Action.INVITATION_ACCEPTED if accepted else Action.INVITATION_DECLINED
+    _log_invite(user, action, invite, invite.event, RoleInvite.Status.PENDING)
     invitation_closed(invite_path(invite))
     if invite.invited_by is not None and invite.invited_by != user:
         answer = "accepted" if status == RoleInvite.Status.ACCEPTED else "declined"
@@ -290,12 +323,14 @@ def decline_invite(invite, user):
 
 
 @transaction.atomic
-def revoke_invite(invite):
-    """Withdraw a pending invitation (its link stops working); ``InviteError`` if it is not pending."""
+def revoke_invite(invite, *, actor=None):
+    """Withdraw a pending invitation (its link stops working); ``InviteError`` if it is not
+    pending. Logged as done by ``actor``."""
     invite = RoleInvite.objects.select_for_update().get(pk=invite.pk)
     if invite.status != RoleInvite.Status.PENDING:
         _refuse(invite.status)
     invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
     invite.save(update_fields=["status", "answered_at"])
+    _log_invite(actor, Action.INVITATION_REVOKED, invite, invite.event, RoleInvite.Status.PENDING)
     invitation_closed(invite_path(invite))
     return invite

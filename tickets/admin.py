@@ -60,10 +60,10 @@ class TicketAdmin(admin.ModelAdmin):
         return ticket
 
     def save_model(self, request, obj, form, change):
-        services.save_ticket(obj)
+        services.save_ticket(obj, actor=request.user)
 
     def delete_model(self, request, obj):
-        services.delete_ticket(obj)
+        services.delete_ticket(obj, actor=request.user)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -73,7 +73,7 @@ class TicketAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[object_id]))
 
     def delete_queryset(self, request, queryset):
-        services.delete_tickets(queryset)
+        services.delete_tickets(queryset, actor=request.user)
 
     @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
     def delete_selected(self, request, queryset):

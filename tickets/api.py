@@ -57,13 +57,13 @@ class TicketSerializer(serializers.ModelSerializer):
             validated_data["max_order"] = default_max_order(
                 validated_data.get("min_order"), validated_data["quantity"]
             )
-        return save_ticket(Ticket(**validated_data))
+        return save_ticket(Ticket(**validated_data), actor=self.context["request"].user)
 
     @conflicts_are_409
     def update(self, instance, validated_data):
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return save_ticket(instance)
+        return save_ticket(instance, actor=self.context["request"].user)
 
 
 class TicketPermission(BasePermission):
@@ -154,4 +154,4 @@ class TicketViewSet(EventResourceViewSet):
 
     @conflicts_are_409
     def perform_destroy(self, instance):
-        delete_ticket(instance)
+        delete_ticket(instance, actor=self.request.user)

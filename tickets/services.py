@@ -10,6 +10,7 @@ from django.db.models import CharField, F, Max, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from activity.services import Action, changes_between, log_action, log_actions, removed_values, snapshot
 from events.models import Event
 from tickets.models import Ticket
 
@@ -188,7 +189,7 @@ def ticket_errors(ticket):
 # --- the wizard: all of an event's tickets at once -------------------------------------------
 
 
-def save_tickets(event, tickets, deleted_ids=()):
+def save_tickets(event, tickets, deleted_ids=(), *, actor=None):
     """Save ``event``'s tickets as the wizard's page has them: all of it or nothing.
 
     ``tickets``: ``Ticket`` instances, in the order the event lists them (``position``
@@ -219,6 +220,8 @@ def save_tickets(event, tickets, deleted_ids=()):
     tickets. They go through ``EventOwnedQuerySet`` (events.models), which bumps each
     changed ticket's ``version`` and the event's ``tickets_ver`` in the same
     transaction, as ``Ticket.save`` would; deletions are counted by events.signals.
+
+    Each ticket created, changed or deleted is logged (``activity``) as done by ``actor``.
     """
     tickets = list(tickets)
     versions = dict(deleted_ids) if isinstance(deleted_ids, Mapping) else dict.fromkeys(deleted_ids)
@@ -249,6 +252,8 @@ def save_tickets(event, tickets, deleted_ids=()):
             others = [ticket for pk, ticket in stored.items() if pk not in listed and pk not in versions]
             check_ticket_set(locked, tickets, others, deleted=[stored[pk] for pk in versions])
 
+            log = [(Action.DELETED, stored[pk], removed_values(stored[pk])) for pk in versions]
+            log += [(Action.UPDATED, t, changes_between(snapshot(stored[t.pk]), t)) for t in to_update]
             if versions:
                 Ticket.objects.filter(event=event, pk__in=list(versions)).delete()
             renamed = [ticket.pk for ticket in to_update if ticket.name != stored[ticket.pk].name]
@@ -269,6 +274,8 @@ def save_tickets(event, tickets, deleted_ids=()):
                 Ticket.objects.filter(event=event).bulk_update(to_update, UPDATE_FIELDS)
             if to_create:
                 Ticket.objects.bulk_create(to_create)
+                log += [(Action.CREATED, ticket, changes_between(None, ticket)) for ticket in to_create]
+            log_actions(actor, event, log)
     except (IntegrityError, OperationalError, ConcurrentChange) as error:
         if isinstance(error, OperationalError) and not _lost_race(error):
             raise
@@ -310,7 +317,7 @@ def check_with_others(event, ticket):
 
 
 @one_writer_at_a_time
-def save_ticket(ticket):
+def save_ticket(ticket, *, actor=None):
     """Create or change one ticket, by the wizard's rules.
 
     Checks: the fields' own rules and ``Ticket.clean`` (price only and always for Paid,
@@ -323,7 +330,8 @@ def save_ticket(ticket):
     Changes: saves it (``Ticket.save`` bumps its ``version`` and the event's
     ``tickets_ver`` in the same transaction), holding the event's lock (``lock_event``). A
     stored ticket must still be at the version it was read at (another save, or a
-    deletion, came first): otherwise ``ConcurrentChange`` and nothing is saved.
+    deletion, came first): otherwise ``ConcurrentChange`` and nothing is saved. Logged as
+    done by ``actor``.
     """
     event = lock_event(ticket.event_id)
     if not ticket._state.adding:
@@ -343,9 +351,14 @@ def save_ticket(ticket):
             errors.setdefault(field, messages)  # a field that failed its own rules keeps that message
     if errors:
         raise ValidationError(errors)
+    adding = ticket._state.adding
+    before = None if adding else snapshot(Ticket.objects.filter(pk=ticket.pk).first())
     try:
         with transaction.atomic():
             ticket.save()
+            changes = changes_between(before, ticket)
+            if adding or changes:
+                log_action(actor, Action.CREATED if adding else Action.UPDATED, ticket, event=event, changes=changes)
     except IntegrityError:
         # The constraints are checked above under the lock: only a writer outside these
         # services (or the database lower-casing a name unlike Python) gets here.
@@ -354,7 +367,7 @@ def save_ticket(ticket):
 
 
 @one_writer_at_a_time
-def delete_ticket(ticket):
+def delete_ticket(ticket, *, actor=None):
     """Delete one ticket, if the event's tickets keep to the rules without it
     (``check_ticket_set``: a published event keeps at least one): ``ValidationError``.
 
@@ -369,10 +382,11 @@ def delete_ticket(ticket):
         check_ticket_set(event, [], others, deleted=[ticket])
     except InvalidTickets as error:
         raise ValidationError(error.set_errors) from None
+    log_action(actor, Action.DELETED, ticket, event=event, changes=removed_values(ticket))
     ticket.delete()
 
 
-def delete_tickets(tickets):
+def delete_tickets(tickets, *, actor=None):
     """Delete tickets, maybe of several events (the admin's bulk deletion), all or none:
     each event's tickets through ``save_tickets`` (its lock, its checks), the events'
     rows locked in the order of their ids."""
@@ -381,4 +395,4 @@ def delete_tickets(tickets):
         by_event.setdefault(ticket.event_id, []).append(ticket.pk)
     with transaction.atomic():
         for event in Event.objects.filter(pk__in=list(by_event)).order_by("pk"):
-            save_tickets(event, [], by_event[event.pk])
+            save_tickets(event, [], by_event[event.pk], actor=actor)

@@ -26,7 +26,7 @@ class TicketsStepView(EventStepMixin, TemplateView):
         status = 400
         if formset.is_valid():
             try:
-                save_tickets(self.event, formset.tickets(), formset.deleted_ids())
+                save_tickets(self.event, formset.tickets(), formset.deleted_ids(), actor=request.user)
             except ValidationError as error:
                 formset.add_save_error(error)
                 if isinstance(error, ConcurrentChange):

@@ -126,7 +126,7 @@ class EventDeleteView(DashboardMixin, EventPermissionMixin, DeleteView):
 
     def form_valid(self, form):
         name = self.event.name
-        services.delete_event(self.event)
+        services.delete_event(self.event, actor=self.request.user)
         messages.success(self.request, f"Deleted the event “{name}”.")
         return HttpResponseRedirect(reverse("events:mine"))
 
@@ -183,7 +183,7 @@ class ResourceFormMixin(ResourceMixin):
         obj = form.save(commit=False)
         many_to_many = {f.name: form.cleaned_data[f.name] for f in obj._meta.many_to_many if f.name in form.fields}
         try:
-            self.object = services.save_resource(obj, **many_to_many)
+            self.object = services.save_resource(obj, actor=self.request.user, **many_to_many)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -217,7 +217,7 @@ class ResourceDeleteView(ResourceMixin, DeleteView):
 
     def form_valid(self, form):
         name = str(self.object)
-        services.delete_resource(self.object)
+        services.delete_resource(self.object, actor=self.request.user)
         messages.success(self.request, f"Deleted “{name}”.")
         return HttpResponseRedirect(self.get_success_url())
 

@@ -77,7 +77,7 @@ class BackgroundImageView(EventPermissionMixin, View):
                 data = images.read_upload(upload, max_bytes=settings.EVENTDESK_IMAGE_MAX_BYTES)
             else:
                 data = images.decode_payload(value, max_bytes=settings.EVENTDESK_IMAGE_MAX_BYTES)
-            services.set_background_image(self.event, data)
+            services.set_background_image(self.event, data, actor=request.user)
         except images.InvalidImage as invalid:
             return error(str(invalid))
         except images.ImagesBusy as busy:
@@ -87,5 +87,5 @@ class BackgroundImageView(EventPermissionMixin, View):
         return JsonResponse({"status": "ok", "background_url": self.event.background_image.url})
 
     def delete(self, request, *args, **kwargs):
-        services.remove_background_image(self.event)
+        services.remove_background_image(self.event, actor=request.user)
         return JsonResponse({"status": "ok"})

@@ -30,7 +30,7 @@ class EventFieldsFormMixin(InvalidFormIsBadRequestMixin):
 
     def form_valid(self, form):
         try:
-            services.update_event(self.event, **form.cleaned_data)
+            services.update_event(self.event, actor=self.request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)

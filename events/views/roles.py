@@ -61,7 +61,7 @@ class RemoveRoleView(EventPermissionMixin, View):
             EventRole.objects.select_related("user", "role"), event=self.event, pk=kwargs["pk"]
         )
         try:
-            services.remove_event_role(event_role)
+            services.remove_event_role(event_role, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(roles_url(self.event))
@@ -111,7 +111,7 @@ class RevokeInviteView(EventPermissionMixin, View):
     def post(self, request, *args, **kwargs):
         invite = get_object_or_404(RoleInvite, event=self.event, pk=kwargs["pk"])
         try:
-            services.revoke_invite(invite)
+            services.revoke_invite(invite, actor=request.user)
         except services.InviteError as error:
             messages.error(request, error.message)
         else:

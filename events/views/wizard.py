@@ -153,7 +153,7 @@ class PublishStepView(EventStepMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.publish_event(self.event)
+            services.publish_event(self.event, actor=request.user)
         except ValidationError as error:
             return self.render_to_response(self.get_context_data(problems=error.messages), status=400)
         messages.success(request, f"“{self.event.name}” is published.")

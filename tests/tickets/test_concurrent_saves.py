@@ -201,10 +201,10 @@ def test_the_api_deletes_a_ticket_the_wizards_save_keeps(monkeypatch, make_event
     validated, deleted = threading.Event(), threading.Event()
     real_save = tickets.views.save_tickets
 
-    def save_tickets(*args):
+    def save_tickets(*args, **kwargs):
         validated.set()
         assert deleted.wait(60)
-        return real_save(*args)
+        return real_save(*args, **kwargs)
 
     def delete_by_api():
         assert validated.wait(60)
