@@ -61,7 +61,7 @@ class SignUpView(View):
 
     def show(self, form):
         context = self.get_context_data(form=form)
-        return render(self.request, self.template_name, context, status=400 if form.errors else self.status)
+        return render(self.request, self.template_name, context, status=self.status)
 
 
 class LoginView(auth_views.LoginView):

@@ -8,10 +8,3 @@ def wants_json(request):
         return True
     return request.accepts("application/json") and not request.accepts("text/html")
 
-
-class InvalidFormIsBadRequestMixin:
-    def form_invalid(self, form):
-        """A rejected form is bad input: the page shows the errors, answering 400."""
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response

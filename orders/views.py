@@ -47,7 +47,7 @@ def _public(request, template, context, status=200):
 @require_http_methods(["GET", "HEAD", "POST"])
 def order_page_form(request, slug):
     """``GET``: the order form alone; ``POST``: place the order (``place_order``), then
-    to the order's page. Refused: the form again with the errors (400), or what is left
+    to the order's page. Refused: the form again with the errors (200), or what is left
     (409), or the anonymous limit (429)."""
     event = enter_event(request, slug=slug)
     if request.method != "POST":
@@ -59,7 +59,7 @@ def order_page_form(request, slug):
         refusal = f"Too many orders from your address. Try again in {wait} seconds."
         return _public(request, "orders/order_form_page.html", {"form": form, "refusal": refusal}, status=429)
     form = order_form_for(event, request.POST)
-    status = 400
+    status = 200  # errors shown on the page, as Django's forms do
     if form.is_valid():
         try:
             order = services.place_order(

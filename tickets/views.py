@@ -23,7 +23,7 @@ class TicketsStepView(EventStepMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         formset = TicketFormSet(request.POST, instance=self.event)
-        status = 400
+        status = 200  # errors shown on the page, as Django's forms do
         if formset.is_valid():
             try:
                 save_tickets(self.event, formset.tickets(), formset.deleted_ids(), actor=request.user)

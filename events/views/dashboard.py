@@ -13,7 +13,6 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.views.generic import CreateView, DeleteView, FormView, ListView, TemplateView, UpdateView
 
-from core.views import InvalidFormIsBadRequestMixin
 from events import services
 from events.forms import RESOURCE_FORMS, DeleteEventForm
 from events.models import RESOURCE_MODELS, Session
@@ -41,10 +40,11 @@ def add_dashboard_tab(nav, title, url_name, resource, operation="read"):
     DASHBOARD_TABS[nav] = {"title": title, "url_name": url_name, "resource": resource, "operation": operation}
 
 
-class DashboardMixin(InvalidFormIsBadRequestMixin):
+class DashboardMixin:
     """What every dashboard page shows: the event, its navigation, and the answers of
     the user's (cached) permissions in it, as ``can`` (``can.track.create``).
-    ``nav`` names the tab the page belongs to. A rejected form answers 400."""
+    ``nav`` names the tab the page belongs to. A rejected form shows its errors (200,
+    as Django's forms do: the browser must not report the page as a failed load)."""
 
     nav = None
 

@@ -8,14 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.views.generic import CreateView, DeleteView, UpdateView
 
-from core.views import InvalidFormIsBadRequestMixin
 from events import services
 from events.forms import EventSettingsForm
 from events.scope import enter_event
 from permissions import checks
 
 
-class EventFieldsFormMixin(InvalidFormIsBadRequestMixin):
+class EventFieldsFormMixin:
     """A form of the event's own fields (``EventSettingsForm``) on ``self.event``, saved
     through ``events.services.update_event``; then ``success_message`` (if any) and a
     redirect to ``get_success_url()``."""

@@ -76,7 +76,7 @@ class RemoveRoleView(EventPermissionMixin, View):
 
 
 class InviteView(RolesView):
-    """POST: invite an e-mail address to a role; errors re-render the roles page (400).
+    """POST: invite an e-mail address to a role; errors re-render the roles page (200).
 
     The answer is the same whether or not the address has an account: the page must not
     tell anyone who is registered."""

@@ -25,7 +25,7 @@ REFUSAL_STATUS = {"invalid": 404, "wrong_user": 403, "log_in": 403}
 
 class SessionInvitesView(DashboardMixin, EventPermissionMixin, FormView):
     """GET: the session's speakers and pending invitations; the invitation form for whoever
-    may update sessions. POST: invite (errors re-render the page, 400)."""
+    may update sessions. POST: invite (errors re-render the page, 200)."""
 
     resource = "session"
     nav = None

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
-from core.views import InvalidFormIsBadRequestMixin
 from events import images, services
 from events.forms import EventSettingsForm
 from events.models import Event
@@ -80,7 +79,7 @@ def redirect_to_step(event, name):
 # --- 1. Details ---------------------------------------------------------------------------
 
 
-class DetailsFormMixin(InvalidFormIsBadRequestMixin):
+class DetailsFormMixin:
     form_class = EventSettingsForm
     template_name = "events/wizard/details.html"
     step = "details"
@@ -155,6 +154,6 @@ class PublishStepView(EventStepMixin, TemplateView):
         try:
             services.publish_event(self.event, actor=request.user)
         except ValidationError as error:
-            return self.render_to_response(self.get_context_data(problems=error.messages), status=400)
+            return self.render_to_response(self.get_context_data(problems=error.messages))
         messages.success(request, f"“{self.event.name}” is published.")
         return redirect(self.event.get_absolute_url())

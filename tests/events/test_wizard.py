@@ -99,7 +99,7 @@ class TestNewEvent:
     )
     def test_bad_input_is_a_form_error_and_saves_nothing(self, organizer_client, fields, field):
         response = organizer_client.post(reverse("events:new"), details(**fields))
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert field in response.context["form"].errors or response.context["form"].non_field_errors()
         assert not Event.objects.exists()
 
@@ -124,7 +124,7 @@ class TestDetails:
     def test_bad_input_changes_nothing(self, organizer_client, event):
         before = Event.objects.values().get(pk=event.pk)
         response = organizer_client.post(step("details", event), details(name="", ends_at=f"{NEXT_YEAR}-01-01T00:00"))
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert Event.objects.values().get(pk=event.pk) == before
         assert response.context["event"].name == event.name  # the page header is not the rejected input
 
@@ -159,7 +159,7 @@ class TestTickets:
         response = organizer_client.post(
             step("tickets", event), formset_data([free(), paid("Regular", price=""), donation()])
         )
-        assert response.status_code == 400
+        assert response.status_code == 200
         formset = response.context["formset"]
         assert [bool(form.errors) for form in formset.forms] == [False, True, False]
         assert "price" in formset.forms[1].errors
@@ -179,7 +179,7 @@ class TestTickets:
         rows = stored_rows(event)
         rows[0]["DELETE"] = True
         response = organizer_client.post(step("tickets", event), formset_data([*rows, paid("C", price="")], initial=2))
-        assert response.status_code == 400
+        assert response.status_code == 200
         body = response.content.decode()
         assert "will be removed when you save" in body
         assert event.tickets.count() == 2
@@ -194,7 +194,7 @@ class TestPublish:
 
     def test_incomplete_event_is_not_published(self, organizer_client, event):
         response = organizer_client.post(step("publish", event))
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert "Add at least one ticket." in response.content.decode()
         event.refresh_from_db()
         assert event.state == Event.State.DRAFT
@@ -270,7 +270,7 @@ class TestAccess:
     def test_update_permission_needed(self, client, request, event, page, who, status):
         client.force_login(request.getfixturevalue(who))
         assert client.get(step(page, event)).status_code == status
-        assert client.post(step(page, event), {}).status_code in ((302, 400) if status == 200 else (status,))
+        assert client.post(step(page, event), {}).status_code in ((200, 302) if status == 200 else (status,))
 
     @pytest.mark.parametrize("page", PAGES)
     @pytest.mark.parametrize("role", ["coorganizer", "track_organizer", "moderator"])

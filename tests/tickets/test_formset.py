@@ -232,7 +232,7 @@ class TestRules:
         others = [form.errors for i, form in enumerate(formset.forms) if i != index]
         assert not any(others)
         client.force_login(organizer)
-        assert post(client, event, rows).status_code == 400
+        assert post(client, event, rows).status_code == 200
         assert not event.tickets.exists()
 
     def test_sales_cannot_end_after_the_event(self, event):
@@ -299,7 +299,7 @@ class TestAllOrNothing:
         rows = [*rows, donation(), paid("Broken", price="")]
         assert not bind(event, rows, initial=2).is_valid()
         client.force_login(organizer)
-        assert post(client, event, rows, initial=2).status_code == 400
+        assert post(client, event, rows, initial=2).status_code == 200
         assert snapshot(event) == before
         assert tickets_ver(event) == ver
 

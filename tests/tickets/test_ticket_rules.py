@@ -117,7 +117,7 @@ def by_wizard(client, user, event, name):
     client.force_login(user)
     rows = [*stored_rows(event), free(name)]
     answer = client.post(reverse("tickets:wizard", args=[event.pk]), formset_data(rows, initial=len(rows) - 1))
-    assert answer.status_code == 400
+    assert answer.status_code == 200
     return answer.context["formset"].forms[-1].errors["name"]
 
 
@@ -166,7 +166,7 @@ def test_the_last_ticket_of_a_published_event_stays_whoever_deletes_it(
     rows = stored_rows(event)
     rows[0]["DELETE"] = True
     answer = client.post(reverse("tickets:wizard", args=[event.pk]), formset_data(rows, initial=1))
-    assert answer.status_code == 400
+    assert answer.status_code == 200
     assert answer.context["formset"].non_form_errors() == [LAST_TICKET]
     # The API
     answer = api_client(organizer).delete(reverse("api:ticket-detail", args=[event.pk, last.pk]))
