@@ -4,8 +4,13 @@ Everything of an event lives under ``events/<event_id>/``, so each object is fou
 through its event. The schema and its docs are served from vendored files (no CDN).
 """
 
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AuthTokenView
@@ -31,7 +36,36 @@ in_event.register("microlocations", events_api.MicrolocationViewSet, basename="m
 in_event.register("tickets", TicketViewSet, basename="ticket")
 in_event.register("orders", OrderViewSet, basename="order")
 
+
+@extend_schema(summary="The API's entry points", responses=OpenApiTypes.OBJECT, auth=[])
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request):
+    """What the API offers, as links: where to get a token, the lists, each event's
+    resources (``{event_id}`` in the path), the schema and its docs. Anyone may read it."""
+
+    def link(name, *args):
+        return request.build_absolute_uri(reverse(f"api:{name}", args=args))
+
+    event_path = link("event-detail", 0).replace("/0/", "/{event_id}/")
+    return Response(
+        {
+            "name": "Eventdesk API",
+            "version": "v1",
+            "docs": link("docs"),
+            "schema": link("schema"),
+            "auth_token": link("auth-token"),
+            "events": link("event-list"),
+            "notifications": link("notification-list"),
+            "event": event_path,
+            "event_versions": event_path + "versions/",
+            "event_resources": {prefix: f"{event_path}{prefix}/" for prefix, *_ in in_event.registry},
+        }
+    )
+
+
 urlpatterns = [
+    path("", api_root, name="root"),
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
     *router.urls,
     path(

@@ -6,11 +6,19 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from config.health import healthz
+from config.views import favicon
 from events.views import home
 from permissions.views import InvitationSignUpView
 
+# The admin says whose it is.
+admin.site.site_header = "Eventdesk administration"
+admin.site.site_title = "Eventdesk admin"
+admin.site.index_title = "Site administration"
+
 urlpatterns = [
     path("", home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page's <link rel=icon> says.
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("e/<slug:slug>/", include("events.public_urls")),  # an event's public pages
     path("e/<slug:slug>/", include("orders.public_urls")),  # its order form and the buyers' order pages

@@ -1,7 +1,11 @@
-"""Site-wide views: the CSRF failure answer in the site's look (JSON for scripts)."""
+"""Site-wide views: the CSRF failure answer in the site's look (JSON for scripts), the
+/favicon.ico that browsers ask for."""
 
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 
 from core.views import wants_json
 
@@ -12,3 +16,12 @@ def csrf_failure(request, reason=""):
     if wants_json(request):
         return JsonResponse({"status": "error", "error": CSRF_MESSAGE}, status=403)
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on a first visit, whatever the pages' <link rel=icon>
+    says: send them to the static file (its hashed name in production), for a day."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
