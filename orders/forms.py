@@ -5,7 +5,7 @@ amount for donations), the buyer's name and e-mail. It only maps the page's fiel
 from django import forms
 
 from core.forms import BootstrapFormMixin
-from orders.services import MAX_QUANTITY, NAME_MAX, Line, availability
+from orders.services import MAX_QUANTITY, NAME_MAX, Line, with_held
 from tickets.models import Ticket
 
 
@@ -91,6 +91,6 @@ class OrderForm(BootstrapFormMixin, forms.Form):
 
 
 def order_form_for(event, data=None):
-    """The order form of ``event``: its tickets on sale, with what is left of each."""
-    tickets = list(event.tickets.on_sale())
-    return OrderForm(data, tickets=tickets, available=availability(tickets))
+    """The order form of ``event``: its tickets on sale, with what is left of each (one query)."""
+    tickets = list(with_held(event.tickets.on_sale()))
+    return OrderForm(data, tickets=tickets, available={t.pk: max(0, t.quantity - t.held) for t in tickets})

@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Conflict
@@ -124,6 +125,16 @@ def sales_by_ticket(event, now=None):
         .order_by()
     )
     return {row["ticket_id"]: {"paid": row["paid"] or 0, "pending": row["pending"] or 0} for row in rows}
+
+
+def with_held(tickets, now=None):
+    """``tickets`` (a queryset) with ``held``: the seats in paid and pending orders, read in
+    the same query."""
+    now = now or timezone.now()
+    active = Q(order_lines__order__state=Order.State.PAID) | Q(
+        order_lines__order__state=Order.State.PENDING, order_lines__order__expires_at__gt=now
+    )
+    return tickets.annotate(held=Coalesce(Sum("order_lines__quantity", filter=active), 0))
 
 
 def availability(tickets, now=None):

@@ -330,7 +330,7 @@ class TestAllOrNothing:
         assert formset.is_valid()
         before, ver = snapshot(event), tickets_ver(event)
         Ticket.objects.create(event=event, type="free", name="gold", quantity=1)
-        monkeypatch.setattr("tickets.services.check_ticket_set", lambda *args: None)
+        monkeypatch.setattr("tickets.services.check_ticket_set", lambda *args, **kwargs: None)
         with pytest.raises(ValidationError) as excinfo:
             save_formset(event, formset)
         assert excinfo.value.messages == [CONCURRENT_CHANGE]

@@ -35,9 +35,9 @@ def spy(monkeypatch):
     calls = []
     real = tickets.services.check_ticket_set
 
-    def check(event, tickets, others=()):
+    def check(event, tickets, others=(), deleted=()):
         calls.append([ticket.name for ticket in tickets])
-        return real(event, tickets, others)
+        return real(event, tickets, others, deleted)
 
     monkeypatch.setattr(tickets.services, "check_ticket_set", check)
     monkeypatch.setattr("tickets.forms.check_ticket_set", check)
