@@ -4,13 +4,14 @@ Dates and times are entered and shown in the event's time zone (``ZonedDateTimeF
 """
 
 import zoneinfo
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.forms import BootstrapFormMixin, ZonedDateTimeField, datetime_input, set_zone
+from core.forms import DATETIME_FORMAT, BootstrapFormMixin, ZonedDateTimeField, datetime_input, set_zone
 from core.validators import DATETIME_RANGE_ERROR
 from events import images
 from events.currencies import CURRENCY_CHOICES
@@ -176,12 +177,29 @@ class SessionForm(EventResourceForm):
         fields = ["title", "abstract", "track", "microlocation", "speakers", "starts_at", "ends_at"]
         widgets = {
             "abstract": forms.Textarea(attrs={"rows": 4}),
-            "speakers": forms.CheckboxSelectMultiple,
+            # A searchable multi-select in the browser (static/js/searchable-select.js).
+            "speakers": forms.SelectMultiple(
+                attrs={"data-searchable-select": "", "data-placeholder": "Find a speaker…"}
+            ),
             "starts_at": datetime_input(),
             "ends_at": datetime_input(),
         }
         labels = {"microlocation": "Room", "starts_at": "Starts", "ends_at": "Ends"}
         field_classes = {"starts_at": ZonedDateTimeField, "ends_at": ZonedDateTimeField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The pickers open on the event's days, and say which time zone they are in.
+        zone = self.event.tzinfo
+        for name in ("starts_at", "ends_at"):
+            widget = self.fields[name].widget
+            for attr, moment in (("min", self.event.starts_at), ("max", self.event.ends_at)):
+                if moment:
+                    minute = moment.replace(second=0, microsecond=0)
+                    if attr == "min" and minute < moment:  # the pickers count in whole minutes
+                        minute += timedelta(minutes=1)
+                    widget.attrs[attr] = timezone.localtime(minute, zone).strftime(DATETIME_FORMAT)
+            self.fields[name].help_text = f"In the event's time zone, {self.event.timezone}."
 
 
 # The form of each of the event's resources, by name (permissions.resources), in order.

@@ -6,10 +6,12 @@ speakers are a searchable multi-select; the notification center follows new
 notifications live."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from events.models import Speaker
 from tests.e2e.test_wizard_browser import crop_and_upload, photo_png
 from tests.utils import log_in, screenshot
 from tickets.models import Ticket
@@ -161,3 +163,41 @@ def test_a_hidden_ticket_says_so_folded_and_the_names_line_up(organizer_page, ev
     rows.nth(0).get_by_label("Hide this ticket from the public page").check()
     expect(rows.nth(0).get_by_test_id("ticket-hidden-label")).to_be_visible()
     screenshot(page, f"forms-tickets-hidden-{viewport}")
+
+
+def test_speakers_are_a_searchable_multi_select(organizer_page, event, viewport):
+    for name in ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"]:
+        Speaker.objects.create(event=event, name=name)
+    page = organizer_page
+    page.goto(f"/events/{event.pk}/dashboard/sessions/new/")
+    expect(page.locator("select[name=speakers]")).to_be_hidden()  # the script's widget stands in front
+    search = page.get_by_role("combobox", name="Speakers")
+    search.fill("gra")
+    options = page.get_by_test_id("searchable-option")
+    expect(options).to_have_count(1)
+    expect(options).to_have_text("Grace Hopper")
+    options.first.click()
+    search.fill("")
+    search.press_sequentially("tur")
+    search.press("Enter")  # picks the active (first) match, does not send the form
+    chips = page.get_by_test_id("searchable-chip")
+    expect(chips).to_have_text(["Alan Turing", "Grace Hopper"])
+    search.fill("zz")
+    expect(page.get_by_role("listbox")).to_contain_text("No match.")
+    page.get_by_role("button", name="Remove Alan Turing").click()
+    expect(chips).to_have_text(["Grace Hopper"])
+    search.fill("a")
+    screenshot(page, f"forms-speakers-select-{viewport}")
+
+    # The date pickers open on the event's days, in its time zone, which they name.
+    starts = page.locator("input[name=starts_at]")
+    expect(starts).to_have_attribute("min", re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d$"))
+    expect(page.get_by_text(f"In the event's time zone, {event.timezone}.").first).to_be_visible()
+    page.fill("input[name=title]", "Keynote")
+    starts.fill(starts.get_attribute("min"))
+    later = event.starts_at + timedelta(hours=2)
+    page.fill("input[name=ends_at]", later.astimezone(event.tzinfo).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/dashboard/sessions/$"))
+    session = event.sessions.get()
+    assert [s.name for s in session.speakers.all()] == ["Grace Hopper"]
