@@ -29,6 +29,7 @@ SEND_CONCURRENCY = 100
 NEW_NOTIFICATIONS = "New notifications"
 READ_STATE_CHANGED = "Notifications read"
 CONNECTED = "WS connected"
+REFRESHED = "Refreshed"  # the answer to a page that asked (notifications.consumers.REFRESH)
 
 #: The HTML a notification message may hold: inline formatting, paragraphs, lists and
 #: links to http(s), mailto or this site. Everything else (script, style, event handler

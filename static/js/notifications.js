@@ -5,12 +5,19 @@
 // socket closes, the bell is marked offline and the script reconnects with exponential
 // back-off (with jitter, so a restarted server is not met by every tab at once), unless
 // the server closed it because the session ended: then the bell says so and stops.
+//
+// A notification made in another process than the server's (`manage.py notify` under
+// `make run`, whose in-memory channel layer does not cross processes) is not pushed: so
+// the bell asks the server for the stored count when its tab becomes visible and every
+// 30 s while it is ({"type": "refresh"}, answered like a push; notifications/consumers.py).
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
 // Close codes of notifications/consumers.py: not logged in (an expired session, say), and
 // the session ended (logged out, a new password elsewhere, the account deactivated).
 const SESSION_ENDED = new Set([4401, 4402]);
+const REFRESH_MS = 30_000;
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
 function socketUrl(path) {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -41,6 +48,18 @@ class NotificationBell {
     this.connect();
     // Back on the network: try at once instead of waiting out the back-off.
     window.addEventListener("online", () => this.reconnectNow());
+    document.addEventListener("visibilitychange", () => this.refresh());
+    window.setInterval(() => this.refresh(), REFRESH_MS);
+  }
+
+  // Ask for the stored count (a visible tab only; a hidden one asks when it is shown).
+  refresh() {
+    if (document.visibilityState !== "visible" || this.root.dataset.notifState === "ended") return;
+    if (this.socket === null) {
+      this.reconnectNow(); // the connect brings the stored count
+    } else if (this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "refresh" }));
+    }
   }
 
   connect() {
@@ -141,6 +160,12 @@ class NotificationBell {
     const time = item.querySelector("[data-notif-time]");
     time.dateTime = notif.received_at;
     time.textContent = notif.received_ago;
+    const received = new Date(notif.received_at);
+    if (!Number.isNaN(received.getTime())) {
+      // The exact moment on hover, in the reader's time zone, named (as static/js/local-time.js does).
+      const when = received.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: ZONE });
+      time.title = `${when} ${ZONE}`;
+    }
     const form = item.querySelector("form[data-notif-mark-read]");
     form.action = notif.mark_read;
     const next = form.querySelector("input[name=next]");

@@ -41,3 +41,17 @@ def test_notify_command_refuses_bad_input(user, args, error):
     with pytest.raises(CommandError, match=error):
         call_command("notify", *args)
     assert not Notification.objects.exists()
+
+
+def test_notify_command_says_what_the_running_server_shows(user, settings, capsys):
+    """Under ``make run`` (no REDIS_URL) the push cannot cross into the server's process:
+    the command says open pages catch up within 30 seconds (the bell asks)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    call_command("notify", "--email", user.email, "--title", "One")
+    out = capsys.readouterr().out
+    assert "Their bell shows 1 unread on their next page" in out
+    assert "within 30 seconds" in out
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+    call_command("notify", "--email", user.email, "--title", "Two")
+    assert "Their bell shows 2 unread: pushed at once to every open page" in capsys.readouterr().out

@@ -220,6 +220,43 @@ async def test_what_the_browser_sends_is_ignored(user):
     await communicator.disconnect()
 
 
+@database_sync_to_async
+def store_without_push(user, title):
+    """A notification saved by another process (``manage.py notify`` under ``make run``):
+    its push went to that process's own in-memory channel layer, not to this socket."""
+    return Notification.objects.create(user=user, action="Announcement", title=title)
+
+
+async def test_a_refresh_is_answered_with_the_stored_count(user):
+    communicator, first = await connect(user)
+    assert first["notif_count"] == 0
+    await store_without_push(user, "From the command line")
+
+    await communicator.send_json_to({"type": "refresh"})
+    answer = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert (answer["meta"], answer["notif_count"]) == (services.REFRESHED, 1)
+    assert [notif["title"] for notif in answer["notifs"]] == ["From the command line"]
+
+    # At once again: ignored (each answer is a database read).
+    await communicator.send_json_to({"type": "refresh"})
+    await assert_next_is_sentinel(communicator, user=user)
+    await communicator.disconnect()
+
+
+async def test_a_refresh_after_the_session_ended_closes_the_socket(user):
+    client = Client()
+    assert await database_sync_to_async(client.login)(email=user.email, password=PASSWORD)
+    communicator = socket_of_session(client)
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    await communicator.receive_json_from(timeout=TIMEOUT)
+    # Ended in another process (its word to close went to another channel layer).
+    await database_sync_to_async(Session.objects.all().delete)()
+
+    await communicator.send_json_to({"type": "refresh"})
+    assert await communicator.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4402}
+
+
 async def test_logging_out_closes_that_sessions_sockets_only(user):
     sessions = [Client(), Client()]
     for client in sessions:

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import notify, unread_count
 
 
 class Command(BaseCommand):
@@ -32,3 +33,18 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"Notification {notification.pk} sent to {user.email}."))
+        self.stdout.write(self.what_pages_show(user))
+
+    def what_pages_show(self, user):
+        """What the running server's open pages of ``user`` will show, and when."""
+        count = unread_count(user)
+        badge = f"Their bell shows {count} unread"
+        backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+        if backend.endswith("InMemoryChannelLayer"):
+            # This command's process has a channel layer of its own: the push reaches no server.
+            return (
+                f"{badge} on their next page, and on pages already open within 30 seconds "
+                "(or as soon as the tab is shown again): without REDIS_URL the server's channel "
+                "layer lives in its own process, so open pages ask for the count rather than hear of it."
+            )
+        return f"{badge}: pushed at once to every open page (channel layer {backend.rsplit('.', 1)[-1]})."
