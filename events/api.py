@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Subquery, Sum
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
 from core.api.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
-from events import images
+from core.api.public import PublicReadsMixin, is_anonymous
+from events import counters, images
 from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
 from events.scope import enter_event
 from events.services import (
@@ -115,9 +117,13 @@ class EventOwnedSerializer(serializers.ModelSerializer):
 
 
 class TrackSerializer(EventOwnedSerializer):
+    # The ids of its sessions, as the original system listed them (read-only: a session
+    # names its track).
+    sessions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
     class Meta:
         model = Track
-        fields = ["id", "name", "color", "description", "version", "created_at", "updated_at"]
+        fields = ["id", "name", "color", "description", "sessions", "version", "created_at", "updated_at"]
 
 
 class MicrolocationSerializer(EventOwnedSerializer):
@@ -166,6 +172,68 @@ class SessionSerializer(EventOwnedSerializer):
         ]
 
 
+# --- public representations: what anyone may see of a published event -------------------
+# (No e-mail address, no role, no hidden ticket, nothing only the dashboard shows.)
+
+
+class PublicTrackSerializer(serializers.ModelSerializer):
+    sessions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Track
+        fields = ["id", "name", "color", "description", "sessions", "version"]
+        read_only_fields = fields
+
+
+class PublicMicrolocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Microlocation
+        fields = ["id", "name", "floor", "latitude", "longitude", "version"]
+        read_only_fields = fields
+
+
+class PublicSpeakerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Speaker
+        fields = ["id", "name", "bio", "organisation", "photo", "version"]
+        read_only_fields = fields
+
+
+class PublicSponsorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sponsor
+        fields = ["id", "name", "url", "level", "logo", "version"]
+        read_only_fields = fields
+
+
+class PublicSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "title", "abstract", "track", "microlocation", "speakers", "starts_at", "ends_at", "version"]
+        read_only_fields = fields
+
+
+class PublicEventSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="event_ver", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "location",
+            "currency",
+            "background_image",
+            "version",
+        ]
+        read_only_fields = fields
+
+
 class EventSerializer(serializers.ModelSerializer):
     """Saves through ``events.services``: ``create_event`` (the creator becomes Organizer),
     ``update_event``, and ``publish_event`` when ``state`` becomes published (which
@@ -206,11 +274,15 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class VersionsSerializer(serializers.ModelSerializer):
+    """The counters under the original system's names (``event_id``, ``id``, ``session_ver``)
+    and ours (``sessions_ver``, kept for current clients)."""
+
     event_id = serializers.IntegerField(source="id", read_only=True)
+    session_ver = serializers.IntegerField(source="sessions_ver", read_only=True)
 
     class Meta:
         model = Event
-        fields = ["event_id", *VERSION_COUNTERS]
+        fields = ["event_id", "id", *VERSION_COUNTERS, "session_ver"]
         read_only_fields = fields
 
 
@@ -224,24 +296,50 @@ def operation_for(method):
     return "read" if method in SAFE_METHODS else METHOD_OPERATIONS.get(method, "update")
 
 
-class InEventMixin:
+class InEventMixin(PublicReadsMixin):
     """For views under ``/events/<event_id>/``: enters the event (``events.scope.enter_event``:
     ``self.event``, ``request.event``, ``request.event_permissions``; 404 when it is missing
     or a draft the user may not see) before the permission check, with whatever the ETags
-    need read in the same query."""
+    need read in the same query.
+
+    Reading a published event, a client whose role may not read the view's resource (or
+    nobody logged in) gets the public representation (``public_serializer_class``, answered
+    from the cache: ``core.api.public``) instead of a 403. An anonymous client enters the
+    event through its cached counters (``events.counters``): no query when they are cached.
+    Drafts and writes follow the matrix.
+    """
 
     event_url_kwarg = "event_id"
-    #: Anonymous users may read (their permission class decides what they see).
-    anonymous_reads = False
 
     def check_permissions(self, request):
-        if self.event_url_kwarg in self.kwargs and (
-            request.user.is_authenticated or (self.anonymous_reads and request.method in SAFE_METHODS)
-        ):
-            self.event = enter_event(
-                request, event_id=self.kwargs[self.event_url_kwarg], annotations=self.event_annotations()
-            )
+        if self.event_url_kwarg in self.kwargs:
+            reading = request.method in SAFE_METHODS and self.public_serializer_class is not None
+            if reading and (is_anonymous(request._request) or not request.user.is_authenticated):
+                self.enter_public(request)
+                return
+            if request.user.is_authenticated:
+                self.event = enter_event(
+                    request, event_id=self.kwargs[self.event_url_kwarg], annotations=self.event_annotations()
+                )
+                if reading and self.event.is_published and not self.reads_all():
+                    self.public = True
+                    return
         super().check_permissions(request)
+
+    def enter_public(self, request):
+        """Enter a published event from its cached counters (``events.counters``); a draft
+        or a missing event is 404."""
+        entry = counters.counters(self.kwargs[self.event_url_kwarg])
+        if entry is None or entry["state"] != Event.State.PUBLISHED:
+            raise Http404("No such event.")
+        self.event = counters.event_from(entry)
+        target = request._request
+        target.event, target.event_permissions = self.event, checks.NOBODY
+        self.public = True
+
+    def reads_all(self):
+        """May the (logged-in) user read the full representation?"""
+        return self.request.event_permissions.allows(self.resource, "read")
 
     def event_annotations(self):
         """Values read with the event row: the requested object's version, when the client
@@ -293,7 +391,8 @@ class EventResourceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelV
         return self.model.objects.filter(event=self.event)
 
     def list_version(self):
-        return (self.event.pk, getattr(self.event, self.model.counter))
+        # created_at: ids of events that never were (a rolled-back test's) may come again.
+        return (self.event.pk, self.event.created_at, getattr(self.event, self.model.counter))
 
     def perform_create(self, serializer):
         serializer.save(event=self.event)
@@ -320,22 +419,39 @@ def resource_schema(model):
 
 @resource_schema(Track)
 class TrackViewSet(EventResourceViewSet):
-    model, serializer_class = Track, TrackSerializer
+    model, serializer_class, public_serializer_class = Track, TrackSerializer, PublicTrackSerializer
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().prefetch_related(Prefetch("sessions", queryset=Session.objects.only("id", "track")))
+        )
+
+    def list_version(self):
+        # A track lists its sessions' ids: a session moved to another track changes it too.
+        return (*super().list_version(), self.event.sessions_ver)
+
+    def object_version(self, obj):
+        return (obj.version, self.event.sessions_ver)
+
+    def known_object_version(self):
+        version = super().known_object_version()
+        return None if version is None else (version, self.event.sessions_ver)
 
 
 @resource_schema(Microlocation)
 class MicrolocationViewSet(EventResourceViewSet):
     model, serializer_class = Microlocation, MicrolocationSerializer
+    public_serializer_class = PublicMicrolocationSerializer
 
 
 @resource_schema(Speaker)
 class SpeakerViewSet(EventResourceViewSet):
-    model, serializer_class = Speaker, SpeakerSerializer
+    model, serializer_class, public_serializer_class = Speaker, SpeakerSerializer, PublicSpeakerSerializer
 
 
 @resource_schema(Sponsor)
 class SponsorViewSet(EventResourceViewSet):
-    model, serializer_class = Sponsor, SponsorSerializer
+    model, serializer_class, public_serializer_class = Sponsor, SponsorSerializer, PublicSponsorSerializer
 
 
 class SessionFilters(serializers.Serializer):
@@ -353,7 +469,7 @@ class SessionFilters(serializers.Serializer):
 class SessionViewSet(EventResourceViewSet):
     """Filterable by ``?track=<id>`` and ``?day=YYYY-MM-DD`` (a day in the event's time zone)."""
 
-    model, serializer_class = Session, SessionSerializer
+    model, serializer_class, public_serializer_class = Session, SessionSerializer, PublicSessionSerializer
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related(Prefetch("speakers", queryset=Speaker.objects.only("id")))
@@ -384,10 +500,18 @@ class SessionViewSet(EventResourceViewSet):
 # --- events ---------------------------------------------------------------------------
 
 
+class PublishedFilter(serializers.Serializer):
+    published = serializers.BooleanField(
+        required=False, default=False, help_text="true: the published events, for anyone (no log-in needed)."
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List events",
-        description="Staff see every event; others the events they hold a role in. Paginated.",
+        description="Staff see every event; others the events they hold a role in. `?published=true`: the "
+        "published events, for anyone (the public representation). Paginated.",
+        parameters=[PublishedFilter],
     ),
     create=extend_schema(summary="Create an event", description="Any logged-in user; they become its Organizer."),
     retrieve=extend_schema(summary="Read an event"),
@@ -396,27 +520,45 @@ class SessionViewSet(EventResourceViewSet):
     destroy=extend_schema(summary="Delete an event", description="The Organizer's (and the super admin's)."),
 )
 class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
-    """Events. Reading, changing and deleting one needs a role in it (DESIGN.md, "Domain")."""
+    """Events. Reading, changing and deleting one needs a role in it (DESIGN.md, "Domain");
+    a published one anyone reads (the public representation), and ``?published=true``
+    lists the published events for anyone."""
 
     serializer_class = EventSerializer
+    public_serializer_class = PublicEventSerializer
     lookup_url_kwarg = "event_id"
     lookup_value_converter = "int"
 
     def get_permissions(self):
         if self.detail:
             return [EventResourcePermission()]
+        if self.action == "list" and self.request.method in SAFE_METHODS:
+            filters = PublishedFilter(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            if filters.validated_data["published"]:
+                self.public = True
+                return []
         return [IsAuthenticated()]
 
+    def reads_all(self):
+        return self.request.event_permissions.allows_event("read")
+
     def get_queryset(self):
+        if self.public and not self.detail:
+            return Event.objects.filter(state=Event.State.PUBLISHED)
         user = self.request.user
         if self.detail or getattr(self, "swagger_fake_view", False) or user.is_staff:
             return Event.objects.all()
         return events_of(user)
 
     def visibility(self):
+        if self.public:
+            return super().visibility()
         return "all" if self.request.user.is_staff else f"user:{self.request.user.pk}"
 
     def list_version(self):
+        if self.public:
+            return ("published", counters.published_generation())
         # No counter counts "the events a user sees": an aggregate over them does (one
         # query, however many there are). A role given or taken changes the count and
         # the id sums; an event changed, its event_ver and updated_at.
@@ -435,8 +577,11 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
     def object_version(self, obj):
         return obj.event_ver
 
+    def public_object_version(self):
+        return ("public", self.event.created_at, self.event.event_ver)
+
     def get_object(self):
-        if self.action == "retrieve":
+        if self.action == "retrieve" and not getattr(self.event, "from_counters", False):
             return self.event  # read with the permission check
         return super().get_object()
 
@@ -449,7 +594,6 @@ class VersionsPermission(BasePermission):
     checked by ``InEventMixin`` on the way in: a draft is 404 to the others)."""
 
     def has_permission(self, request, view):
-        # Only when anonymous and writing is the event not entered: never for this view.
         return getattr(view, "event", None) is not None
 
 
@@ -462,17 +606,22 @@ class VersionsPermission(BasePermission):
 class EventVersionsViewSet(InEventMixin, ConditionalRequestMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """``/events/<event_id>/versions/``: the event's version counters."""
 
-    serializer_class = VersionsSerializer
+    serializer_class = public_serializer_class = VersionsSerializer
     permission_classes = [VersionsPermission]
-    anonymous_reads = True
     lookup_url_kwarg = "event_id"
     queryset = Event.objects.none()
+
+    def reads_all(self):
+        return False  # one representation: the public one (Cache-Control: public) when published
 
     def known_object_version(self):
         return self.object_version(self.event)
 
     def object_version(self, obj):
-        return tuple(getattr(obj, counter) for counter in VERSION_COUNTERS)
+        return (obj.created_at, *(getattr(obj, counter) for counter in VERSION_COUNTERS))
+
+    def public_object_version(self):
+        return ("public", self.object_version(self.event))
 
     def get_object(self):
         return self.event

@@ -13,6 +13,7 @@ from django.utils import timezone as django_timezone
 from django.utils.text import slugify
 
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
+from events import counters as cached_counters
 from events.currencies import validate_currency
 from permissions import resources
 
@@ -43,14 +44,28 @@ VERSION_COUNTERS = (
 
 
 class EventQuerySet(models.QuerySet):
+    def of_ids(self, event_ids):
+        """These events (ids), known without a query when they are updated."""
+        event_ids = list(event_ids)
+        events = self.filter(pk__in=event_ids)
+        events._known_ids = event_ids
+        return events
+
     def update(self, **kwargs):
         """A bulk change of events' own fields bumps their ``event_ver`` too.
 
         An update that names a counter is a bump itself (``Event.bump``) and is left alone.
+        Every change of counters passes here: the cached counters of those events are
+        forgotten (``events.counters``).
         """
         if not set(kwargs) & set(VERSION_COUNTERS):
             kwargs["event_ver"] = F("event_ver") + 1
-        return super().update(**kwargs)
+        event_ids = getattr(self, "_known_ids", None)
+        if event_ids is None:
+            event_ids = list(self.order_by().values_list("pk", flat=True))
+        rows = super().update(**kwargs)
+        cached_counters.forget(event_ids)
+        return rows
 
 
 class Event(models.Model):
@@ -131,7 +146,7 @@ class Event(models.Model):
 
     def bump(self, *counters):
         """Add one to the named version counters, in the database and on this instance."""
-        Event.objects.filter(pk=self.pk).update(**{c: F(c) + 1 for c in counters})
+        Event.objects.of_ids([self.pk]).update(**{c: F(c) + 1 for c in counters})
         self.refresh_from_db(fields=counters)
 
 
@@ -180,7 +195,7 @@ def bump_counter(counter, event_ids):
     """Add one to ``counter`` of the given events (ids)."""
     event_ids = list(event_ids)
     if event_ids:
-        Event.objects.filter(pk__in=event_ids).update(**{counter: F(counter) + 1})
+        Event.objects.of_ids(event_ids).update(**{counter: F(counter) + 1})
 
 
 #: The code of a name taken in the event (ignoring case), see ``name_unique_in_event``.

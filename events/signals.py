@@ -9,6 +9,7 @@ data they describe (DESIGN.md, "Conditional GET").
 
 from django.db.models import signals
 
+from events import counters
 from events.models import Event, EventOwned, Microlocation, Session, Speaker, Track, bump_counter
 
 
@@ -20,6 +21,17 @@ def _whole_event_goes(origin):
 def bump_after_delete(sender, instance, origin=None, **kwargs):
     if not _whole_event_goes(origin):
         bump_counter(sender.counter, [instance.event_id])
+
+
+def forget_deleted_event(sender, instance, **kwargs):
+    """A deleted event's cached counters go with it (its public answers are 404 at once)."""
+    counters.forget([instance.pk])
+
+
+def forget_created_event(sender, instance, created, **kwargs):
+    """A new event: nothing cached under its id (say, from before a rolled-back test) counts."""
+    if created:
+        counters.forget([instance.pk])
 
 
 def bump_sessions_before_delete(sender, instance, origin=None, **kwargs):
@@ -52,6 +64,8 @@ def connect(models):
     Senders are named one by one: a receiver for any sender would keep Django from
     deleting other models' rows the fast way.
     """
+    signals.post_delete.connect(forget_deleted_event, sender=Event, dispatch_uid="forget-deleted-event")
+    signals.post_save.connect(forget_created_event, sender=Event, dispatch_uid="forget-created-event")
     for model in models:
         if issubclass(model, EventOwned):
             signals.post_delete.connect(bump_after_delete, sender=model, dispatch_uid=f"bump-{model._meta.label}")

@@ -10,14 +10,16 @@ meanwhile) answers 409 and changes nothing.
 
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from core.api.etags import WRITE_ACTIONS
+from core.transactions import in_transaction
+from events import counters
 from events.api import EventResourceViewSet
 from permissions import checks
 from tickets.models import Ticket
@@ -66,6 +68,52 @@ class TicketSerializer(serializers.ModelSerializer):
         return save_ticket(instance, actor=self.context["request"].user)
 
 
+class PublicTicketSerializer(serializers.ModelSerializer):
+    """A ticket as the public page shows it (on sale, not hidden: no stock, no position)."""
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "type",
+            "name",
+            "price",
+            "description",
+            "sales_starts_at",
+            "sales_ends_at",
+            "min_order",
+            "max_order",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+def sales_windows(event):
+    """The sales windows of the event's tickets the public may see (not hidden): sorted
+    starts and ends, from the cache while the event's counters are the cached ones
+    (``events.counters``: the same generation), else read (and cached) anew."""
+    if getattr(event, "from_counters", False):
+        generation = event.counters_generation
+    else:
+        generation = (counters.counters(event.pk) or {}).get("generation")
+    key = f"ev:{event.pk}:ticket-windows"
+    cached = cache.get(key)
+    if cached is not None and generation is not None and cached["generation"] == generation:
+        return cached["starts"], cached["ends"]
+    rows = list(Ticket.objects.filter(event_id=event.pk, hidden=False).values_list("sales_starts_at", "sales_ends_at"))
+    starts = sorted(start for start, _ in rows if start is not None)
+    ends = sorted(end for _, end in rows if end is not None)
+    # Kept only if no change of the event was committed meanwhile (its generation is still current).
+    if generation is not None and not in_transaction() and counters.current_generation(event.pk) == generation:
+        cache.set(key, {"generation": generation, "starts": starts, "ends": ends}, counters.TIMEOUT)
+    return starts, ends
+
+
+def last_passed(moments, now):
+    passed = [moment for moment in moments if moment <= now]
+    return passed[-1] if passed else None
+
+
 class TicketPermission(BasePermission):
     """Reading: anyone who may see the event (``permissions.checks.can_view_event``, checked
     by ``InEventMixin`` on the way in: a draft is 404 to the others), the public seeing only
@@ -101,49 +149,33 @@ class TicketViewSet(EventResourceViewSet):
 
     model = Ticket
     serializer_class = TicketSerializer
+    public_serializer_class = PublicTicketSerializer
     permission_classes = [TicketPermission]
-    anonymous_reads = True
 
     @cached_property
     def now(self):
         return timezone.now()
 
-    @cached_property
-    def sees_all(self):
+    def reads_all(self):
         return checks.can_read_event(self.request.user, self.event)
 
-    def visibility(self):
-        return "all" if self.sees_all else "public"
+    @property
+    def sees_all(self):
+        # Public: anyone without a role (and not an admin) reading a published event.
+        return not self.public
 
     def get_queryset(self):
         tickets = super().get_queryset()
         return tickets if self.sees_all else tickets.on_sale(self.now)
 
-    def event_annotations(self):
-        annotations = super().event_annotations()
-        if self.request.method in ("GET", "HEAD"):
-            # What the public sees changes when a sales window opens or closes, without
-            # any ticket changing: the latest such moment passed is part of its tags.
-            shown = Ticket.objects.filter(event=OuterRef("pk"), hidden=False)
-            started = shown.filter(sales_starts_at__lte=self.now).order_by("-sales_starts_at")
-            ended = shown.filter(sales_ends_at__lte=self.now).order_by("-sales_ends_at")
-            annotations["etag_sales_started"] = Subquery(started.values("sales_starts_at")[:1])
-            annotations["etag_sales_ended"] = Subquery(ended.values("sales_ends_at")[:1])
-            if "etag_object_version" in annotations:
-                on_sale = Ticket.objects.on_sale(self.now).filter(event=OuterRef("pk"), pk=self.kwargs["pk"])
-                annotations["etag_object_on_sale"] = Exists(on_sale)
-        return annotations
-
     def list_version(self):
         version = super().list_version()
         if self.sees_all:
             return version
-        return (*version, self.event.etag_sales_started, self.event.etag_sales_ended)
-
-    def known_object_version(self):
-        if not (self.sees_all or getattr(self.event, "etag_object_on_sale", False)):
-            return None  # not the public's (any more): read it, and answer 404
-        return super().known_object_version()
+        # What the public sees changes when a sales window opens or closes, without any
+        # ticket changing: the latest such moments passed are part of its tags.
+        starts, ends = sales_windows(self.event)
+        return (*version, last_passed(starts, self.now), last_passed(ends, self.now))
 
     def get_object(self):
         if self.action in WRITE_ACTIONS and transaction.get_connection().in_atomic_block:

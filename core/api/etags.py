@@ -71,11 +71,16 @@ def header_tags(request, header):
 
 class PrivateAnswersMixin:
     """Every answer says ``Cache-Control: private, no-cache`` and ``Vary: Authorization,
-    Cookie``: caches keep answers per user and revalidate them every time."""
+    Cookie``: caches keep answers per user and revalidate them every time. A public
+    answer (the view's ``public`` is true: the same for every client, ``core.api.public``)
+    says ``public, no-cache`` instead."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        patch_cache_control(response, private=True, no_cache=True)
+        if getattr(self, "public", False):
+            response["Cache-Control"] = "public, no-cache"
+        else:
+            patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ("Authorization", "Cookie"))
         return response
 

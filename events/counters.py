@@ -1,0 +1,115 @@
+"""An event's version counters in the cache, for public answers that need no query.
+
+The cache (Redis when ``REDIS_URL`` is set, local memory otherwise) keeps, per event,
+what its public ETags are made of: the version counters, its state (published or not),
+time zone and slug. Every change of counters goes through ``EventQuerySet.update``,
+which calls ``forget``: the event gets a new *generation* token at once and again after
+the transaction commits. An entry is good only while its generation is the current one,
+so an entry read from the database before a change committed (by another process, at
+the same moment) is never taken for current: a stale 304 cannot happen. A miss (or a
+stale entry) costs one query and refills the cache, except inside a transaction (what
+it reads could still be rolled back).
+
+``published_generation()`` changes with any change of any event: the tag of the list of
+published events.
+"""
+
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+from core.transactions import in_transaction
+
+#: What a public ETag of the event depends on (read with one query on a miss).
+FIELDS = (
+    "id",
+    "slug",
+    "state",
+    "timezone",
+    "created_at",
+    "event_ver",
+    "tracks_ver",
+    "sessions_ver",
+    "speakers_ver",
+    "sponsors_ver",
+    "microlocations_ver",
+    "tickets_ver",
+)
+#: Entries expire after a day without a change (a deleted event's with them).
+TIMEOUT = 24 * 60 * 60
+PUBLISHED_KEY = "ev:published:gen"
+
+
+def _generation_key(event_id):
+    return f"ev:{event_id}:gen"
+
+
+def _entry_key(event_id):
+    return f"ev:{event_id}:counters"
+
+
+def forget(event_ids):
+    """The counters of these events (ids) change: entries read before are stale, now and
+    once the transaction commits (when other processes can read the change)."""
+    event_ids = list(event_ids)
+    if not event_ids:
+        return
+    _new_generation(event_ids)
+    transaction.on_commit(lambda: _new_generation(event_ids))
+
+
+def _new_generation(event_ids):
+    token = uuid.uuid4().hex
+    cache.set_many({**{_generation_key(pk): token for pk in event_ids}, PUBLISHED_KEY: token}, TIMEOUT)
+
+
+def _generation(key):
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, uuid.uuid4().hex, TIMEOUT)
+        token = cache.get(key)
+    return token
+
+
+def current_generation(event_id):
+    """The event's generation token now (``None`` if the cache has none)."""
+    return cache.get(_generation_key(event_id))
+
+
+def published_generation():
+    """A token that changes whenever any event changes (no query)."""
+    return _generation(PUBLISHED_KEY)
+
+
+def counters(event_id):
+    """``FIELDS`` of the event (a dict) from the cache, else from the database (one query,
+    then cached); ``None`` when there is no such event."""
+    generation_key, entry_key = _generation_key(event_id), _entry_key(event_id)
+    found = cache.get_many([generation_key, entry_key])
+    generation, entry = found.get(generation_key), found.get(entry_key)
+    if generation is not None and entry is not None and entry["generation"] == generation:
+        return entry
+    if generation is None:
+        generation = _generation(generation_key)
+    from events.models import Event  # noqa: PLC0415  (events.models calls forget)
+
+    entry = Event.objects.filter(pk=event_id).values(*FIELDS).first()
+    if entry is None:
+        return None
+    entry["generation"] = generation
+    if not in_transaction():
+        cache.set(entry_key, entry, TIMEOUT)
+    return entry
+
+
+def event_from(entry):
+    """An ``Event`` carrying only ``FIELDS`` (enough for tags, filters and states; never saved)."""
+    from events.models import Event  # noqa: PLC0415
+
+    event = Event(**{name: entry[name] for name in FIELDS})
+    event._state.adding = False
+    event._state.db = "default"
+    event.from_counters = True
+    event.counters_generation = entry["generation"]
+    return event
