@@ -4,6 +4,7 @@ a chosen time zone (the event's) rather than the current one."""
 from django import forms
 from django.forms.boundfield import BoundField
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from core.validators import validate_datetime_range
 
@@ -22,6 +23,23 @@ class BootstrapBoundField(BoundField):
             if "is-invalid" not in css.split():
                 attrs["class"] = f"{css} is-invalid".strip()
         return attrs
+
+
+class DatalistInput(forms.TextInput):
+    """A text input that suggests its field's choices as the user types (a ``<datalist>``):
+    a long list (the time zones) becomes searchable with no script. The field still
+    accepts only its choices."""
+
+    choices = ()
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**(attrs or {}), "autocomplete": "off", "spellcheck": "false"}
+        list_id = f"{attrs.get('id') or 'id_' + name}-options"
+        attrs["list"] = list_id
+        options = format_html_join("", '<option value="{}"></option>', ((key,) for key, _ in self.choices))
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>', super().render(name, value, attrs, renderer), list_id, options
+        )
 
 
 class BootstrapFormMixin:

@@ -11,7 +11,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.forms import DATETIME_FORMAT, BootstrapFormMixin, ZonedDateTimeField, datetime_input, set_zone
+from core.forms import (
+    DATETIME_FORMAT,
+    BootstrapFormMixin,
+    DatalistInput,
+    ZonedDateTimeField,
+    datetime_input,
+    set_zone,
+)
 from core.validators import DATETIME_RANGE_ERROR
 from events import images
 from events.currencies import CURRENCY_CHOICES
@@ -31,7 +38,12 @@ class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
     """The event's own fields. Start and end are in the event's time zone: the one
     chosen in this form, so changing the zone keeps the wall-clock times entered."""
 
-    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
+    timezone = forms.ChoiceField(
+        choices=timezone_choices,
+        label="Time zone",
+        widget=DatalistInput(attrs={"placeholder": "Type a city: Europe/Berlin, America/New_York…"}),
+        help_text="Type to search: a region and a city, or UTC.",
+    )
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="EUR")
 
     class Meta:
@@ -60,6 +72,10 @@ class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.zone = self.instance.tzinfo
         set_zone(self, self.zone)
+        stored = self.instance.timezone
+        if stored and (stored, stored) not in self.fields["timezone"].choices:
+            # An event saved under an old name keeps it until someone picks another.
+            self.fields["timezone"].choices = [(stored, stored), *self.fields["timezone"].choices]
 
     def clean(self):
         cleaned = super().clean()

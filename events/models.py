@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone as django_timezone
 from django.utils.text import slugify
 
+from core.timezones import canonical_zones
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
 from events import counters as cached_counters
 from events.currencies import validate_currency
@@ -20,8 +21,9 @@ from permissions import resources
 
 def timezone_choices():
     # Computed at run time (not a model field's choices): the tz database differs
-    # between machines, and a migration must not depend on it.
-    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+    # between machines, and a migration must not depend on it. Canonical names only
+    # (no deprecated links such as America/Atka); stored values are still any valid zone.
+    return [(tz, tz) for tz in canonical_zones()]
 
 
 def validate_timezone(value):

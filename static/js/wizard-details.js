@@ -299,15 +299,17 @@ function decodes(url) {
 }
 
 function defaultTimezoneFromBrowser() {
-  const select = document.querySelector("select[data-browser-timezone]");
-  if (!select) return;
+  // The zone field: a text input with a datalist of the zones offered (core.forms.DatalistInput).
+  const field = document.querySelector("[data-browser-timezone]");
+  if (!field) return;
+  const options = field.list ? field.list.options : field.options;
   let zone = "";
   try {
     zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
   } catch {
     return;
   }
-  if (zone && [...select.options].some((option) => option.value === zone)) select.value = zone;
+  if (zone && [...options].some((option) => option.value === zone)) field.value = zone;
 }
 
 defaultTimezoneFromBrowser();
