@@ -196,6 +196,8 @@ SERVE_FILES = env.bool("SERVE_FILES", default=DEBUG)
 # --- E-mail -------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (set just above)
+    EMAIL_BACKEND = "core.mail.FramedConsoleEmailBackend"  # e-mails stand out among the log lines
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Eventdesk <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -293,8 +295,16 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_websockets": {"()": "config.logging.QuietWebsockets"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default gives "django" a console handler of its own under DEBUG: with
+        # the root's, every line printed twice. One handler, the root's.
+        "django": {"handlers": [], "propagate": True},
+        # The development server (daphne's runserver): no line per websocket connect.
+        "django.channels.server": {"filters": ["quiet_websockets"]},
+    },
 }
 EVENTDESK_INVITE_DAYS = env.int("EVENTDESK_INVITE_DAYS", default=7)
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
