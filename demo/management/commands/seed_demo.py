@@ -1,14 +1,14 @@
-"""Idempotent demo data: a super admin, an organizer and a published demo event."""
+"""Idempotent demo data: a super admin, an organizer and a published demo event with a
+whole programme (demo.programme)."""
 
 import os
 import secrets
-from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
+from demo import programme
 from events.models import Event
 from events.services import create_event
 
@@ -19,7 +19,8 @@ DEMO_SLUG = "eventdesk-demo-conference"
 
 class Command(BaseCommand):
     help = (
-        "Create demo data if missing: a super admin, an organizer and a published event. "
+        "Create demo data if missing: a super admin, an organizer and a published event "
+        "with its programme, speakers, sponsors, tickets and a few orders. "
         "Passwords are random unless DEMO_PASSWORD is set; they are printed."
     )
 
@@ -28,21 +29,31 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or None
         admin, admin_pw = self._user(SUPER_ADMIN_EMAIL, "Demo Super Admin", password, is_super_admin=True)
         organizer, organizer_pw = self._user(ORGANIZER_EMAIL, "Demo Organizer", password)
-        if not Event.objects.filter(slug=DEMO_SLUG).exists():
-            starts = (timezone.now() + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
-            create_event(
+        event = Event.objects.filter(slug=DEMO_SLUG).first()
+        if event is None:
+            first_day = programme.demo_dates()
+            event = create_event(
                 organizer,
                 name="Eventdesk Demo Conference",
                 slug=DEMO_SLUG,
-                description="A two-day conference to try Eventdesk with.",
-                starts_at=starts,
-                ends_at=starts + timedelta(days=1, hours=8),
+                description=(
+                    "Two days of talks and workshops about building and running software: "
+                    "web, data, operations and community, in three rooms in Berlin."
+                ),
+                starts_at=programme.at(first_day, 0, "09:00"),
+                ends_at=programme.at(first_day, 1, "17:00"),
                 timezone="Europe/Berlin",
                 location="Berlin",
                 currency="EUR",
-                state=Event.State.PUBLISHED,
             )
             self.stdout.write("Created the demo event.")
+        if not event.sessions.exists():  # new, or left empty by an older seed_demo
+            if event.state == Event.State.PUBLISHED:
+                Event.objects.filter(pk=event.pk).update(state=Event.State.DRAFT)
+                event.refresh_from_db()
+            first_day = event.starts_at.astimezone(programme.ZONE).date() if event.starts_at else None
+            counts = programme.fill(event, organizer, first_day=first_day or programme.demo_dates())
+            self.stdout.write("Filled it: " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
         for label, user, pw in (("Super admin", admin, admin_pw), ("Organizer", organizer, organizer_pw)):
             shown = pw if pw else "(unchanged: already existed; set DEMO_PASSWORD to reset it)"
             self.stdout.write(f"{label}: {user.email} / {shown}")
