@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+if env.bool("BENCH_QUERY_COUNT", default=False):
+    # bench/public_sync.py only: X-Query-Count and X-Answer on every answer.
+    MIDDLEWARE.insert(0, "core.api.public.QueryCountMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,0 +1,361 @@
+"""Public sync at conference scale: attendee apps polling ``versions/`` and refetching what changed.
+
+Makes a scratch PostgreSQL database (``eventdesk_public_bench`` by default), starts the
+production-like stack of deploy/stack.py on loopback (nginx in front of two daphne
+processes, the cache and channel layer on Redis at ``--redis-url`` under a fresh key
+prefix), seeds a published event (200 sessions, 10 tracks, 10 rooms, 100 speakers, 20
+sponsors, 50 ticket types) and then:
+
+1. **in the application** (Django's test client in this process, on the same database
+   and Redis): the cost of an anonymous 304 of ``tickets/`` (50 ticket types) beside
+   today's authenticated 304 (a token) of the same list;
+2. **authenticated**: N simulated apps with the organizer's token poll ``versions/`` with
+   ``If-None-Match`` as fast as they can for ``--seconds``: today's 304, requests per second;
+3. **public sync**: N anonymous apps poll ``versions/`` and, when a counter moved, refetch
+   the lists that changed (``If-None-Match`` with their last tag) while an organizer edits
+   a session every ``--edit-every`` seconds (through the ORM in this process, committed).
+
+The apps share ``--connections`` keep-alive HTTP/1.1 connections (raw asyncio; nginx
+allows 1,024 per worker). With ``BENCH_QUERY_COUNT`` set the servers add ``X-Query-Count``
+and ``X-Answer`` (304, cached, built) to each answer: the report gives, per kind, the
+count, p50 and p99 latency and SQL queries, and the serializations per change per list
+(answers ``built`` per list and tag; 1 when only the first client paid).
+
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/public_sync.py            # 1,000 apps
+    .venv/bin/python bench/public_sync.py --apps 300 --seconds 10 --redis-url redis://127.0.0.1:6379/0
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+LISTS = ("tracks", "sessions", "speakers", "sponsors", "microlocations", "tickets")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/eventdesk_public_bench")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--apps", type=int, default=1000, help="simulated attendee apps (default 1000)")
+    parser.add_argument("--connections", type=int, default=200, help="keep-alive connections they share")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each HTTP phase (default 20)")
+    parser.add_argument("--edit-every", type=float, default=3.0, help="seconds between two edits (default 3)")
+    parser.add_argument("--in-app", type=int, default=2000, help="requests of each kind timed in-process")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    return parser.parse_args()
+
+
+# --- the scratch database -----------------------------------------------------------------
+
+
+def _on_server(url, *statements):
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres", query="")))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(sql.SQL(statement).format(sql.Identifier(name)))
+    connection.close()
+
+
+def seed():
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
+    from events.services import create_event
+    from tickets.models import Ticket
+
+    organizer = User.objects.create_user(email="organizer@bench.example", password=uuid.uuid4().hex)
+    starts = timezone.now() + timedelta(days=30)
+    event = create_event(organizer, name="Bench conference", starts_at=starts, ends_at=starts + timedelta(days=3))
+    tracks = Track.objects.bulk_create([Track(event=event, name=f"Track {n}") for n in range(10)])
+    rooms = Microlocation.objects.bulk_create([Microlocation(event=event, name=f"Room {n}") for n in range(10)])
+    speakers = Speaker.objects.bulk_create(
+        [Speaker(event=event, name=f"Speaker {n}", email=f"s{n}@bench.example", bio="Bio " * 40) for n in range(100)]
+    )
+    Sponsor.objects.bulk_create([Sponsor(event=event, name=f"Sponsor {n}", level="gold") for n in range(20)])
+    sessions = Session.objects.bulk_create(
+        [
+            Session(
+                event=event,
+                title=f"Talk {n}",
+                abstract="<p>" + "Abstract " * 60 + "</p>",
+                track=tracks[n % 10],
+                microlocation=rooms[n % 10],
+                starts_at=starts + timedelta(minutes=30 * (n // 10)),
+                ends_at=starts + timedelta(minutes=30 * (n // 10) + 25),
+            )
+            for n in range(200)
+        ]
+    )
+    for n, session in enumerate(sessions):
+        session.speakers.add(speakers[n % 100], speakers[(n + 1) % 100])
+    Ticket.objects.bulk_create(
+        [Ticket(event=event, type="free", name=f"Ticket {n}", quantity=100, position=n) for n in range(50)]
+    )
+    Event.objects.filter(pk=event.pk).update(state=Event.State.PUBLISHED)
+    return event.pk, Token.objects.create(user=organizer).key, sessions[0].pk
+
+
+# --- in the application -----------------------------------------------------------------------
+
+
+def in_application(event_id, token, count):
+    from django.test import Client
+
+    url = f"/api/v1/events/{event_id}/tickets/"
+    results = {}
+    for label, headers in (("anonymous", {}), ("authenticated (token)", {"HTTP_AUTHORIZATION": f"Token {token}"})):
+        client = Client()
+        tag = client.get(url, **headers)["ETag"]
+        for _ in range(50):
+            assert client.get(url, HTTP_IF_NONE_MATCH=tag, **headers).status_code == 304
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            client.get(url, HTTP_IF_NONE_MATCH=tag, **headers)
+            times.append((time.perf_counter() - start) * 1000)
+        results[label] = times
+    return results
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection (Content-Length or chunked answers)."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def request(self, path, headers):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        lines = [f"GET {path} HTTP/1.1", f"Host: {self.host}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+        self.writer.write("\r\n".join(lines).encode())
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        answer_headers = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            answer_headers[name.strip().lower()] = value.strip()
+        if "content-length" in answer_headers:
+            body = await self.reader.readexactly(int(answer_headers["content-length"]))
+        elif answer_headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while size := int((await self.reader.readline()).strip(), 16):
+                body += await self.reader.readexactly(size)
+                await self.reader.readline()
+            await self.reader.readline()
+        else:
+            body = b""
+        if answer_headers.get("connection") == "close":
+            self.writer.close()
+            self.writer = None
+        return status, answer_headers, body
+
+
+class Recorder:
+    def __init__(self):
+        self.latency = defaultdict(list)
+        self.queries = defaultdict(list)
+        self.built = Counter()  # (list path, tag) -> answers built
+        self.statuses = Counter()
+        self.requests = 0
+
+    def record(self, path, status, headers, elapsed):
+        self.requests += 1
+        self.statuses[status] += 1
+        kind = headers.get("x-answer", "other")
+        kind = {"304": "304", "cached": "200 from cache", "built": "200 rebuilt"}.get(kind, f"other ({status})")
+        self.latency[kind].append(elapsed * 1000)
+        self.queries[kind].append(int(headers.get("x-query-count", "-1")))
+        if headers.get("x-answer") == "built":
+            self.built[(path, headers.get("etag"))] += 1
+
+
+async def run_apps(base, apps, connections, seconds, event_id, token=None, edit=None, edit_every=None):
+    parts = urlsplit(base)
+    pool = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(Connection(parts.hostname, parts.port))
+    recorder = Recorder()
+    deadline = time.monotonic() + seconds
+    prefix = f"/api/v1/events/{event_id}"
+    auth = {"Authorization": f"Token {token}"} if token else {}
+
+    async def get(path, etag):
+        connection = await pool.get()
+        try:
+            headers = {**auth, **({"If-None-Match": etag} if etag else {})}
+            start = time.perf_counter()
+            status, answer_headers, body = await connection.request(path, headers)
+            recorder.record(path, status, answer_headers, time.perf_counter() - start)
+            return status, answer_headers, body
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
+            connection.writer = None
+            recorder.statuses["error"] += 1
+            return None, {}, b""
+        finally:
+            pool.put_nowait(connection)
+
+    async def app():
+        tags, versions = {}, {}
+        while time.monotonic() < deadline:
+            status, headers, body = await get(f"{prefix}/versions/", tags.get("versions"))
+            if status == 200:
+                tags["versions"] = headers.get("etag")
+                new = json.loads(body)
+                if token is None:
+                    for name in LISTS:
+                        if versions.get(f"{name}_ver") != new.get(f"{name}_ver"):
+                            path = f"{prefix}/{name}/?page_size=500"
+                            status, list_headers, _ = await get(path, tags.get(path))
+                            if status == 200:
+                                tags[path] = list_headers.get("etag")
+                versions = new
+
+    async def organizer():
+        n = 0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(edit_every)
+            n += 1
+            await asyncio.to_thread(edit, n)
+
+    start = time.monotonic()
+    tasks = [asyncio.create_task(app()) for _ in range(apps)]
+    if edit is not None:
+        tasks.append(asyncio.create_task(organizer()))
+    await asyncio.gather(*tasks)
+    return recorder, time.monotonic() - start
+
+
+def percentile(values, fraction):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * fraction))] if values else float("nan")
+
+
+def report(title, recorder, elapsed, edits=None):
+    print(f"\n## {title}: {recorder.requests} requests in {elapsed:.1f} s = {recorder.requests / elapsed:.0f} req/s")
+    print(f"statuses: {dict(recorder.statuses)}")
+    print("| kind | answers | p50 ms | p99 ms | SQL queries (mean / max) |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind, times in sorted(recorder.latency.items()):
+        queries = recorder.queries[kind]
+        print(
+            f"| {kind} | {len(times)} | {percentile(times, 0.5):.2f} | {percentile(times, 0.99):.2f} | "
+            f"{statistics.mean(queries):.2f} / {max(queries)} |"
+        )
+    if recorder.built:
+        per_list = Counter()
+        for (path, _tag), count in recorder.built.items():
+            per_list[path.split("/")[-2]] += count
+        builds = list(recorder.built.values())
+        print(
+            f"serializations per (list, tag): mean {statistics.mean(builds):.2f}, max {max(builds)} "
+            f"over {len(builds)} (list, tag) pairs; by list: {dict(per_list)}; edits: {edits}"
+        )
+
+
+def main():
+    args = parse_args()
+    prefix = f"bench-public-{uuid.uuid4().hex[:8]}"
+    os.environ.update(
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        CHANNEL_LAYER_PREFIX=prefix,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DEBUG="false",
+    )
+    _on_server(args.database_url, "DROP DATABASE IF EXISTS {}", "CREATE DATABASE {}")
+    from deploy.stack import Stack
+
+    stack = Stack(processes=2, run_dir=tempfile.mkdtemp(prefix="eventdesk-public-bench-"))
+    stack.daphne_env = {**stack.env, "BENCH_QUERY_COUNT": "1"}
+    try:
+        stack.start()
+        import django
+
+        django.setup()
+        event_id, token, session_id = seed()
+        print(f"# bench/public_sync.py: {args.apps} apps, {args.connections} connections, {args.seconds:.0f} s phases")
+
+        in_app = in_application(event_id, token, args.in_app)
+        print("\n## In the application (Django test client, tickets/ of 50 ticket types, 304)")
+        for label, times in in_app.items():
+            print(f"{label}: p50 {percentile(times, 0.5):.3f} ms, p99 {percentile(times, 0.99):.3f} ms")
+
+        recorder, elapsed = asyncio.run(
+            run_apps(stack.url, args.apps, args.connections, args.seconds, event_id, token=token)
+        )
+        report("Authenticated polling of versions/ (today's 304, a token)", recorder, elapsed)
+        authenticated_rps = recorder.requests / elapsed
+
+        from django.db import connection
+
+        from events.models import Session
+
+        edits = []
+
+        def edit(n):
+            session = Session.objects.get(pk=session_id)
+            session.title = f"Talk 0, moved ({n})"
+            session.save()
+            edits.append(n)
+            connection.close()  # this worker thread's own connection
+
+        lock = threading.Lock()
+
+        def locked_edit(n):
+            with lock:
+                edit(n)
+
+        recorder, elapsed = asyncio.run(
+            run_apps(
+                stack.url,
+                args.apps,
+                args.connections,
+                args.seconds,
+                event_id,
+                edit=locked_edit,
+                edit_every=args.edit_every,
+            )
+        )
+        report("Anonymous sync (versions/ + changed lists) while an organizer edits", recorder, elapsed, len(edits))
+        public_rps = recorder.requests / elapsed
+        print(f"\nanonymous / authenticated requests per second: {public_rps / authenticated_rps:.1f}x")
+    finally:
+        stack.stop()
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            _on_server(args.database_url, "DROP DATABASE IF EXISTS {}")
+
+
+if __name__ == "__main__":
+    main()
