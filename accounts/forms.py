@@ -1,10 +1,12 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
 from accounts.models import User
+from core.forms import BootstrapFormMixin
 
 
-class SignUpForm(BaseUserCreationForm):
+class SignUpForm(BootstrapFormMixin, BaseUserCreationForm):
     """E-mail, name and a password checked by Django's password validators."""
 
     class Meta:
@@ -16,3 +18,32 @@ class SignUpForm(BaseUserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this e-mail address already exists.")
         return email
+
+
+# Django's account forms, with the site's Bootstrap classes (red borders on errors).
+
+
+class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
+    pass
+
+
+class ProfileForm(BootstrapFormMixin, forms.ModelForm):
+    """What a person may change about themselves on the profile page: their name."""
+
+    class Meta:
+        model = User
+        fields = ["full_name"]
+        labels = {"full_name": "Full name"}
+        help_texts = {"full_name": "Shown in the menu and to the teams of your events."}

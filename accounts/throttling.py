@@ -42,3 +42,10 @@ class LoginRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PasswordResetRateThrottle(LoginRateThrottle):
+    """Password-reset requests (each sends an e-mail), counted apart from log-ins at the
+    same rate."""
+
+    scope = "password_reset"

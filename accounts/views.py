@@ -1,13 +1,18 @@
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.messages.views import SuccessMessageMixin
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView
 
-from accounts import services
+from accounts import forms, services
 from accounts.forms import SignUpForm
-from accounts.throttling import LoginRateThrottle
+from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
@@ -37,6 +42,7 @@ class SignUpView(View):
 
     def signed_up(self, user):
         """Hook: where the new, logged-in user goes."""
+        messages.success(self.request, f"Welcome to Eventdesk, {user.get_short_name()}! Your account is ready.")
         return redirect("events:mine")
 
     def get_context_data(self, **kwargs):
@@ -69,6 +75,7 @@ class LoginView(auth_views.LoginView):
     (``accounts.throttling``): past it, the form answers 429 and says when to retry."""
 
     redirect_authenticated_user = True
+    form_class = forms.LoginForm
 
     def post(self, request, *args, **kwargs):
         throttle = LoginRateThrottle()
@@ -79,3 +86,56 @@ class LoginView(auth_views.LoginView):
             refusal = f"Too many log-in attempts from your address. Try again in {wait} seconds."
             return self.render_to_response(self.get_context_data(form=form, refusal=refusal), status=429)
         return super().post(request, *args, **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's log-out (POST only), saying so on the page it leads to."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out. See you soon!")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = forms.PasswordChangeForm
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's "forgot password" page: an e-mail with a one-time link to any account with
+    that address (the page says the same whether there is one or not). Requests count
+    per client address like log-in attempts (past the limit: 429, no e-mail)."""
+
+    form_class = forms.PasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        throttle = PasswordResetRateThrottle()
+        if not throttle.allow_request(request, self):
+            wait = max(1, round(throttle.wait() or 1))
+            refusal = f"Too many requests from your address. Try again in {wait} seconds."
+            form = self.get_form_class()(initial={"email": request.POST.get("email", "")[:254]})
+            return self.render_to_response(self.get_context_data(form=form, refusal=refusal), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = forms.SetPasswordForm
+
+
+class ProfileView(LoginRequiredMixin, SuccessMessageMixin, FormView):
+    """The logged-in person's own page: their name (the e-mail address is how they log in
+    and stays as it is)."""
+
+    template_name = "accounts/profile.html"
+    form_class = forms.ProfileForm
+    success_url = reverse_lazy("profile")
+    success_message = "Your profile is saved."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.request.user}
+
+    def form_valid(self, form):
+        services.update_profile(self.request.user, full_name=form.cleaned_data["full_name"])
+        return super().form_valid(form)
