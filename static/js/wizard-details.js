@@ -1,7 +1,7 @@
 // Wizard, page 1 (templates/events/wizard/details.html): the background image.
 //
 // The organizer picks a file and crops it to a 2:1 banner in a Bootstrap modal with
-// Cropper.js (a 490×245 frame in a 508×350 area). Done uploads the cropped image at
+// Cropper.js (a 490×245 frame in a 508×350 area, both scaled down on a narrow screen). Done uploads the cropped image at
 // once, as a file in the field "bgimage", with a progress bar. The preview changes only
 // when the server answered ok; a failure is shown in the page and the previous image
 // stays; a stored one says "Saved" and the button becomes "Change image…". A file the
@@ -117,11 +117,13 @@ class BackgroundImage {
       viewMode: 1,
       dragMode: "move",
       autoCropArea: 1,
-      minContainerWidth: AREA.width,
-      minContainerHeight: AREA.height,
+      // The area is 508×350 where that fits, scaled down keeping its shape on a phone
+      // (static/css/wizard.css): the frame scales with it, so its handles stay on screen.
+      minContainerWidth: Math.min(AREA.width, this.cropArea.clientWidth || AREA.width),
+      minContainerHeight: Math.min(AREA.height, this.cropArea.clientHeight || AREA.height),
       ready: () => {
         const container = this.cropper.getContainerData();
-        const width = Math.min(FRAME.width, container.width);
+        const width = Math.min(FRAME.width, Math.floor((container.width * FRAME.width) / AREA.width));
         const height = width / 2;
         this.cropper.setCropBoxData({
           left: (container.width - width) / 2,
