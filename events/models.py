@@ -278,6 +278,7 @@ class Track(EventOwned):
 
     name = models.CharField(max_length=150)
     color = models.CharField(
+        "colour",  # one spelling wherever a person reads it; the field and API name stay `color`
         max_length=7,
         default="#3366cc",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")],
@@ -314,6 +315,9 @@ class Microlocation(EventOwned):
     )
 
     class Meta:
+        # People read "rooms"; code, URLs and the API keep "microlocation(s)".
+        verbose_name = "room"
+        verbose_name_plural = "rooms"
         ordering = ["name", "id"]
         constraints = [name_unique_in_event("microlocation", "a room")]
 

@@ -12,11 +12,11 @@ from functools import cache, cached_property
 from django.db import connection
 
 from permissions.models import EventRole, Permission, Role, Service
-from permissions.resources import RESOURCES
+from permissions.resources import EVENT, IMPLIED_FOR_EVERY_ROLE, OPERATIONS, RESOURCES, operations
 
-OPERATIONS = ("create", "read", "update", "delete")
-# Operations on the event itself (DESIGN.md, "Domain"): any role reads and updates it;
-# deleting it and managing who holds which role are the Organizer's.
+# Operations on the event itself: reading, updating (its settings, banner, publishing) and
+# deleting it follow the matrix's ``event`` row (any role reads it, whatever the row says);
+# managing who holds which role is the Organizer's (role-based, not in the matrix).
 EVENT_OPERATIONS = ("read", "update", "delete", "manage_roles")
 
 _CACHE_ATTRIBUTE = "_event_permissions"
@@ -49,31 +49,33 @@ class EventPermissions:
     read_all: bool = False  # admin
 
     def allows(self, resource, operation):
-        """May the user do ``operation`` ("create", ...) to ``resource`` (a name or model)?"""
+        """May the user do ``operation`` ("create", ...) to ``resource`` (a name or model)?
+        An operation the resource's row does not have (creating the event) is refused."""
         if operation not in OPERATIONS:
             raise ValueError(f"Unknown operation: {operation!r}")
+        name = resource_name(resource)
+        if operation not in operations(name):
+            return False
         if self.everything or (self.read_all and operation == "read"):
             return True
-        return operation in self.grants.get(resource_name(resource), frozenset())
+        if self.roles and (name, operation) in IMPLIED_FOR_EVERY_ROLE:
+            return True
+        return operation in self.grants.get(name, frozenset())
 
     def allows_event(self, operation):
         """May the user do ``operation`` (one of ``EVENT_OPERATIONS``) to the event itself?"""
         if operation not in EVENT_OPERATIONS:
             raise ValueError(f"Unknown event operation: {operation!r}")
-        if self.everything:
-            return True
-        if operation == "read":
-            return self.read_all or bool(self.roles)
-        if operation == "update":
-            return bool(self.roles)
-        return Role.ORGANIZER in self.roles
+        if operation == "manage_roles":
+            return self.everything or Role.ORGANIZER in self.roles
+        return self.allows(EVENT, operation)
 
     @cached_property
     def can(self):
         """Every answer as nested dicts, for templates: ``perms_in_event.can.track.create``,
-        ``perms_in_event.can.event.manage_roles``."""
+        ``perms_in_event.can.ticket.update``, ``perms_in_event.can.event.manage_roles``."""
         table = {resource: {op: self.allows(resource, op) for op in OPERATIONS} for resource in RESOURCES}
-        table["event"] = {op: self.allows_event(op) for op in EVENT_OPERATIONS}
+        table[EVENT]["manage_roles"] = self.allows_event("manage_roles")
         return table
 
 
@@ -147,7 +149,8 @@ def forget(user):
 
 def may(user, event, resource, operation):
     """The one check: ``resource`` is one of the event's resources (a name or model, see
-    ``permissions.resources``) or ``None`` for the event itself.
+    ``permissions.resources``) or ``None`` for the event itself (the same as "event",
+    plus "manage_roles").
 
     On the event itself, "create" (something in the event) is asked as "update".
     """

@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.forms import SignUpForm
-from permissions.checks import OPERATIONS
+from permissions import resources
 from permissions.models import Role
 
 
@@ -19,13 +19,15 @@ class InviteForm(forms.Form):
     role = forms.ModelChoiceField(
         queryset=Role.objects.all(),
         empty_label=None,
+        initial=Role.MODERATOR,  # the least powerful role: more is a deliberate choice
         to_field_name="name",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 
 class PermissionMatrixForm(forms.Form):
-    """The whole matrix as one form: a checkbox per role × service × operation.
+    """The whole matrix as one form: a checkbox per role × service × operation (the
+    operations the resource's row has: ``permissions.resources.operations``).
 
     ``rows`` are the Permission rows (with role and service loaded). Field names are
     ``<role>__<service>__<operation>``, e.g. ``coorganizer__track__update``; a box left
@@ -39,13 +41,16 @@ class PermissionMatrixForm(forms.Form):
         for permission in rows:
             key = (permission.role.name, permission.service.name)
             self._cells[key] = []
-            for op in OPERATIONS:
+            for op in resources.operations(permission.service.name):
                 name = self.field_name(*key, op)
+                implied = (permission.service.name, op) in resources.IMPLIED_FOR_EVERY_ROLE
+                label = f"{permission.role.title} may {op} {permission.service.title.lower()}"
                 self.fields[name] = forms.BooleanField(
                     required=False,
-                    initial=getattr(permission, f"can_{op}"),
-                    disabled=disabled,
-                    label=f"{permission.role.title} may {op} {permission.service.title.lower()}",
+                    # A cell every role holds (permissions.resources) shows ticked, fixed.
+                    initial=implied or getattr(permission, f"can_{op}"),
+                    disabled=disabled or implied,
+                    label=f"{label} (every role does)" if implied else label,
                 )
                 self._cells[key].append((op, name))
 

@@ -1,14 +1,46 @@
-"""The kinds of an event's objects that the permission matrix grants operations on: the
-event's *resources* (Track, Session, ...). This tuple is the one list of their names:
-``permissions.checks.RESOURCES``, ``events.models.RESOURCE_MODELS`` and
-``events.forms.RESOURCE_FORMS`` derive from it. (The seed migration keeps a frozen copy,
-as migrations must; a test holds it equal to this one. The matrix's rows name them in the
-``permissions.Service`` table, whose name predates the word.)"""
+"""What the permission matrix governs: the event's *resources*. ``RESOURCES`` is the one
+list of their names (the matrix's rows, ``permissions.Service``, one per name; the admin
+grid shows them all; ``permissions.checks`` answers for each).
+
+Adding a resource (say ``order``) is one line here, appending its name to ``RESOURCES``
+(with its constant), plus a data migration in ``permissions/migrations`` that inserts its
+row and default cells (copy ``0003_seed_event_and_ticket_resources``: it defines
+``RESOURCES`` and ``seed``; ``permissions.apps`` runs every seed after ``migrate``).
+Then ``checks.may(user, event, "order", op)`` answers from the matrix.
+
+Two kinds of resources:
+
+- ``DASHBOARD_RESOURCES``: the event's objects with the generic dashboard pages (list,
+  create, edit, delete) and API viewsets: ``events.models.RESOURCE_MODELS`` and
+  ``events.forms.RESOURCE_FORMS`` derive from this list.
+- the others, with pages of their own: ``event`` (the event itself: its settings, banner
+  and publishing, on the wizard and the dashboard; the matrix's read, update and delete)
+  and ``ticket`` (the wizard's tickets step and the tickets API).
+"""
 
 TRACK = "track"
 SESSION = "session"
 SPEAKER = "speaker"
 SPONSOR = "sponsor"
 MICROLOCATION = "microlocation"
+EVENT = "event"
+TICKET = "ticket"
+ORDER = "order"  # attendees' orders (the orders app)
 
-RESOURCES = (TRACK, SESSION, SPEAKER, SPONSOR, MICROLOCATION)
+DASHBOARD_RESOURCES = (TRACK, SESSION, SPEAKER, SPONSOR, MICROLOCATION)
+RESOURCES = (*DASHBOARD_RESOURCES, EVENT, TICKET, ORDER)
+
+OPERATIONS = ("create", "read", "update", "delete")
+
+# The operations a resource's row has in the matrix, when not all four: the event exists
+# before anyone's rights in it, so nobody "creates" it in the matrix's sense.
+_OPERATIONS_OF = {EVENT: ("read", "update", "delete")}
+
+# Cells every role holds whatever the matrix row says (the admin grid shows them ticked
+# and fixed): whoever holds a role in an event reads the event (permissions.checks.can_view_event).
+IMPLIED_FOR_EVERY_ROLE = frozenset({(EVENT, "read")})
+
+
+def operations(resource):
+    """The operations ``resource``'s row has in the matrix."""
+    return _OPERATIONS_OF.get(resource, OPERATIONS)

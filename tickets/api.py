@@ -1,11 +1,11 @@
 """JSON API for an event's tickets (``/api/v1/events/<event_id>/tickets/``).
 
 Anyone, logged in or not, reads the tickets the public page lists (not hidden, sales
-window open) of a published event; the event's team and the admins read all of them;
-those who may update the event (any role in it, the super admin) write them, by the
-wizard's rules (``tickets.services.save_ticket`` / ``delete_ticket``). A write that lost
-a race with another write of the event's tickets (the ticket changed or was deleted
-meanwhile) answers 409 and changes nothing.
+window open) of a published event; the roles whose matrix row ``ticket`` allows reading,
+and the admins, read all of them; creating, changing and deleting follow the same row
+(``permissions.resources``), by the wizard's rules (``tickets.services.save_ticket`` /
+``delete_ticket``). A write that lost a race with another write of the event's tickets
+(the ticket changed or was deleted meanwhile) answers 409 and changes nothing.
 """
 
 from functools import cached_property
@@ -15,12 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
 from core.api.etags import WRITE_ACTIONS
 from core.transactions import in_transaction
 from events import counters
-from events.api import EventResourceViewSet
+from events.api import EventResourceViewSet, operation_for
 from permissions import checks
 from tickets.models import Ticket
 from tickets.services import ConcurrentChange, default_max_order, delete_ticket, lock_event, save_ticket
@@ -115,18 +115,16 @@ def last_passed(moments, now):
 
 
 class TicketPermission(BasePermission):
-    """Reading: anyone who may see the event (``permissions.checks.can_view_event``, checked
-    by ``InEventMixin`` on the way in: a draft is 404 to the others), the public seeing only
-    what is on sale. Writing: whoever may update the event."""
+    """The matrix's ``ticket`` row, for the operation of the HTTP method. The public (and a
+    role without ticket read) reading a published event never gets here: ``InEventMixin``
+    answers them with what is on sale; a draft is 404 to those who may not see it."""
 
-    message = "Only the event's team may change its tickets."
+    message = "Your role in this event does not allow this."
 
     def has_permission(self, request, view):
-        if request.method in SAFE_METHODS:
-            return True
         if not (request.user and request.user.is_authenticated):
             return False
-        return checks.can_update_event(request.user, view.event)
+        return checks.may(request.user, view.event, Ticket, operation_for(request.method))
 
 
 @extend_schema_view(
@@ -136,7 +134,7 @@ class TicketPermission(BasePermission):
         "the event's team and admins see all. Paginated. The ETag changes with `tickets_ver` (and, for the "
         "public, when a sales window opens or closes).",
     ),
-    create=extend_schema(summary="Create a ticket", description="For those who may update the event."),
+    create=extend_schema(summary="Create a ticket", description="For the roles the matrix allows (`ticket` create)."),
     retrieve=extend_schema(summary="Read a ticket"),
     update=extend_schema(summary="Replace a ticket", description="`If-Match` with a stale ETag answers 412."),
     partial_update=extend_schema(summary="Change a ticket", description="`If-Match`: as for PUT."),
@@ -157,7 +155,7 @@ class TicketViewSet(EventResourceViewSet):
         return timezone.now()
 
     def reads_all(self):
-        return checks.can_read_event(self.request.user, self.event)
+        return self.request.event_permissions.allows(Ticket, "read")
 
     @property
     def sees_all(self):

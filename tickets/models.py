@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
 from events.models import EventOwned, EventOwnedQuerySet
+from permissions import resources
 
 
 class TicketQuerySet(EventOwnedQuerySet):
@@ -23,6 +24,7 @@ class TicketQuerySet(EventOwnedQuerySet):
 
 class Ticket(EventOwned):
     counter = "tickets_ver"
+    resource_name = resources.TICKET  # the matrix's row for tickets
 
     class Type(models.TextChoices):
         FREE = "free", "Free"

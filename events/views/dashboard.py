@@ -100,12 +100,20 @@ class DashboardView(DashboardMixin, EventPermissionMixin, TemplateView):
 
 
 class EventSettingsView(EventFieldsFormMixin, DashboardMixin, EventPermissionMixin, FormView):
-    """The event's own fields, changed through ``events.services.update_event``."""
+    """The event's own fields, changed through ``events.services.update_event``: reading
+    the page needs the event's read, saving its update (the matrix's ``event`` row); a
+    role that may only read sees the fields disabled and no Save button."""
 
-    operation = "update"
     nav = "settings"
     template_name = "events/dashboard/settings.html"
     success_message = "Saved the event's settings."
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.request.event_permissions.allows_event("update"):
+            for field in form.fields.values():
+                field.disabled = True
+        return form
 
     def get_success_url(self):
         return reverse("events:settings", args=[self.event.pk])

@@ -4,8 +4,10 @@
 (the user becomes its Organizer) and from then on every page, and the background image
 upload, works on that event's id. Each page saves what it shows before moving on, so
 going back and forth keeps what was entered, and a draft can be left and resumed from
-"My events". The same pages edit the event later. Every page of an existing event needs
-update permission on it (``events.views.mixins``).
+"My events". The same pages edit the event later. The pages of an existing event follow
+the matrix (``events.views.mixins``): reading them needs the event's read ("ticket" read
+for the tickets page), saving its update; a role that may read but not change sees them
+read-only, without the buttons it could not use.
 
 Times are entered and shown in the event's time zone: the pages activate it.
 """
@@ -41,6 +43,8 @@ class WizardMixin:
         context = super().get_context_data(**kwargs)
         event = getattr(self, "event", None)
         context["event"] = event
+        if event is not None:
+            context["can"] = self.request.event_permissions.can
         context["step"] = self.step
         context["steps"] = [
             {"name": name, "title": title, "number": number, "url_name": url_name}
@@ -62,11 +66,11 @@ class EventTimezoneMixin:
 
 
 class EventStepMixin(WizardMixin, EventPermissionMixin, EventTimezoneMixin):
-    """A page of an existing event: update permission on it (anonymous → log-in page,
-    missing event → 404, no role → 403), in the event's time zone."""
+    """A page of an existing event (anonymous → log-in page, missing event or a draft the
+    user may not see → 404, not allowed → 403), in the event's time zone: reading it needs
+    the event's read, a POST its update (the operation follows the HTTP method)."""
 
     resource = None  # the event itself
-    operation = "update"
 
 
 STEP_URLS = {name: url_name for name, _, url_name in STEPS}
@@ -120,7 +124,15 @@ class NewEventView(LoginRequiredMixin, DetailsFormMixin, WizardMixin, FormView):
 
 
 class DetailsStepView(EventFieldsFormMixin, DetailsFormMixin, EventStepMixin, FormView):
-    """Page 1 of an existing event: its details and its background image."""
+    """Page 1 of an existing event: its details and its background image (read-only for
+    a role that may not update the event)."""
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.request.event_permissions.allows_event("update"):
+            for field in form.fields.values():
+                field.disabled = True
+        return form
 
     def get_success_url(self):
         return reverse(STEP_URLS["tickets"], args=[self.event.pk])

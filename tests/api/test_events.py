@@ -86,9 +86,14 @@ def test_publishing_checks_that_the_event_is_complete(event, as_organizer):
 
 def test_who_may_change_and_delete_an_event(event, user_with_role, make_user, api_client, as_organizer):
     url = reverse("api:event-detail", args=[event.pk])
+    # The matrix's "event" row (issue 13): a Moderator reads, a Co-organizer also updates.
     moderator = api_client(user_with_role(event, "moderator"))
-    assert moderator.patch(url, {"location": "Lisbon"}, format="json").status_code == 200
+    assert moderator.get(url).status_code == 200
+    assert moderator.patch(url, {"location": "Lisbon"}, format="json").status_code == 403
     assert moderator.delete(url).status_code == 403
+    coorganizer = api_client(user_with_role(event, "coorganizer"))
+    assert coorganizer.patch(url, {"location": "Lisbon"}, format="json").status_code == 200
+    assert coorganizer.delete(url).status_code == 403
     assert api_client(make_user()).get(url).status_code == 404  # a draft: not there without a role
     assert api_client(make_user(is_admin=True)).get(url).status_code == 200
     assert api_client(make_user(is_admin=True)).patch(url, {"location": "X"}, format="json").status_code == 403

@@ -13,8 +13,9 @@ import pytest
 from django.urls import reverse
 
 from events.models import RESOURCE_MODELS
-from permissions.checks import OPERATIONS, RESOURCES
+from permissions.checks import OPERATIONS
 from permissions.models import Permission
+from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
 from tests.factories import SessionFactory
 from tests.utils import WHO
 
@@ -46,7 +47,8 @@ def payload(service, event, name):
 def make_target(service, event):
     if service == "session":
         return SessionFactory(event=event, title="Target")
-    return RESOURCE_MODELS[service].objects.create(event=event, name="Target")
+    model = RESOURCE_MODELS[service]
+    return model.objects.create(event=event, name=f"Target {model.objects.count()}")  # names are unique
 
 
 def label(obj):
@@ -61,7 +63,7 @@ def walk(client, event, service, operation):
     detail_url = reverse(f"api:{service}-detail", args=[event.pk, target.pk])
     before = sorted(model.objects.filter(event=event).values_list("pk", "version"))
     if operation == "create":
-        response = client.post(list_url, payload(service, event, "Created"), format="json")
+        response = client.post(list_url, payload(service, event, f"Created {len(before)}"), format="json")
     elif operation == "read":
         response = client.get(list_url, {"page_size": 500})
         detail = client.get(detail_url)
@@ -71,10 +73,10 @@ def walk(client, event, service, operation):
             assert detail.json()["id"] == target.pk
     elif operation == "update":
         field = "title" if service == "session" else "name"
-        response = client.patch(detail_url, {field: "Changed"}, format="json")
+        response = client.patch(detail_url, {field: f"Changed {target.pk}"}, format="json")
         if response.status_code == 200:
             target.refresh_from_db()
-            assert label(target) == "Changed"
+            assert label(target) == f"Changed {target.pk}"
     else:
         response = client.delete(detail_url)
     after = sorted(model.objects.filter(event=event).values_list("pk", "version"))

@@ -56,7 +56,9 @@ def test_who_may_write_tickets(published, schedule, api_client, make_user, user_
     assert api_client().post(url, body, format="json").status_code == 401
     assert api_client(make_user()).post(url, body, format="json").status_code == 403
     assert api_client(make_user(is_admin=True)).post(url, body, format="json").status_code == 403
-    answer = api_client(user_with_role(published, "coorganizer")).post(url, body, format="json")
+    # The matrix's "ticket" row (issue 13): a Co-organizer reads and updates, the Organizer also creates.
+    assert api_client(user_with_role(published, "coorganizer")).post(url, body, format="json").status_code == 403
+    answer = api_client(user_with_role(published, "organizer")).post(url, body, format="json")
     assert answer.status_code == 201
     assert answer.json()["max_order"] == 10
     assert answer.json()["position"] == 1  # after the others

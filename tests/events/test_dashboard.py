@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from events.models import Event, Microlocation, Session, Speaker, Track
 from events.services import set_background_image
-from permissions.checks import RESOURCES
+from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
 from tests.events.test_bgimage import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,11 @@ class TestOverview:
         assert response.status_code == 200
         body = response.content.decode()
         assert all(url(service, "create", event) not in body for service in RESOURCES)
-        assert reverse("events:settings", args=[event.pk]) not in body
+        assert reverse("events:delete", args=[event.pk]) not in body
+        # Settings: a read-only page (issue 13), without a form to send.
+        settings = client.get(reverse("events:settings", args=[event.pk])).content.decode()
+        assert 'data-testid="settings-read-only"' in settings
+        assert "<form" not in settings.split('data-testid="dashboard-nav"')[1]
 
     def test_no_role_finds_no_draft(self, client, event, user):
         client.force_login(user)
@@ -343,19 +347,19 @@ class TestSettings:
         # The page's header still shows the stored event, not the rejected values.
         assert response.context["event"].name == "PyCon Test"
 
-    def test_any_role_may_update_the_event(self, client, event, user_with_role):
-        client.force_login(user_with_role(event, "moderator"))
-        response = client.post(reverse("events:settings", args=[event.pk]), self.settings_data(event, name="Mod's"))
+    def test_the_coorganizer_may_update_the_event(self, client, event, user_with_role):
+        client.force_login(user_with_role(event, "coorganizer"))
+        response = client.post(reverse("events:settings", args=[event.pk]), self.settings_data(event, name="Co's"))
         assert response.status_code == 302
-        assert Event.objects.get(pk=event.pk).name == "Mod's"
+        assert Event.objects.get(pk=event.pk).name == "Co's"
 
-    @pytest.mark.parametrize(("who", "status"), [("user", 404), ("admin_user", 403)])
-    def test_no_role_and_admin_may_not(self, client, request, event, who, status):
-        # Without a role the draft is not even there (404); the admin sees it, may not change it.
+    @pytest.mark.parametrize(("who", "reads", "writes"), [("user", 404, 404), ("admin_user", 200, 403)])
+    def test_no_role_and_admin_may_not(self, client, request, event, who, reads, writes):
+        # Without a role the draft is not even there (404); the admin reads it, may not change it.
         client.force_login(request.getfixturevalue(who))
         settings_url = reverse("events:settings", args=[event.pk])
-        assert client.get(settings_url).status_code == status
-        assert client.post(settings_url, self.settings_data(event, name="Taken")).status_code == status
+        assert client.get(settings_url).status_code == reads
+        assert client.post(settings_url, self.settings_data(event, name="Taken")).status_code == writes
         assert Event.objects.get(pk=event.pk).name == "PyCon Test"
 
 

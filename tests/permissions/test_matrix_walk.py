@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import RESOURCE_MODELS, Microlocation, Speaker, Sponsor, Track
-from permissions.checks import OPERATIONS, RESOURCES
+from permissions.checks import OPERATIONS
 from permissions.models import Permission
+from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
 from tests.factories import SessionFactory
 from tests.permissions.utils import current_flags, inverted, post_matrix
 from tests.utils import WHO
@@ -55,7 +56,7 @@ def make_object(service, event):
     if service == "session":
         return SessionFactory(event=event, title="Target", hours=2)
     model = {"track": Track, "speaker": Speaker, "sponsor": Sponsor, "microlocation": Microlocation}[service]
-    return model.objects.create(event=event, name="Target")
+    return model.objects.create(event=event, name=f"Target {model.objects.count()}")
 
 
 def outcome(responses, changed):
@@ -90,15 +91,16 @@ def walk(client, event, service, operation):
         return outcome([client.get(url("list"))], None)
     if operation == "create":
         before = model.objects.filter(event=event).count()
-        responses = [client.get(url("create")), client.post(url("create"), form_data(service, event, "Walked in"))]
+        name = f"Walked in {before}"  # names are unique in an event
+        responses = [client.get(url("create")), client.post(url("create"), form_data(service, event, name))]
         return outcome(responses, model.objects.filter(event=event).count() == before + 1)
     if operation == "update":
         responses = [
             client.get(url("update", target.pk)),
-            client.post(url("update", target.pk), form_data(service, event, "Walked over")),
+            client.post(url("update", target.pk), form_data(service, event, f"Walked over {target.pk}")),
         ]
         target.refresh_from_db()
-        return outcome(responses, str(target) == "Walked over")
+        return outcome(responses, str(target) == f"Walked over {target.pk}")
     responses = [client.get(url("delete", target.pk)), client.post(url("delete", target.pk))]
     return outcome(responses, not model.objects.filter(pk=target.pk).exists())
 

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from permissions import resources
 from permissions.checks import OPERATIONS
 from permissions.forms import PermissionMatrixForm
 from permissions.models import Permission
@@ -31,5 +32,12 @@ def post_matrix(client, flags):
 
 
 def inverted(flags):
-    """Every cell flipped: what was allowed is refused and the other way round."""
-    return {key: set(OPERATIONS) - operations for key, operations in flags.items()}
+    """Every cell flipped: what was allowed is refused and the other way round; only the
+    operations a resource's row has (``resources.operations``), and the cells every role
+    holds stay held (the grid shows them fixed)."""
+    flipped = {}
+    for (role, resource), operations in flags.items():
+        ops = set(resources.operations(resource)) - operations
+        ops |= {op for name, op in resources.IMPLIED_FOR_EVERY_ROLE if name == resource}
+        flipped[role, resource] = ops
+    return flipped
