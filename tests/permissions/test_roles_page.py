@@ -1,5 +1,7 @@
 """The roles page (/events/<id>/dashboard/roles/) and the services behind it."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -252,3 +254,12 @@ class TestRemoving:
             "track_organizer",
             "moderator",
         ]
+
+
+class TestInviteFormDefaults:
+    def test_one_invite_form_defaulting_to_the_least_powerful_role(self, organizer_client, event):
+        body = organizer_client.get(roles_url(event)).content.decode()
+        assert body.count('data-testid="invite-form"') == 1
+        assert body.count('name="invite-role"') == 1
+        selected = re.findall(r'<option value="([^"]+)"[^>]*selected', body)
+        assert selected == [Role.MODERATOR]
