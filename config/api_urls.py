@@ -4,6 +4,7 @@ Everything of an event lives under ``events/<event_id>/``, so each object is fou
 through its event. The schema and its docs are served from vendored files (no CDN).
 """
 
+from csp.decorators import csp_update
 from django.urls import include, path, re_path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -22,6 +23,11 @@ from orders.api import OrderViewSet
 from tickets.api import TicketViewSet
 
 app_name = "api"
+
+#: The one inline <style> element Swagger UI (static/vendor/swagger-ui-5.33.1) inserts,
+#: allowed by its hash on the docs page only: the site's policy allows no inline style.
+#: A new Swagger UI may need a new hash (tests/e2e/test_screenshots.py would tell).
+SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 
 router = SimpleRouter(use_regex_path=False)
 router.register("events", events_api.EventViewSet, basename="event")
@@ -80,7 +86,13 @@ urlpatterns = [
     ),
     path("events/<int:event_id>/", include(in_event.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     # Anything else under /api/v1/ is a JSON 404 too, not the site's HTML page.
     re_path(r"", not_found),
 ]

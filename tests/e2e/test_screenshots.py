@@ -1,0 +1,113 @@
+"""Every main page of the demo event (``seed_demo``), at 1280×800 and at 390×844, into
+test-artifacts/screenshots-<size>/ for a person to look at; and on each, what a browser
+would complain of: no script error and no Content-Security-Policy violation (the policy
+is strict: no inline script or style), no sideways scrolling on the phone."""
+
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+from demo.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
+from events.models import Event
+from orders.models import Order
+from tests.utils import ARTIFACTS, BASE_DIR, log_in, server_env
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+DEMO_PASSWORD = "demo-password-for-screenshots-1"
+
+
+def pages(event, order):
+    """(name, URL, who) of every main page; who: None (anonymous), "organizer", "admin"."""
+    e, slug = event.pk, event.slug
+    session = event.sessions.order_by("starts_at", "pk").first()
+    return [
+        ("home", reverse("home"), None),
+        ("login", reverse("login"), None),
+        ("signup", reverse("signup"), None),
+        ("event-public", reverse("event_public", args=[slug]), None),
+        ("event-schedule", reverse("event_schedule", args=[slug]), None),
+        ("event-session", reverse("event_session", args=[slug, session.pk]), None),
+        ("event-speakers", reverse("event_speakers", args=[slug]), None),
+        ("event-order", reverse("event_order", args=[slug]), None),
+        ("my-events", reverse("events:mine"), "organizer"),
+        ("new-event", reverse("events:new"), "organizer"),
+        ("wizard-details", reverse("events:wizard-details", args=[e]), "organizer"),
+        ("wizard-tickets", reverse("tickets:wizard", args=[e]), "organizer"),
+        ("wizard-publish", reverse("events:wizard-publish", args=[e]), "organizer"),
+        ("dashboard", reverse("events:dashboard", args=[e]), "organizer"),
+        ("dashboard-sessions", reverse("events:session-list", args=[e]), "organizer"),
+        ("dashboard-tracks", reverse("events:track-list", args=[e]), "organizer"),
+        ("dashboard-speakers", reverse("events:speaker-list", args=[e]), "organizer"),
+        ("dashboard-sponsors", reverse("events:sponsor-list", args=[e]), "organizer"),
+        ("dashboard-rooms", reverse("events:microlocation-list", args=[e]), "organizer"),
+        ("dashboard-session-edit", reverse("events:session-update", args=[e, session.pk]), "organizer"),
+        ("dashboard-settings", reverse("events:settings", args=[e]), "organizer"),
+        ("dashboard-roles", reverse("events:roles", args=[e]), "organizer"),
+        ("dashboard-sales", reverse("orders:sales", args=[e]), "organizer"),
+        ("dashboard-orders", reverse("orders:list", args=[e]), "organizer"),
+        ("dashboard-order", reverse("orders:detail", args=[e, order.code]), "organizer"),
+        ("notifications", reverse("notifications:center"), "organizer"),
+        ("password-change", reverse("password_change"), "organizer"),
+        ("all-events", reverse("events:all"), "admin"),
+        ("admin", reverse("admin:index"), "admin"),
+        ("admin-events", reverse("admin:events_event_changelist"), "admin"),
+        ("api-docs", reverse("api:docs"), "admin"),
+    ]
+
+
+@pytest.fixture
+def demo(live_url, settings):
+    # As `make run` does it: in a process of its own, on the same database.
+    env = server_env(settings, DEMO_PASSWORD=DEMO_PASSWORD)
+    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=BASE_DIR, env=env, check=True, capture_output=True)
+    event = Event.objects.get(slug=DEMO_SLUG)
+    return event, Order.objects.filter(event=event).order_by("pk").first()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_main_page(browser, live_url, demo, size):
+    event, order = demo
+    viewport = SIZES[size]
+    folder = ARTIFACTS / f"screenshots-{size}"
+    folder.mkdir(parents=True, exist_ok=True)
+    contexts = {}
+
+    def page_for(who):
+        if who not in contexts:
+            context = browser.new_context(base_url=live_url, viewport=viewport)
+            context.set_default_timeout(15_000)
+            page = context.new_page()
+            page.complaints = []
+            page.on(
+                "console",
+                lambda message, page=page: message.type == "error" and page.complaints.append(message.text),
+            )
+            page.on("pageerror", lambda error, page=page: page.complaints.append(f"script error: {error}"))
+            if who:
+                log_in(page, ORGANIZER_EMAIL if who == "organizer" else SUPER_ADMIN_EMAIL, DEMO_PASSWORD)
+            contexts[who] = (context, page)
+        return contexts[who][1]
+
+    complaints, too_wide = {}, {}
+    try:
+        for index, (name, url, who) in enumerate(pages(event, order), start=1):
+            page = page_for(who)
+            page.complaints.clear()
+            response = page.goto(url)
+            assert response.status == 200, (name, url, response.status)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(folder / f"{index:02d}-{name}.png"), full_page=True)
+            if page.complaints:
+                complaints[name] = list(page.complaints)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if size == "phone" and width > viewport["width"] and not name.startswith(("admin", "api-docs")):
+                too_wide[name] = width
+    finally:
+        for context, _ in contexts.values():
+            context.close()
+    assert complaints == {}
+    assert too_wide == {}
