@@ -58,3 +58,26 @@ class TestPublicPage:
         body = client.get(reverse("home")).content.decode()
         assert "Listed" in body
         assert "Secret draft" not in body
+
+
+@pytest.mark.django_db
+def test_the_home_page_says_what_eventdesk_is_and_lists_upcoming_events_only(client, make_event, organizer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    make_event(organizer, name="Coming up", state="published")
+    make_event(
+        organizer,
+        name="Long gone",
+        state="published",
+        starts_at=now - timedelta(days=10),
+        ends_at=now - timedelta(days=9),
+    )
+    body = client.get(reverse("home")).content.decode()
+    assert 'data-testid="home-hero"' in body
+    assert "Eventdesk takes an event from idea to doors open" in body
+    assert 'href="/accounts/signup/"' in body
+    assert "Coming up" in body
+    assert "Long gone" not in body
