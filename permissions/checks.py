@@ -191,3 +191,41 @@ def can_update_event(user, event):
 
 def can_manage_roles(user, event):
     return event_permissions(user, event).allows_event("manage_roles")
+
+
+# --- what each role may do, for people ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleRights:
+    role: Role
+    rights: list  # [(resource row: a Service, [operations allowed, in OPERATIONS' order])]
+    manages_roles: bool
+
+    @property
+    def nothing(self):
+        return not self.manages_roles and not any(operations for _, operations in self.rights)
+
+
+def role_rights():
+    """What each event role may do, as the matrix in the database says now (with the cells
+    every role holds, ``permissions.resources.IMPLIED_FOR_EVERY_ROLE``), and whether it
+    manages roles (the Organizer): for the roles page. Two queries."""
+    rows = {}
+    for permission in Permission.objects.select_related("service"):
+        rows[(permission.role_id, permission.service.name)] = permission
+    services = list(Service.objects.filter(name__in=RESOURCES))
+    services.sort(key=lambda service: RESOURCES.index(service.name))
+    answer = []
+    for role in Role.objects.order_by("id"):
+        rights = []
+        for service in services:
+            row = rows.get((role.pk, service.name))
+            allowed = [
+                op
+                for op in operations(service.name)
+                if (service.name, op) in IMPLIED_FOR_EVERY_ROLE or (row is not None and getattr(row, f"can_{op}"))
+            ]
+            rights.append((service, allowed))
+        answer.append(RoleRights(role=role, rights=rights, manages_roles=role.name == Role.ORGANIZER))
+    return answer

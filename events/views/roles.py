@@ -44,6 +44,8 @@ class RolesView(DashboardMixin, EventPermissionMixin, FormView):
         context["event_roles"] = event_roles
         # revoke_role refuses it anyway; the page does not offer it.
         context["last_organizer_role"] = organizers[0] if len(organizers) == 1 else None
+        # What each role may do: the matrix as it is now, for everyone who sees the page.
+        context["role_rights"] = checks.role_rights()
         if checks.can_manage_roles(self.request.user, self.event):
             context["invite_form"] = context["form"]
             context["pending_invites"] = services.pending_invites(self.event)
