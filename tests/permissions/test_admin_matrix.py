@@ -34,7 +34,9 @@ class TestGridForTheSuperAdmin:
         assert 'name="_save"' in body
         # Only the cells every role holds (reading the event) are fixed.
         fixed = {name for name, field in form.fields.items() if field.disabled}
-        assert fixed == {f"{role}__event__read" for role in ("organizer", "coorganizer", "track_organizer", "moderator")}
+        assert fixed == {
+            f"{role}__event__read" for role in ("organizer", "coorganizer", "track_organizer", "moderator")
+        }
         assert body.count("disabled") == len(fixed)
 
     def test_saves_the_changed_cells_and_logs_each_changed_row(self, super_admin_client, super_admin):

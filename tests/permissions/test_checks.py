@@ -194,8 +194,10 @@ class TestEventLevel:
         )
         perms = checks.event_permissions(person, event)
         assert {op for op in checks.EVENT_OPERATIONS if perms.allows_event(op)} == {"read", "update", "delete"}
-        assert checks.can_view_event(person, event) and not event.is_published
-        assert checks.may(person, event, None, "update") and checks.may(person, event, "event", "delete")
+        assert not event.is_published
+        assert checks.can_view_event(person, event)
+        assert checks.may(person, event, None, "update")
+        assert checks.may(person, event, "event", "delete")
 
     def test_can_table_for_templates(self, event, user_with_role):
         perms = checks.event_permissions(user_with_role(event, "track_organizer"), event)
