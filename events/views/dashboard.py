@@ -64,7 +64,12 @@ class DashboardMixin:
             if perms.can[name]["read"]
         ]
         context["extra_nav"] = [
-            {"title": tab["title"], "url": reverse(tab["url_name"], args=[self.event.pk]), "active": nav == self.nav}
+            {
+                "name": nav,
+                "title": tab["title"],
+                "url": reverse(tab["url_name"], args=[self.event.pk]),
+                "active": nav == self.nav,
+            }
             for nav, tab in DASHBOARD_TABS.items()
             if perms.allows(tab["resource"], tab["operation"])
         ]
