@@ -1,6 +1,8 @@
 """The site as a whole: the favicon, the logo, the API's root and the link to its docs,
 the admin's name."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
@@ -68,3 +70,18 @@ def test_the_admin_is_branded(client, super_admin):
     assert "Eventdesk administration" in body
     assert "Django administration" not in body
     assert "<title>Site administration | Eventdesk admin</title>" in body
+
+
+@pytest.mark.django_db
+def test_every_dashboard_tab_has_its_icon(client, organizer, event):
+    import re
+
+    client.force_login(organizer)
+    body = client.get(reverse("events:dashboard", args=[event.pk])).content.decode()
+    nav = body[body.index('data-testid="dashboard-nav"') :].split("</ul>")[0]
+    tabs = re.findall(r"<a class=\"nav-link[^>]*>(.*?)</a>", nav, re.S)
+    assert len(tabs) >= 8
+    sprite = Path(finders.find("img/icons.svg")).read_text()
+    for tab in tabs:
+        name = re.search(r'icons\.svg#([\w-]+)"', tab).group(1)
+        assert f'<symbol id="{name}"' in sprite, name
