@@ -7,4 +7,3 @@ def wants_json(request):
     if request.headers.get("X-Requested-With") == "XMLHttpRequest":
         return True
     return request.accepts("application/json") and not request.accepts("text/html")
-
