@@ -34,6 +34,7 @@ class NotificationBell {
     this.root = root;
     this.toggle = root.querySelector("[data-notif-toggle]");
     this.badge = root.querySelector("[data-notif-badge]");
+    this.live = root.querySelector("[data-notif-live]");
     this.list = root.querySelector("[data-notif-list]");
     this.empty = root.querySelector("[data-notif-empty]");
     this.ended = root.querySelector("[data-notif-ended]");
@@ -124,6 +125,9 @@ class NotificationBell {
       this.setState("live");
     }
     if (Array.isArray(data.notifs)) this.render(data.notifs);
+    // Other parts of the page that follow the same socket (the notification center,
+    // static/js/notification-center.js) hear every message.
+    document.dispatchEvent(new CustomEvent("notifications:message", { detail: data }));
   }
 
   setState(state) {
@@ -135,6 +139,11 @@ class NotificationBell {
     this.badge.hidden = count === 0;
     this.toggle.setAttribute("aria-label", count ? `Notifications, ${count} unread` : "Notifications");
     this.empty.hidden = count !== 0;
+    // The live region says a changed count aloud (not the count the page was drawn with).
+    if (this.live && this.live.dataset.count !== String(count)) {
+      this.live.dataset.count = String(count);
+      this.live.textContent = count ? `${count} unread notification${count === 1 ? "" : "s"}` : "No unread notifications";
+    }
   }
 
   render(notifs) {

@@ -20,9 +20,10 @@ def test_the_center_shows_the_kind_as_a_badge_and_links_the_title(client, user):
     client.force_login(user)
     html = client.get(reverse("notifications:center")).content.decode()
     assert (
-        '<span class="badge text-bg-secondary me-1" data-testid="notif-action">Session schedule change</span>' in html
+        '<span class="badge text-bg-secondary me-1" data-testid="notif-action" data-notif-action>'
+        "Session schedule change</span>" in html
     )
-    assert '<a class="fw-semibold" href="/e/conf/sessions/1/">Moved: Keynote</a>' in html
+    assert '<a class="fw-semibold" data-notif-title href="/e/conf/sessions/1/">Moved: Keynote</a>' in html
     # And the navbar dropdown too.
     assert "data-notif-action>Session schedule change</span>" in html
 
@@ -32,14 +33,14 @@ def test_an_open_invitation_offers_accept_and_decline_until_it_is_closed(client,
     client.force_login(user)
     center = reverse("notifications:center")
     html = client.get(center).content.decode()
-    # In the center and in the navbar's dropdown (which also has a hidden one in its <template>).
+    # In the center and in the navbar's dropdown (each also has a hidden one in its <template>).
     assert html.count('action="/events/speaker-invites/abc/"') == 2
-    assert html.count('data-testid="notif-accept"') == html.count('data-testid="notif-decline"') == 3
+    assert html.count('data-testid="notif-accept"') == html.count('data-testid="notif-decline"') == 4
     services.invitation_closed("/events/speaker-invites/abc/")
     html = client.get(center).content.decode()
-    # (The dropdown's <template> for pushed ones keeps an empty, hidden form.)
+    # (The <template>s for pushed ones keep an empty, hidden form.)
     assert 'action="/events/speaker-invites/abc/"' not in html
-    assert html.count('data-testid="notif-accept"') == 1
+    assert html.count('data-testid="notif-accept"') == 2
 
 
 def test_a_push_carries_the_kind_the_link_and_whether_it_awaits_an_answer(user):

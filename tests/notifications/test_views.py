@@ -1,8 +1,10 @@
 """The navbar bell and the notification center, as pages."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from notifications import services
@@ -126,3 +128,38 @@ def test_the_center_needs_a_log_in(client):
     response = client.get(reverse("notifications:center"))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_badge_has_a_polite_live_region(logged_in):
+    html = logged_in.get("/").content.decode()
+    region = re.search(r"<span([^>]*data-notif-live[^>]*)>", html).group(1)
+    assert 'aria-live="polite"' in region
+    assert 'data-count="0"' in region  # the script announces a count other than this one
+
+
+def test_the_center_is_live_and_its_unread_highlight_is_no_focus_ring(logged_in, user):
+    unread = services.notify(user, "Announcement", "Unread one", "")
+    read = services.notify(user, "Announcement", "Read one", "")
+    services.mark_read(user, read.pk)
+    html = logged_in.get(reverse("notifications:center")).content.decode()
+    assert "js/notification-center.js" in html
+    assert "<template data-center-item-template>" in html
+    assert "data-first-page" in html
+    item = r'<li class="list-group-item([^"]*)"\s+data-center-item data-notification-id="(\d+)"'
+    classes = {int(pk): css for css, pk in re.findall(item, html)}
+    assert classes == {unread.pk: " notif-unread", read.pk: ""}
+    # Not Bootstrap's border utilities, which ring all four sides in blue like keyboard focus.
+    assert "border-3" not in html
+    assert "border-primary" not in html
+    css = (Path(settings.BASE_DIR) / "static/css/eventdesk.css").read_text()
+    rule = re.search(r"\.notif-unread \{([^}]*)\}", css).group(1)
+    assert "border-left" in rule
+    assert "outline" not in rule
+    assert "box-shadow" not in rule
+
+
+def test_a_later_page_of_the_center_does_not_take_pushed_ones(logged_in, user):
+    for number in range(PAGE_SIZE + 1):
+        services.notify(user, "Announcement", f"Number {number}", "")
+    html = logged_in.get(reverse("notifications:center") + "?page=2").content.decode()
+    assert "data-first-page" not in html
