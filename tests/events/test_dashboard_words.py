@@ -113,3 +113,12 @@ class TestDetailsInOnePlace:
         assert reverse("events:wizard-details", args=[published.pk]) not in body
         # A draft is still being created: it continues in the wizard.
         assert reverse("events:wizard-details", args=[draft.pk]) in body
+
+
+class TestRoomsInTheMatrix:
+    def test_the_roles_page_and_the_matrix_row_say_rooms(self, organizer_client, event):
+        from permissions.models import Service
+
+        assert Service.objects.get(name="microlocation").title == "Rooms"
+        text = visible_text(page(organizer_client, "events:roles", event))
+        assert "icrolocation" not in text
