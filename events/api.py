@@ -520,7 +520,7 @@ class PublishedFilter(serializers.Serializer):
     destroy=extend_schema(summary="Delete an event", description="The Organizer's (and the super admin's)."),
 )
 class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
-    """Events. Reading, changing and deleting one needs a role in it (DESIGN.md, "Domain");
+    """Events. Reading, changing and deleting one needs a role in it (docs/architecture.md, "Permissions");
     a published one anyone reads (the public representation), and ``?published=true``
     lists the published events for anyone."""
 

@@ -33,7 +33,7 @@ def validate_timezone(value):
         raise ValidationError("Unknown time zone: %(value)s", params={"value": value}) from None
 
 
-# The version counters every event carries (DESIGN.md, "Conditional GET").
+# The version counters every event carries (docs/architecture.md, "Conditional requests").
 VERSION_COUNTERS = (
     "event_ver",
     "tracks_ver",
@@ -464,7 +464,8 @@ class SessionInvite(models.Model):
         return django_timezone.now() >= self.expires_at
 
 
-# The event's resources of the permission matrix, by name, in permissions.resources' order
-# (a resource without its model is a KeyError at start-up).
+# The event's resources with the dashboard's generic pages and API viewsets, by name, in
+# permissions.resources.DASHBOARD_RESOURCES' order (a resource without its model is a
+# KeyError at start-up). The matrix's other resources (the event, tickets) have pages of their own.
 _MODELS_BY_NAME = {model.resource_name: model for model in (Track, Session, Speaker, Sponsor, Microlocation)}
-RESOURCE_MODELS = {name: _MODELS_BY_NAME[name] for name in resources.RESOURCES}
+RESOURCE_MODELS = {name: _MODELS_BY_NAME[name] for name in resources.DASHBOARD_RESOURCES}

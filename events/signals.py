@@ -4,7 +4,7 @@ Deleting sends ``pre_delete``/``post_delete`` for every object, whether one is d
 a queryset, the admin's bulk action or a cascade; a change of ``Session.speakers`` sends
 ``m2m_changed``. Each handler bumps what the change made different, in the transaction
 of the change (Django sends all of these inside it), so that ETags never outlive the
-data they describe (DESIGN.md, "Conditional GET").
+data they describe (docs/architecture.md, "Conditional requests").
 """
 
 from django.db.models import signals

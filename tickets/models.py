@@ -88,7 +88,7 @@ class Ticket(EventOwned):
         return []
 
     def clean(self):
-        """The rules of one ticket (DESIGN.md, "Domain"), with a message on the field at fault.
+        """The rules of one ticket (docs/architecture.md, "Permissions"), with a message on the field at fault.
 
         A value that failed its own field's validation is ``None`` here and its rules are
         skipped. Uniqueness of the name within the event is a rule of the event's tickets

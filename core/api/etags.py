@@ -1,4 +1,4 @@
-"""Conditional requests for the API, from version counters (DESIGN.md, "Conditional GET").
+"""Conditional requests for the API, from version counters (docs/architecture.md, "Conditional requests").
 
 An ETag is a digest of what the answer is a function of:
 

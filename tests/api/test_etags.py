@@ -1,4 +1,4 @@
-"""ETags from version counters (DESIGN.md, "Conditional GET").
+"""ETags from version counters (docs/architecture.md, "Conditional requests").
 
 Every GET answers with a tag; the same GET with ``If-None-Match`` answers 304 without a
 body, in at most three queries however long the list; any change, made through the
