@@ -88,9 +88,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
-        csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
-        ),
+        csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
         name="docs",
     ),
     # Anything else under /api/v1/ is a JSON 404 too, not the site's HTML page.

@@ -122,13 +122,13 @@ def test_versions_lists_every_counter_and_grows_with_changes(event, schedule, as
     body = as_organizer.get(url).json()
     assert set(body) == {
         "event_id",
+        "id",  # the original system's names: event_id and id, session_ver
+        "session_ver",
         "event_ver",
         "tracks_ver",
         "sessions_ver",
         "speakers_ver",
         "sponsors_ver",
-        "id",  # the original system's names: event_id and id, session_ver
-        "session_ver",
         "microlocations_ver",
         "tickets_ver",
     }
