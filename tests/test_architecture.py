@@ -24,4 +24,15 @@ def test_the_layers_are_the_documented_ones():
     config = configparser.ConfigParser()
     config.read(ROOT / ".importlinter")
     layers = config["importlinter:contract:layers"]["layers"].split()
-    assert layers == ["config", "demo", "tickets", "events", "permissions", "notifications", "accounts", "core"]
+    assert layers == [
+        "config",
+        "demo",
+        "orders",
+        "tickets",
+        "events",
+        "permissions",
+        "notifications",
+        "activity",
+        "accounts",
+        "core",
+    ]

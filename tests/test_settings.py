@@ -45,7 +45,7 @@ def test_defaults_are_embedded():
     assert shown["db"] == "django.db.backends.sqlite3"
     assert shown["db_name"] == str(BASE_DIR / "db.sqlite3")
     assert shown["layer"] == "channels.layers.InMemoryChannelLayer"
-    assert shown["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert shown["email"] == "core.mail.FramedConsoleEmailBackend"  # the console, framed
     assert shown["secure_cookies"] is False
 
 

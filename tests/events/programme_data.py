@@ -110,12 +110,14 @@ def add_programme(event, photos=True):
 
 
 def add_sessions(event, count, day=DAY_ONE):
-    """``count`` more sessions (each with a new speaker, track and room), for query counts."""
-    for i in range(count):
+    """``count`` more sessions (each with a new speaker, track and room), for query counts.
+    Names carry the day, so that a second call adds new ones (names are unique per event)."""
+    for n in range(count):
+        i = f"{day:%a}-{n}"
         track = Track.objects.create(event=event, name=f"Extra track {i}", color="#336699")
         room = Microlocation.objects.create(event=event, name=f"Extra room {i}")
         speaker = Speaker.objects.create(event=event, name=f"Extra speaker {i}", email=f"extra{i}@speakers.example")
-        start = at(day, 14) + timedelta(minutes=15 * i)
+        start = at(day, 14) + timedelta(minutes=15 * n)
         s = Session.objects.create(
             event=event,
             title=f"Extra {i}",

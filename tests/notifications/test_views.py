@@ -69,7 +69,8 @@ def test_the_center_escapes_the_title_and_shows_the_sanitized_message(logged_in,
     )
     html = logged_in.get(reverse("notifications:center")).content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert "<img" not in html
+    assert "<img src=x" not in html
+    assert "onerror" not in html.replace("onerror=alert(1)&gt;", "")
     assert "javascript:" not in html
     assert "onclick" not in html
     assert '<a rel="noopener noreferrer">go</a>' in html

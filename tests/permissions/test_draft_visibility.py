@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from events.models import RESOURCE_MODELS, Event, Microlocation, Speaker, Sponsor, Track
+from events.models import RESOURCE_MODELS, Event, Microlocation, SessionInvite, Speaker, Sponsor, Track
+from orders.models import Order
 from permissions.models import EventRole, Role, RoleInvite
 from tests.factories import SessionFactory, TicketFactory
 from tickets.models import Ticket
@@ -65,11 +66,17 @@ def draft(make_event, organizer, make_user):
     room = Microlocation.objects.create(event=event, name="Hall A")
     Speaker.objects.create(event=event, name="Ada")
     Sponsor.objects.create(event=event, name="ACME")
-    SessionFactory(event=event, track=track, microlocation=room)
+    session = SessionFactory(event=event, track=track, microlocation=room)
+    SessionInvite.objects.create(session=session, email="speaker@example.com", invited_by=organizer)
     TicketFactory(event=event, name="Community")
     moderator = Role.objects.get(name="moderator")
     EventRole.objects.create(event=event, user=make_user(), role=moderator)
     RoleInvite.objects.create(event=event, email="someone@example.com", role=moderator, invited_by=organizer)
+    # Orders are only placed for published events; this one stands for an order made
+    # before the event went back to draft, so the orders' routes have one to name.
+    Order.objects.create(
+        event=event, code="DRAFT2", secret="s3cret", name="Ada", email="ada@example.com", state=Order.State.PAID
+    )
     return event
 
 
@@ -81,7 +88,9 @@ def object_pks(event):
 
 def urls_for(name, names, callback, event, pks_by_model):
     """The URLs of one route for ``event`` (an Event, or an unsaved one with a missing id)."""
-    values = {"event_id": event.pk, "slug": event.slug}
+    values = {"event_id": event.pk, "slug": event.slug, "code": "DRAFT2", "secret": "s3cret"}
+    invite = SessionInvite.objects.filter(session__event__name="Secret plans").first()
+    values["invite_pk"] = invite.pk
     if "pk" not in names:
         return [reverse(name, kwargs={key: values[key] for key in names})]
     model = model_of(callback)
