@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0004_currency_validator_not_choices'),
+        ("events", "0004_currency_validator_not_choices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='payment_instructions',
+            model_name="event",
+            name="payment_instructions",
             field=models.TextField(blank=True, max_length=10000),
         ),
     ]
