@@ -5,10 +5,11 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from activity.models import ActivityEntry
+from core.admin import SuperAdminReadOnlyMixin
 
 
 @admin.register(ActivityEntry)
-class ActivityEntryAdmin(admin.ModelAdmin):
+class ActivityEntryAdmin(SuperAdminReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "actor_label", "action", "object_type", "object_repr", "event_label"]
     list_filter = [
         "action",
@@ -41,18 +42,3 @@ class ActivityEntryAdmin(admin.ModelAdmin):
         return format_html_join(
             "\n", "<div><b>{}</b>: {} → {}</div>", ((name, old, new) for name, (old, new) in entry.changes.items())
         )
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_super_admin
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_super_admin
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

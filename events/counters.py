@@ -22,12 +22,8 @@ from django.db import transaction
 from core.transactions import in_transaction
 
 #: What a public ETag of the event depends on (read with one query on a miss).
-FIELDS = (
-    "id",
-    "slug",
-    "state",
-    "timezone",
-    "created_at",
+#: The version counters every event carries, bumped in the transaction of each change.
+VERSION_COUNTERS = (
     "event_ver",
     "tracks_ver",
     "sessions_ver",
@@ -36,6 +32,7 @@ FIELDS = (
     "microlocations_ver",
     "tickets_ver",
 )
+FIELDS = ("id", "slug", "state", "timezone", "created_at", *VERSION_COUNTERS)
 #: Entries expire after a day without a change (a deleted event's with them).
 TIMEOUT = 24 * 60 * 60
 PUBLISHED_KEY = "ev:published:gen"

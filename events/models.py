@@ -33,16 +33,9 @@ def validate_timezone(value):
         raise ValidationError("Unknown time zone: %(value)s", params={"value": value}) from None
 
 
-# The version counters every event carries (docs/architecture.md, "Conditional requests").
-VERSION_COUNTERS = (
-    "event_ver",
-    "tracks_ver",
-    "sessions_ver",
-    "speakers_ver",
-    "sponsors_ver",
-    "microlocations_ver",
-    "tickets_ver",
-)
+# The version counters every event carries (docs/architecture.md, "Conditional requests"),
+# named once in events.counters, which keeps them in the cache.
+VERSION_COUNTERS = cached_counters.VERSION_COUNTERS
 
 
 class EventQuerySet(models.QuerySet):

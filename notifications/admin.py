@@ -4,11 +4,12 @@ here: notifications are made by ``notifications.services.notify``."""
 
 from django.contrib import admin
 
+from core.admin import SuperAdminReadOnlyMixin
 from notifications.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(SuperAdminReadOnlyMixin, admin.ModelAdmin):
     list_display = ["title", "action", "user", "received_at", "has_read"]
     list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), "has_read"]
     search_fields = ["title"]
@@ -16,18 +17,3 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     fields = ["user", "action", "title", "message", "link", "awaits_answer", "received_at", "has_read"]
     readonly_fields = fields
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_super_admin
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_super_admin
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
