@@ -23,7 +23,7 @@ migrate: setup
 ## Set up, migrate, load demo data, serve HTTP + websockets on http://$(HOST):$(PORT)
 run: migrate
 	DEBUG=true $(BIN)/python manage.py seed_demo
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=true SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Set up and run every test (browser tests too, where Chromium is installed), on every core
 ## (`make test PYTEST_WORKERS=0` runs them in one process)

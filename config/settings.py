@@ -201,6 +201,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (set just above)
     EMAIL_BACKEND = "core.mail.FramedConsoleEmailBackend"  # e-mails stand out among the log lines
+# Where the site is (https://events.example.org), for links in e-mails sent without a
+# request at hand (a session moved from the API, the admin or a command).
+SITE_URL = env.str("SITE_URL", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Eventdesk <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

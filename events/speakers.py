@@ -57,7 +57,7 @@ def site_url():
     """Where this site is (``SITE_URL``, e.g. https://events.example.org) for links in
     e-mails sent without a request at hand; "" when unset (the e-mail then says where
     to look instead of linking)."""
-    return getattr(settings, "SITE_URL", "").rstrip("/")
+    return settings.SITE_URL.rstrip("/")
 
 
 # --- invitations to speak ------------------------------------------------------------------

@@ -118,6 +118,17 @@ def test_a_new_room_is_a_schedule_change(session, event, mailoutbox, django_capt
     assert len(mailoutbox) == 1
 
 
+def test_the_e_mail_links_the_session_on_the_site_url(
+    session, event, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://events.example.org/"
+    session.microlocation = Microlocation.objects.create(event=event, name="Room C")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_resource(session)
+    (message,) = mailoutbox
+    assert f"https://events.example.org/e/{event.slug}/sessions/{session.pk}/" in message.body
+
+
 def test_nothing_is_told_before_the_commit_or_when_it_rolls_back(session, mailoutbox):
     from django.db import transaction
 
