@@ -368,3 +368,23 @@ class TestNeverSecrets:
         entry = last(event, action=Action.CREATED, content_type__model="sponsor")
         assert entry.changes["logo"] == [None, "image"]
         assert "logo-secret-name" not in json.dumps(entry.changes)
+
+
+def test_the_super_admins_changes_in_the_admin_are_logged_as_theirs(client, super_admin, event):
+    from django.urls import reverse
+
+    from activity.models import ActivityEntry
+    from events.models import Track
+
+    client.force_login(super_admin)
+    track = Track.objects.create(event=event, name="Main", color="#336699")
+    url = reverse("admin:events_track_change", args=[track.pk])
+    response = client.post(url, {"event": event.pk, "name": "Main hall", "color": "#336699", "description": ""})
+    assert response.status_code == 302
+    entry = ActivityEntry.objects.filter(event=event).latest("id")
+    assert entry.actor == super_admin
+    assert entry.changes["name"] == ["Main", "Main hall"]
+    response = client.post(reverse("admin:events_track_delete", args=[track.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Track.objects.filter(pk=track.pk).exists()
+    assert ActivityEntry.objects.filter(event=event).latest("id").actor == super_admin
