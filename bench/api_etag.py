@@ -34,6 +34,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
@@ -62,35 +64,6 @@ def parse_args():
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return parser.parse_args()
-
-
-def _server_and_name(url):
-    """``postgres://.../name?options`` → (a URL of the server's ``postgres`` database, name)."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres", query="")), parts.path.lstrip("/")
-
-
-def _on_server(url, *statements):
-    import psycopg2
-    from psycopg2 import sql
-
-    server, name = _server_and_name(url)
-    connection = psycopg2.connect(server)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(sql.SQL(statement).format(sql.Identifier(name)))
-    connection.close()
-    return name
-
-
-def recreate_database(url):
-    """Drop and create the database named in ``url``."""
-    return _on_server(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}")
-
-
-def drop_database(url):
-    _on_server(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
 
 
 def sessions_opened(url):

@@ -25,7 +25,8 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -43,21 +44,6 @@ def parse_args():
     parser.add_argument("--quantity", type=int, default=1000, help="seats of the ticket (default 1000)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return parser.parse_args()
-
-
-def _on_server(url, *statements):
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres", query="")))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(sql.SQL(statement).format(sql.Identifier(name)))
-    connection.close()
-    return name
 
 
 def seed(quantity):
@@ -123,7 +109,7 @@ def main():
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    name = _on_server(args.database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}")
+    name = recreate_database(args.database_url)
     env = dict(os.environ)
     env.update(
         DATABASE_URL=args.database_url,
@@ -167,7 +153,7 @@ def main():
     finally:
         stack.stop()
         if not args.keep:
-            _on_server(args.database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            drop_database(args.database_url)
 
 
 if __name__ == "__main__":

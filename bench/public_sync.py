@@ -37,7 +37,9 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -59,20 +61,6 @@ def parse_args():
 
 
 # --- the scratch database -----------------------------------------------------------------
-
-
-def _on_server(url, *statements):
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres", query="")))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(sql.SQL(statement).format(sql.Identifier(name)))
-    connection.close()
 
 
 def seed():
@@ -291,7 +279,7 @@ def main():
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         DEBUG="false",
     )
-    _on_server(args.database_url, "DROP DATABASE IF EXISTS {}", "CREATE DATABASE {}")
+    recreate_database(args.database_url)
     from deploy.stack import Stack
 
     stack = Stack(processes=2, run_dir=tempfile.mkdtemp(prefix="eventdesk-public-bench-"))
@@ -354,7 +342,7 @@ def main():
             from django.db import connections
 
             connections.close_all()
-            _on_server(args.database_url, "DROP DATABASE IF EXISTS {}")
+            drop_database(args.database_url)
 
 
 if __name__ == "__main__":
