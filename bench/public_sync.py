@@ -44,6 +44,11 @@ from scratch_db import drop_database, recreate_database  # bench/, the script's 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+try:  # a faster event loop for the client, when installed (not a requirement)
+    import uvloop
+except ImportError:
+    uvloop = None
+
 LISTS = ("tracks", "sessions", "speakers", "sponsors", "microlocations", "tickets")
 
 
@@ -57,6 +62,12 @@ def parse_args():
     parser.add_argument("--edit-every", type=float, default=3.0, help="seconds between two edits (default 3)")
     parser.add_argument("--in-app", type=int, default=2000, help="requests of each kind timed in-process")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--pgbouncer",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="daphnes reach PostgreSQL through PgBouncer (default: when pgbouncer is installed)",
+    )
     return parser.parse_args()
 
 
@@ -143,12 +154,15 @@ class Connection:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         lines = [f"GET {path} HTTP/1.1", f"Host: {self.host}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
         self.writer.write("\r\n".join(lines).encode())
-        status_line = await self.reader.readline()
-        status = int(status_line.split()[1])
+        # The status line and headers in one read (not a readline each): the client shares
+        # the cores with the servers, so its own work per answer is kept small.
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
         answer_headers = {}
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            answer_headers[name.strip().lower()] = value.strip()
+        for line in head[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                answer_headers[name.strip().lower()] = value.strip()
         if "content-length" in answer_headers:
             body = await self.reader.readexactly(int(answer_headers["content-length"]))
         elif answer_headers.get("transfer-encoding") == "chunked":
@@ -202,7 +216,7 @@ async def run_apps(base, apps, connections, seconds, event_id, token=None, edit=
             status, answer_headers, body = await connection.request(path, headers)
             recorder.record(path, status, answer_headers, time.perf_counter() - start)
             return status, answer_headers, body
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError):
             connection.writer = None
             recorder.statuses["error"] += 1
             return None, {}, b""
@@ -238,6 +252,10 @@ async def run_apps(base, apps, connections, seconds, event_id, token=None, edit=
         tasks.append(asyncio.create_task(organizer()))
     await asyncio.gather(*tasks)
     return recorder, time.monotonic() - start
+
+
+def run(coroutine):
+    return uvloop.run(coroutine) if uvloop else asyncio.run(coroutine)
 
 
 def percentile(values, fraction):
@@ -280,26 +298,29 @@ def main():
         DEBUG="false",
     )
     recreate_database(args.database_url)
-    from deploy.stack import Stack
+    from deploy.stack import Stack, pgbouncer_path
 
-    stack = Stack(processes=2, run_dir=tempfile.mkdtemp(prefix="eventdesk-public-bench-"))
-    stack.daphne_env = {**stack.env, "BENCH_QUERY_COUNT": "1"}
+    pgbouncer = pgbouncer_path() is not None if args.pgbouncer is None else args.pgbouncer
+    stack = Stack(processes=2, run_dir=tempfile.mkdtemp(prefix="eventdesk-public-bench-"), pgbouncer=pgbouncer)
+    stack.daphne_env = {**stack.daphne_env, "BENCH_QUERY_COUNT": "1"}  # keeps PgBouncer's DATABASE_URL
     try:
         stack.start()
         import django
 
         django.setup()
         event_id, token, session_id = seed()
-        print(f"# bench/public_sync.py: {args.apps} apps, {args.connections} connections, {args.seconds:.0f} s phases")
+        print(
+            f"# bench/public_sync.py: {args.apps} apps, {args.connections} connections, "
+            f"{args.seconds:.0f} s phases, PgBouncer {'on' if pgbouncer else 'off'}, "
+            f"client loop {'uvloop' if uvloop else 'asyncio'}"
+        )
 
         in_app = in_application(event_id, token, args.in_app)
         print("\n## In the application (Django test client, tickets/ of 50 ticket types, 304)")
         for label, times in in_app.items():
             print(f"{label}: p50 {percentile(times, 0.5):.3f} ms, p99 {percentile(times, 0.99):.3f} ms")
 
-        recorder, elapsed = asyncio.run(
-            run_apps(stack.url, args.apps, args.connections, args.seconds, event_id, token=token)
-        )
+        recorder, elapsed = run(run_apps(stack.url, args.apps, args.connections, args.seconds, event_id, token=token))
         report("Authenticated polling of versions/ (today's 304, a token)", recorder, elapsed)
         authenticated_rps = recorder.requests / elapsed
 
@@ -322,7 +343,7 @@ def main():
             with lock:
                 edit(n)
 
-        recorder, elapsed = asyncio.run(
+        recorder, elapsed = run(
             run_apps(
                 stack.url,
                 args.apps,
