@@ -159,7 +159,8 @@ def _empty(value):
 def _related_label(field, pk):
     if pk is None:
         return None
-    related = field.related_model._default_manager.filter(pk=pk).first()
+    # As the foreign key reads it (its model's base manager): the object's own, of its event.
+    related = field.related_model._base_manager.filter(pk=pk).first()
     return _plain(str(related)) if related is not None else f"#{pk}"
 
 

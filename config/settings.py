@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Event scopes, checked when EVENTDESK_STRICT_SCOPES is on (the tests): core.scopes.
+    "core.scopes.ScopeMiddleware",
     # Lets a password change keep the session that made it (accounts.sessions).
     "accounts.sessions.current_request_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -65,6 +67,10 @@ MIDDLEWARE = [
 if env.bool("BENCH_QUERY_COUNT", default=False):
     # bench/public_sync.py only: X-Query-Count and X-Answer on every answer.
     MIDDLEWARE.insert(0, "core.api.public.QueryCountMiddleware")
+
+# In a request, a query of an event-owned model that forgets its event (or names another)
+# raises core.scopes.ScopeError. The tests turn it on (tests/conftest.py); production never.
+EVENTDESK_STRICT_SCOPES = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

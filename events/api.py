@@ -49,7 +49,7 @@ class InEventField(serializers.PrimaryKeyRelatedField):
         event = getattr(self.context.get("view"), "event", None)
         if event is None:
             return self.model.objects.none()
-        return self.model.objects.filter(event=event)
+        return self.model.objects.for_event(event)
 
 
 class ImagesBusyError(exceptions.APIException):
@@ -388,7 +388,7 @@ class EventResourceViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelV
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
-        return self.model.objects.filter(event=self.event)
+        return self.model.objects.for_event(self.event)
 
     def list_version(self):
         # created_at: ids of events that never were (a rolled-back test's) may come again.

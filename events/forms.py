@@ -125,7 +125,8 @@ class EventResourceForm(BootstrapFormMixin, forms.ModelForm):
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and any(f.name == "event" for f in queryset.model._meta.fields):
-                field.queryset = queryset.filter(event=event)
+                for_event = getattr(queryset, "for_event", None)  # event-owned: scoped (core.scopes)
+                field.queryset = for_event(event) if for_event else queryset.filter(event=event)
 
 
 class TrackForm(EventResourceForm):

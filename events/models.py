@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone as django_timezone
 from django.utils.text import slugify
 
+from core import scopes
 from core.timezones import canonical_zones
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
 from events import counters as cached_counters
@@ -155,8 +156,66 @@ def unique_slug(name):
 
 
 class EventOwnedQuerySet(models.QuerySet):
+    """Rows of one event's resources. A query says which event it is for (``for_event``,
+    or a related manager of the event: ``event.tracks.all()``); in strict mode
+    (``core.scopes``) running one that does not, inside an event's scope, raises
+    ``ScopeError``. (Used as a subquery of another query it is not run by itself.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope_event_id = None
+
     def for_event(self, event):
-        return self.filter(event=event)
+        qs = self.filter(event=event)
+        qs._scope_event_id = getattr(event, "pk", event)
+        return qs
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._scope_event_id = self._scope_event_id
+        return clone
+
+    def _scoped_to(self):
+        if self._scope_event_id is not None:
+            return self._scope_event_id
+        # A related manager's query (event.tracks.all(), session.speakers.all()) carries
+        # its instance: the event itself, or something of one event.
+        instance = self._hints.get("instance")
+        if isinstance(instance, Event):
+            return instance.pk
+        return getattr(instance, "event_id", None)
+
+    def _check_scope(self):
+        if self.query.is_empty():
+            return  # .none(): no query runs
+        scopes.check(self.model, self._scoped_to())
+
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._check_scope()
+        super()._fetch_all()
+
+    def iterator(self, *args, **kwargs):
+        self._check_scope()
+        return super().iterator(*args, **kwargs)
+
+    def count(self):
+        if self._result_cache is None:
+            self._check_scope()
+        return super().count()
+
+    def exists(self):
+        if self._result_cache is None:
+            self._check_scope()
+        return super().exists()
+
+    def aggregate(self, *args, **kwargs):
+        self._check_scope()
+        return super().aggregate(*args, **kwargs)
+
+    def delete(self):
+        self._check_scope()
+        return super().delete()
 
     def update(self, **kwargs):
         """A bulk change bumps each row's ``version`` and its events' counter, in one transaction.
@@ -165,6 +224,7 @@ class EventOwnedQuerySet(models.QuerySet):
         ``bulk_update`` comes through here.) An update that sets ``version`` itself is
         left alone.
         """
+        self._check_scope()
         if "version" in kwargs:
             return super().update(**kwargs)
         with transaction.atomic(using=self.db, savepoint=False):
@@ -249,13 +309,20 @@ class EventOwned(models.Model):
                 self.refresh_from_db(fields=["version"])
             bump_counter(self.counter, [self.event_id])
 
+    def _perform_unique_checks(self, unique_checks):
+        with scopes.unscoped():  # Django's own lookups (core.scopes)
+            return super()._perform_unique_checks(unique_checks)
+
     # Deleting (one object, a queryset, the admin's bulk action, a cascade) bumps the
     # counter in signal handlers (events.signals), which every kind of delete sends.
 
     def validate_constraints(self, exclude=None):
-        """As Django's, but a name taken in the event is the name's error, not the form's."""
+        """As Django's, but a name taken in the event is the name's error, not the form's.
+
+        (Django's own lookups of the constraints run unscoped, ``core.scopes``.)"""
         try:
-            super().validate_constraints(exclude=exclude)
+            with scopes.unscoped():
+                super().validate_constraints(exclude=exclude)
         except ValidationError as error:
             errors = {}
             for field, messages in error.update_error_dict({}).items():

@@ -77,7 +77,7 @@ class SponsorLevel:
 def sponsors_by_level(event):
     """The event's sponsors grouped by level: best levels first (one query)."""
     groups = {}
-    for sponsor in Sponsor.objects.filter(event=event).order_by("name", "id"):
+    for sponsor in Sponsor.objects.for_event(event).order_by("name", "id"):
         groups.setdefault(sponsor.level.strip(), []).append(sponsor)
 
     def order(level):
@@ -160,14 +160,14 @@ def parse_filters(query, tracks):
 
 
 def public_tracks(event):
-    return list(Track.objects.filter(event=event).order_by("name", "id"))
+    return list(Track.objects.for_event(event).order_by("name", "id"))
 
 
 def public_sessions(event):
     """The event's sessions in time order, with track, room and speakers (two queries)."""
     speakers = Speaker.objects.only(*SPEAKER_PUBLIC_FIELDS).order_by("name", "id")
     return (
-        Session.objects.filter(event=event)
+        Session.objects.for_event(event)
         .select_related("track", "microlocation")
         .prefetch_related(Prefetch("speakers", queryset=speakers))
         .order_by("starts_at", "ends_at", "id")
@@ -185,7 +185,7 @@ def public_speakers(event):
     """The event's speakers (no e-mail addresses) with their sessions in time order (two queries)."""
     sessions = Session.objects.select_related("microlocation", "track").order_by("starts_at", "id")
     return (
-        Speaker.objects.filter(event=event)
+        Speaker.objects.for_event(event)
         .only(*SPEAKER_PUBLIC_FIELDS)
         .prefetch_related(Prefetch("sessions", queryset=sessions))
         .order_by("name", "id")

@@ -1,7 +1,9 @@
 """The one way into an event: pages, the API (and any event-scoped consumer) enter an
 event through ``enter_event``, which loads it once per request and answers 404 when it
 is missing or when ``permissions.checks.can_view_event`` says the user may not see it (a
-draft does not exist for someone without a role in it).
+draft does not exist for someone without a role in it). The rest of the request works
+in the event's scope (``core.scopes``: in tests, a query of another event's resources, or
+of no event's, raises).
 
 It sets ``request.event`` and ``request.event_permissions`` (what the user may do in
 it, ``permissions.checks.event_permissions``: one query, asked only when something reads
@@ -11,6 +13,7 @@ it, and then kept for the rest of the request).
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
+from core import scopes
 from events.models import Event
 from permissions import checks
 
@@ -36,4 +39,5 @@ def enter_event(request, *, event_id=None, slug=None, annotations=None):
     target = getattr(request, "_request", request)
     target.event = event
     target.event_permissions = SimpleLazyObject(lambda: checks.event_permissions(user, event))
+    scopes.enter(event)  # the rest of the request works in this event (checked in tests)
     return event

@@ -142,7 +142,7 @@ def save_resource(obj, *, actor=None, **many_to_many):
         if strays:
             raise ValidationError({name: "Choose only this event's."})
     adding = obj._state.adding
-    stored = None if adding else type(obj)._default_manager.filter(pk=obj.pk).first()
+    stored = None if adding else type(obj)._default_manager.for_event(obj.event_id).filter(pk=obj.pk).first()
     before = snapshot(stored)
     old_related = {name: list(getattr(stored, name).all()) if stored else [] for name in many_to_many}
     schedule_before = speakers.schedule_of(obj)

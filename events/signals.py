@@ -40,7 +40,7 @@ def bump_sessions_before_delete(sender, instance, origin=None, **kwargs):
     if _whole_event_goes(origin):
         return
     lookup = {Track: "track", Microlocation: "microlocation", Speaker: "speakers"}[sender]
-    Session.objects.filter(**{lookup: instance}).touch()
+    Session.objects.for_event(instance.event_id).filter(**{lookup: instance}).touch()
 
 
 def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, **kwargs):
@@ -49,13 +49,13 @@ def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, 
     if action != "pre_clear" and not pk_set:
         return
     if not reverse:  # session.speakers.add/remove/clear/set
-        Session.objects.filter(pk=instance.pk).touch()
+        Session.objects.for_event(instance.event_id).filter(pk=instance.pk).touch()
         # The caller's instance reflects the new version (its next ETag comes from it).
         instance.refresh_from_db(fields=["version"])
     elif action == "pre_clear":  # speaker.sessions.clear()
-        Session.objects.filter(speakers=instance).touch()
+        Session.objects.for_event(instance.event_id).filter(speakers=instance).touch()
     else:  # speaker.sessions.add/remove
-        Session.objects.filter(pk__in=pk_set).touch()
+        Session.objects.for_event(instance.event_id).filter(pk__in=pk_set).touch()
 
 
 def connect(models):

@@ -119,7 +119,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
     e-mail with the link (``site_url`` makes it absolute), sent after the commit.
     """
     email, name = email.strip().lower(), name.strip()
-    session = Session.objects.select_related("event").get(pk=session.pk)
+    session = Session.objects.for_event(session.event_id).select_related("event").get(pk=session.pk)
     event = session.event
     if session.speakers.filter(email__iexact=email).exists():
         message = f"{email} already speaks at this session."
@@ -205,7 +205,7 @@ def _speaker_for(invite, session, account, actor=None):
     account (if any)."""
     from events import services  # services calls this module (schedule changes)
 
-    speakers = Speaker.objects.filter(event_id=session.event_id)
+    speakers = Speaker.objects.for_event(session.event_id)
     speaker = (account and speakers.filter(user=account).first()) or speakers.filter(
         email__iexact=invite.email
     ).first()
@@ -256,7 +256,7 @@ def schedule_of(obj):
     room), as stored now; None for anything else, or a session not saved yet."""
     if not isinstance(obj, Session) or obj._state.adding or obj.pk is None:
         return None
-    return Session.objects.filter(pk=obj.pk).values_list(*SCHEDULE_FIELDS).first()
+    return Session.objects.for_event(obj.event_id).filter(pk=obj.pk).values_list(*SCHEDULE_FIELDS).first()
 
 
 def schedule_text(session, schedule=None):
@@ -288,7 +288,7 @@ def tell_of_schedule_change(session, before):
     after = tuple(getattr(session, f) for f in SCHEDULE_FIELDS)
     if after == tuple(before):
         return [], []
-    session = Session.objects.select_related("event", "microlocation").get(pk=session.pk)
+    session = Session.objects.for_event(session.event_id).select_related("event", "microlocation").get(pk=session.pk)
     event = session.event
     old, new = schedule_text(session, before), schedule_text(session)
     if old == new:

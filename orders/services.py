@@ -337,7 +337,7 @@ def _place(event, name, email, lines, now):
     if locked.state != Event.State.PUBLISHED:
         raise InvalidOrder({"__all__": ["This event is not published: its tickets cannot be ordered."]})
     expire_due(event, now)
-    tickets = Ticket.objects.filter(event_id=event.pk, pk__in=[line.ticket for line in lines]).in_bulk()
+    tickets = Ticket.objects.for_event(event).filter(pk__in=[line.ticket for line in lines]).in_bulk()
     line_errors = _check_lines_rules(event, lines, tickets, now)
     if line_errors:
         raise InvalidOrder(lines=line_errors)

@@ -143,7 +143,7 @@ class SalesView(OrdersDashboardMixin, TemplateView):
         services.expire_due(self.event)
         sales = services.sales_by_ticket(self.event)
         rows = []
-        for ticket in Ticket.objects.filter(event=self.event):
+        for ticket in Ticket.objects.for_event(self.event):
             counts = sales.get(ticket.pk, {"paid": 0, "pending": 0})
             held = counts["paid"] + counts["pending"]
             rows.append({"ticket": ticket, **counts, "available": max(0, ticket.quantity - held)})

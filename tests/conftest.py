@@ -28,6 +28,9 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_configure(config):
+    # Requests check their event scopes (core.scopes): a query of an event-owned model
+    # that forgets its event, or names another, raises ScopeError.
+    django_settings.EVENTDESK_STRICT_SCOPES = True
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
         # Workers share Redis: keys and channel groups (user_<id>, with ids counted in

@@ -100,7 +100,7 @@ def sales_windows(event):
     cached = cache.get(key)
     if cached is not None and generation is not None and cached["generation"] == generation:
         return cached["starts"], cached["ends"]
-    rows = list(Ticket.objects.filter(event_id=event.pk, hidden=False).values_list("sales_starts_at", "sales_ends_at"))
+    rows = list(Ticket.objects.for_event(event).filter(hidden=False).values_list("sales_starts_at", "sales_ends_at"))
     starts = sorted(start for start, _ in rows if start is not None)
     ends = sorted(end for _, end in rows if end is not None)
     # Kept only if no change of the event was committed meanwhile (its generation is still current).

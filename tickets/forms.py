@@ -128,6 +128,8 @@ class BaseTicketFormSet(forms.BaseInlineFormSet):
 
     def __init__(self, data=None, files=None, instance=None, **kwargs):
         kwargs.setdefault("prefix", "tickets")
+        if instance is not None and instance.pk is not None:
+            kwargs.setdefault("queryset", Ticket.objects.for_event(instance))  # scoped (core.scopes)
         super().__init__(data, files, instance=instance, **kwargs)
 
     def tickets_by_id(self):

@@ -240,7 +240,7 @@ def save_tickets(event, tickets, deleted_ids=(), *, actor=None):
     try:
         with transaction.atomic():
             locked = lock_event(event.pk)
-            stored = {ticket.pk: ticket for ticket in Ticket.objects.filter(event=event)}
+            stored = {ticket.pk: ticket for ticket in Ticket.objects.for_event(event)}
             listed = {ticket.pk: ticket for ticket in tickets if ticket.pk is not None}
             if not (listed.keys() | versions.keys()) <= stored.keys():
                 raise ConcurrentChange()  # deleted meanwhile
@@ -255,7 +255,7 @@ def save_tickets(event, tickets, deleted_ids=(), *, actor=None):
             log = [(Action.DELETED, stored[pk], removed_values(stored[pk])) for pk in versions]
             log += [(Action.UPDATED, t, changes_between(snapshot(stored[t.pk]), t)) for t in to_update]
             if versions:
-                Ticket.objects.filter(event=event, pk__in=list(versions)).delete()
+                Ticket.objects.for_event(event).filter(pk__in=list(versions)).delete()
             renamed = [ticket.pk for ticket in to_update if ticket.name != stored[ticket.pk].name]
             if renamed:
                 # Names are unique per event (ignoring case), checked by the database row
@@ -264,14 +264,14 @@ def save_tickets(event, tickets, deleted_ids=(), *, actor=None):
                 # names. (Setting ``version`` to itself tells EventOwnedQuerySet.update
                 # not to count this step: the bulk update below counts the change.)
                 placeholder = f"~{uuid.uuid4().hex}~"
-                Ticket.objects.filter(event=event, pk__in=renamed).update(
+                Ticket.objects.for_event(event).filter(pk__in=renamed).update(
                     name=Concat(Value(placeholder), Cast("pk", CharField())), version=F("version")
                 )
             if to_update:
                 now = timezone.now()
                 for ticket in to_update:
                     ticket.updated_at = now
-                Ticket.objects.filter(event=event).bulk_update(to_update, UPDATE_FIELDS)
+                Ticket.objects.for_event(event).bulk_update(to_update, UPDATE_FIELDS)
             if to_create:
                 Ticket.objects.bulk_create(to_create)
                 log += [(Action.CREATED, ticket, changes_between(None, ticket)) for ticket in to_create]
@@ -297,7 +297,7 @@ def _check_unchanged(event, *, must_exist, must_be_as_read):
     wanted = {ticket.pk for ticket in [*must_exist, *must_be_as_read]}
     if not wanted:
         return
-    stored = dict(Ticket.objects.filter(event=event, pk__in=wanted).values_list("pk", "version"))
+    stored = dict(Ticket.objects.for_event(event).filter(pk__in=wanted).values_list("pk", "version"))
     if len(stored) < len(wanted) or any(stored[ticket.pk] != ticket.version for ticket in must_be_as_read):
         raise ConcurrentChange()
 
@@ -309,7 +309,7 @@ def check_with_others(event, ticket):
     """``check_ticket_set`` for ``ticket`` saved alone, with the event's other tickets as
     they are stored: ``ValidationError`` ``{field: [messages]}``. Call it holding the
     event's lock (``lock_event``), as ``save_ticket`` and the admin do."""
-    others = Ticket.objects.filter(event_id=event.pk).exclude(pk=ticket.pk).only("pk", "name")
+    others = Ticket.objects.for_event(event).exclude(pk=ticket.pk).only("pk", "name")
     try:
         check_ticket_set(event, [ticket], others)
     except InvalidTickets as error:
@@ -337,7 +337,7 @@ def save_ticket(ticket, *, actor=None):
     if not ticket._state.adding:
         _check_unchanged(event, must_exist=[], must_be_as_read=[ticket])
     if ticket.position is None:
-        last = Ticket.objects.filter(event=event).aggregate(last=Max("position"))["last"]
+        last = Ticket.objects.for_event(event).aggregate(last=Max("position"))["last"]
         ticket.position = 0 if last is None else last + 1
     errors = {}
     try:
@@ -352,7 +352,7 @@ def save_ticket(ticket, *, actor=None):
     if errors:
         raise ValidationError(errors)
     adding = ticket._state.adding
-    before = None if adding else snapshot(Ticket.objects.filter(pk=ticket.pk).first())
+    before = None if adding else snapshot(Ticket.objects.for_event(event).filter(pk=ticket.pk).first())
     try:
         with transaction.atomic():
             ticket.save()
@@ -378,7 +378,7 @@ def delete_ticket(ticket, *, actor=None):
     event = lock_event(ticket.event_id)
     _check_unchanged(event, must_exist=[ticket], must_be_as_read=[])
     try:
-        others = Ticket.objects.filter(event=event).exclude(pk=ticket.pk).only("pk", "name")
+        others = Ticket.objects.for_event(event).exclude(pk=ticket.pk).only("pk", "name")
         check_ticket_set(event, [], others, deleted=[ticket])
     except InvalidTickets as error:
         raise ValidationError(error.set_errors) from None

@@ -91,4 +91,7 @@ class EventObjectMixin(EventPermissionMixin):
     so another event's object is 404."""
 
     def get_queryset(self):
-        return self.model._default_manager.filter(event=self.event)
+        objects = self.model._default_manager
+        if hasattr(objects, "for_event"):  # event-owned: scoped (core.scopes)
+            return objects.for_event(self.event)
+        return objects.filter(event=self.event)

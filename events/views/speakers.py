@@ -38,7 +38,7 @@ class SessionInvitesView(DashboardMixin, EventPermissionMixin, FormView):
     def get_session(self):
         if not hasattr(self, "session"):
             self.session = get_object_or_404(
-                Session.objects.select_related("event", "microlocation"), event=self.event, pk=self.kwargs["pk"]
+                Session.objects.for_event(self.event).select_related("event", "microlocation"), pk=self.kwargs["pk"]
             )
         return self.session
 
