@@ -113,13 +113,6 @@ class EventSettingsView(EventFieldsFormMixin, DashboardMixin, EventPermissionMix
     template_name = "events/dashboard/settings.html"
     success_message = "Saved the event's settings."
 
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        if not self.request.event_permissions.allows_event("update"):
-            for field in form.fields.values():
-                field.disabled = True
-        return form
-
     def get_success_url(self):
         return reverse("events:settings", args=[self.event.pk])
 

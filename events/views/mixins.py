@@ -17,10 +17,18 @@ from permissions import checks
 class EventFieldsFormMixin:
     """A form of the event's own fields (``EventSettingsForm``) on ``self.event``, saved
     through ``events.services.update_event``; then ``success_message`` (if any) and a
-    redirect to ``get_success_url()``."""
+    redirect to ``get_success_url()``. A role that may read the event but not update it
+    gets the form with every field disabled (and the page shows no Save button)."""
 
     form_class = EventSettingsForm
     success_message = None
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.request.event_permissions.allows_event("update"):
+            for field in form.fields.values():
+                field.disabled = True
+        return form
 
     def get_form_kwargs(self):
         # The form works on a copy: a rejected form must not leave its values on

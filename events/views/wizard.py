@@ -127,13 +127,6 @@ class DetailsStepView(EventFieldsFormMixin, DetailsFormMixin, EventStepMixin, Fo
     """Page 1 of an existing event: its details and its background image (read-only for
     a role that may not update the event)."""
 
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        if not self.request.event_permissions.allows_event("update"):
-            for field in form.fields.values():
-                field.disabled = True
-        return form
-
     def get_success_url(self):
         return reverse(STEP_URLS["tickets"], args=[self.event.pk])
 
