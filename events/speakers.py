@@ -17,7 +17,6 @@ without an e-mail, after the commit.
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -29,7 +28,7 @@ from django.utils.html import format_html
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
-from permissions.services import InviteError
+from permissions.services import SignedInvites
 
 INVITE_SIGNING_SALT = "events.SessionInvite"
 
@@ -44,8 +43,8 @@ INVITE_REFUSALS = {
 }
 
 
-def _refuse(code):
-    raise InviteError(INVITE_REFUSALS[code], code=code)
+SPEAKER_INVITES = SignedInvites(INVITE_SIGNING_SALT, INVITE_REFUSALS)
+_refuse = SPEAKER_INVITES.refuse
 
 
 def _account(email):
@@ -63,9 +62,7 @@ def site_url():
 # --- invitations to speak ------------------------------------------------------------------
 
 
-def invite_link(invite):
-    """The signed token that identifies ``invite`` in URLs."""
-    return signing.Signer(salt=INVITE_SIGNING_SALT).sign(invite.token)
+invite_link = SPEAKER_INVITES.link
 
 
 def invite_path(invite):
@@ -79,22 +76,10 @@ def session_path(session):
 
 def find_invite(link):
     """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none."""
-    try:
-        token = signing.Signer(salt=INVITE_SIGNING_SALT).unsign(link)
-    except signing.BadSignature:
-        _refuse("invalid")
-    invite = SessionInvite.objects.select_related("session__event", "invited_by").filter(token=token).first()
-    if invite is None:
-        _refuse("invalid")
-    _check_usable(invite)
-    return invite
+    return SPEAKER_INVITES.find(SessionInvite.objects.select_related("session__event", "invited_by"), link)
 
 
-def _check_usable(invite):
-    if invite.status != SessionInvite.Status.PENDING:
-        _refuse(invite.status)
-    if invite.is_expired:
-        _refuse("expired")
+_check_usable = SPEAKER_INVITES.check_usable
 
 
 def pending_invites(session):

@@ -144,6 +144,43 @@ class InviteError(ValidationError):
     """An invitation that cannot be used, with a message to show the person."""
 
 
+class SignedInvites:
+    """Invitations sent as signed links (role invitations here, invitations to speak in
+    events.speakers): a model with ``token``, ``status`` (``PENDING`` while open) and
+    ``is_expired``; the link is its token signed with ``salt``; ``refusals`` are the
+    messages of ``InviteError`` by code ("invalid", "expired", each closed status, ...)."""
+
+    def __init__(self, salt, refusals):
+        self.salt = salt
+        self.refusals = refusals
+
+    def refuse(self, code):
+        raise InviteError(self.refusals[code], code=code)
+
+    def link(self, invite):
+        """The signed token that identifies ``invite`` in URLs."""
+        return signing.Signer(salt=self.salt).sign(invite.token)
+
+    def find(self, queryset, link):
+        """The pending, unexpired invitation of ``queryset`` that ``link`` names;
+        ``InviteError`` (with a message) if none."""
+        try:
+            token = signing.Signer(salt=self.salt).unsign(link)
+        except signing.BadSignature:
+            self.refuse("invalid")
+        invite = queryset.filter(token=token).first()
+        if invite is None:
+            self.refuse("invalid")
+        self.check_usable(invite)
+        return invite
+
+    def check_usable(self, invite):
+        if invite.status != type(invite).Status.PENDING:
+            self.refuse(invite.status)
+        if invite.is_expired:
+            self.refuse("expired")
+
+
 INVITE_REFUSALS = {
     "invalid": "This invitation link is not valid. Check that you opened the whole link from the message.",
     "expired": "This invitation has expired. Ask the organizer to invite you again.",
@@ -154,13 +191,10 @@ INVITE_REFUSALS = {
 }
 
 
-def _refuse(code):
-    raise InviteError(INVITE_REFUSALS[code], code=code)
-
-
-def invite_link(invite):
-    """The signed token that identifies ``invite`` in URLs."""
-    return signing.Signer(salt=INVITE_SIGNING_SALT).sign(invite.token)
+ROLE_INVITES = SignedInvites(INVITE_SIGNING_SALT, INVITE_REFUSALS)
+_refuse = ROLE_INVITES.refuse
+invite_link = ROLE_INVITES.link
+_check_usable = ROLE_INVITES.check_usable
 
 
 def invite_path(invite):
@@ -174,22 +208,7 @@ def signup_path(invite):
 
 def find_invite(link):
     """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none."""
-    try:
-        token = signing.Signer(salt=INVITE_SIGNING_SALT).unsign(link)
-    except signing.BadSignature:
-        _refuse("invalid")
-    invite = RoleInvite.objects.select_related("event", "role", "invited_by").filter(token=token).first()
-    if invite is None:
-        _refuse("invalid")
-    _check_usable(invite)
-    return invite
-
-
-def _check_usable(invite):
-    if invite.status != RoleInvite.Status.PENDING:
-        _refuse(invite.status)
-    if invite.is_expired:
-        _refuse("expired")
+    return ROLE_INVITES.find(RoleInvite.objects.select_related("event", "role", "invited_by"), link)
 
 
 def is_invitee(invite, user):
