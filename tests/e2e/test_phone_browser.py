@@ -100,7 +100,9 @@ def test_the_cropper_fits_the_screen_and_keeps_two_to_one(open_page, viewport, b
         assert box["x"] + box["width"] <= dialog["x"] + dialog["width"]
     screenshot(page, f"phone-layout-cropper-{size_name(viewport)}")
 
-    page.get_by_test_id("bgimage-done").click()
+    # Done uploads at once; on a busy machine the re-encoding can outlast expect's 5 s.
+    with page.expect_response(lambda response: "/files/bgimage/" in response.url):
+        page.get_by_test_id("bgimage-done").click()
     expect(modal).to_be_hidden()
     expect(page.get_by_test_id("bgimage-preview")).to_be_visible()
     berlin_event.refresh_from_db()
