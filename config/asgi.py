@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, websockets through session auth to the router."""
+"""ASGI entry point: HTTP goes to Django (anonymous API reads through the front door,
+``core.api.front_door``), websockets through session auth to the router."""
 
 import os
 
@@ -13,8 +14,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.api.front_door import PublicAnswers  # noqa: E402
 
-http_app = django_asgi_app
+http_app = PublicAnswers(django_asgi_app, prefix="/api/")
 if settings.SERVE_FILES:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 

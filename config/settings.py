@@ -64,7 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-if env.bool("BENCH_QUERY_COUNT", default=False):
+BENCH_QUERY_COUNT = env.bool("BENCH_QUERY_COUNT", default=False)
+if BENCH_QUERY_COUNT:
     # bench/public_sync.py only: X-Query-Count and X-Answer on every answer.
     MIDDLEWARE.insert(0, "core.api.public.QueryCountMiddleware")
 

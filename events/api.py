@@ -337,6 +337,13 @@ class InEventMixin(PublicReadsMixin):
         target.event, target.event_permissions = self.event, checks.NOBODY
         self.public = True
 
+    def public_depends(self):
+        # An anonymous client's answer is made from the cached counters: current while
+        # their generation is (events.counters).
+        if getattr(self.event, "from_counters", False):
+            return {counters.generation_key(self.event.pk): self.event.counters_generation}
+        return {}
+
     def reads_all(self):
         """May the (logged-in) user read the full representation?"""
         return self.request.event_permissions.allows(self.resource, "read")
@@ -558,7 +565,8 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
 
     def list_version(self):
         if self.public:
-            return ("published", counters.published_generation())
+            self.published_generation = counters.published_generation()
+            return ("published", self.published_generation)
         # No counter counts "the events a user sees": an aggregate over them does (one
         # query, however many there are). A role given or taken changes the count and
         # the id sums; an event changed, its event_ver and updated_at.
@@ -579,6 +587,11 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
 
     def public_object_version(self):
         return ("public", self.event.created_at, self.event.event_ver)
+
+    def public_depends(self):
+        if self.detail:
+            return super().public_depends()
+        return {counters.PUBLISHED_KEY: self.published_generation}
 
     def get_object(self):
         if self.action == "retrieve" and not getattr(self.event, "from_counters", False):

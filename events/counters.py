@@ -38,7 +38,8 @@ TIMEOUT = 24 * 60 * 60
 PUBLISHED_KEY = "ev:published:gen"
 
 
-def _generation_key(event_id):
+def generation_key(event_id):
+    """The cache key of the event's generation token."""
     return f"ev:{event_id}:gen"
 
 
@@ -58,7 +59,7 @@ def forget(event_ids):
 
 def _new_generation(event_ids):
     token = uuid.uuid4().hex
-    cache.set_many({**{_generation_key(pk): token for pk in event_ids}, PUBLISHED_KEY: token}, TIMEOUT)
+    cache.set_many({**{generation_key(pk): token for pk in event_ids}, PUBLISHED_KEY: token}, TIMEOUT)
 
 
 def _generation(key):
@@ -71,7 +72,7 @@ def _generation(key):
 
 def current_generation(event_id):
     """The event's generation token now (``None`` if the cache has none)."""
-    return cache.get(_generation_key(event_id))
+    return cache.get(generation_key(event_id))
 
 
 def published_generation():
@@ -82,13 +83,13 @@ def published_generation():
 def counters(event_id):
     """``FIELDS`` of the event (a dict) from the cache, else from the database (one query,
     then cached); ``None`` when there is no such event."""
-    generation_key, entry_key = _generation_key(event_id), _entry_key(event_id)
-    found = cache.get_many([generation_key, entry_key])
-    generation, entry = found.get(generation_key), found.get(entry_key)
+    gen_key, entry_key = generation_key(event_id), _entry_key(event_id)
+    found = cache.get_many([gen_key, entry_key])
+    generation, entry = found.get(gen_key), found.get(entry_key)
     if generation is not None and entry is not None and entry["generation"] == generation:
         return entry
     if generation is None:
-        generation = _generation(generation_key)
+        generation = _generation(gen_key)
     from events.models import Event  # noqa: PLC0415  (events.models calls forget)
 
     entry = Event.objects.filter(pk=event_id).values(*FIELDS).first()

@@ -175,6 +175,12 @@ class TicketViewSet(EventResourceViewSet):
         starts, ends = sales_windows(self.event)
         return (*version, last_passed(starts, self.now), last_passed(ends, self.now))
 
+    def public_until(self):
+        # The public list changes when the next sales window opens or closes.
+        starts, ends = sales_windows(self.event)
+        coming = [moment for moment in (*starts, *ends) if moment > self.now]
+        return min(coming).timestamp() if coming else None
+
     def get_object(self):
         if self.action in WRITE_ACTIONS and transaction.get_connection().in_atomic_block:
             # The event's row first, then the ticket's (core.api.etags locks it for If-Match):

@@ -41,13 +41,28 @@ def is_anonymous(request):
     return "HTTP_AUTHORIZATION" not in request.META and settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
-def _answer_key(etag):
+def answer_key(etag):
+    """The cache key of the answer's bytes (read by the front door too)."""
     return f"api:answer:{etag}"
 
 
 def stored_answer(etag):
     """The bytes of the answer tagged ``etag``, if some client had it built (else ``None``)."""
-    return cache.get(_answer_key(etag))
+    return cache.get(answer_key(etag))
+
+
+#: The ASGI scope's key of the slot ``remember`` fills (``core.api.front_door``).
+SLOT = "eventdesk.public_answer"
+
+
+def remember(request, etag, depends, until=None):
+    """Tell the API's front door (``core.api.front_door``) that Django's ``request`` got
+    the public answer tagged ``etag``, current while each cache key of ``depends`` holds
+    its value and, if ``until`` (epoch seconds) is given, until then. Nothing for a
+    request the front door did not mark (logged in, or not under ASGI)."""
+    slot = getattr(request, "scope", {}).get(SLOT)
+    if slot is not None and depends:
+        slot.update(etag=etag, depends=dict(depends), until=until)
 
 
 def json_answer(content, etag, kind):
@@ -79,7 +94,7 @@ def cached_answer(etag, build, name):
         if content is not None:
             return json_answer(content, etag, "cached")
         content = _render(build, name)
-        cache.set(_answer_key(etag), content, ANSWER_TIMEOUT)
+        cache.set(answer_key(etag), content, ANSWER_TIMEOUT)
     finally:
         cache.delete(lock)
     return json_answer(content, etag, "built")
@@ -142,6 +157,18 @@ class PublicReadsMixin:
     def public_object_version(self):
         return ("public", self.list_version())
 
+    def public_depends(self):
+        """The cache keys, with their values, that a public answer of this view is current
+        with (``{}``: none the front door could check, so it does not answer for it)."""
+        return {}
+
+    def public_until(self):
+        """When time alone makes a public answer of this view stale (epoch seconds), or ``None``."""
+        return None
+
+    def tell_front_door(self, etag):
+        remember(self.request._request, etag, self.public_depends(), self.public_until())
+
     def answer_name(self):
         return f"{type(self).__name__}.{self.action}"
 
@@ -151,6 +178,7 @@ class PublicReadsMixin:
         if self.paginator is not None and hasattr(self.paginator, "check_query"):
             self.paginator.check_query(request)  # garbage paging: 400 before any tag
         etag = self.list_etag()
+        self.tell_front_door(etag)
         if self.client_has(etag):
             return self.not_modified(etag)
         return cached_answer(etag, self.build_list, self.answer_name())
@@ -166,6 +194,7 @@ class PublicReadsMixin:
         if not self.public:
             return super().retrieve(request, *args, **kwargs)
         etag = self.object_etag(self.object_id(), self.public_object_version())
+        self.tell_front_door(etag)
         if self.client_has(etag):
             return self.not_modified(etag)
         return cached_answer(etag, self.build_object, self.answer_name())

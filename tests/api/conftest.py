@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from events.models import Microlocation, Speaker, Sponsor, Track
+from events.models import Event, Microlocation, Speaker, Sponsor, Track
 from tests.factories import SessionFactory, TicketFactory
 
 
@@ -31,3 +31,15 @@ def schedule(event):
         ticket=on_sale,
         hidden_ticket=hidden,
     )
+
+
+@pytest.fixture
+def published(event, schedule):
+    """The event with ``schedule``, published (its speaker has an e-mail address, which
+    the public must never see)."""
+    event.state = Event.State.PUBLISHED
+    event.save()
+    schedule.speaker.email = "ada@example.com"
+    schedule.speaker.save()
+    event.refresh_from_db()
+    return event

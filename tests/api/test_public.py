@@ -26,16 +26,6 @@ from tests.utils import require
 LISTS = ["track", "session", "speaker", "sponsor", "microlocation", "ticket"]
 
 
-@pytest.fixture
-def published(event, schedule):
-    event.state = Event.State.PUBLISHED
-    event.save()
-    schedule.speaker.email = "ada@example.com"
-    schedule.speaker.save()
-    event.refresh_from_db()
-    return event
-
-
 def public_urls(event, schedule):
     urls = {
         "events": reverse("api:event-list") + "?published=true",

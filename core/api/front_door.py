@@ -1,0 +1,181 @@
+"""The API's front door: anonymous reads answered from the cache before Django runs.
+
+A public answer (``core.api.public``) is the same for every anonymous client, and whether
+it is still current is known from a few tokens in the cache (an event's counters
+generation, ``events.counters``). Django still costs every request its whole stack
+(handler, middleware, URL resolving, DRF's request set-up) in a worker thread. This ASGI
+middleware, in front of Django, answers what it can from the event loop with two cache
+reads and no query; everything else goes on to Django unchanged.
+
+How it learns: a request that names nobody (no ``Authorization`` header, no session
+cookie) gets a slot in its ASGI scope. A view that answers it with a public answer fills
+the slot (``core.api.public.remember``): the ETag, the cache tokens the answer depends on and their
+values, and, where time alone changes it (a ticket's sales window), the moment it stops
+being current. When Django's answer (200 or 304, no cookie set) has gone out, the front
+door stores a *memo* under the request (scheme, host and forwarding headers, path, query
+string, ``Accept``): that ETag, those tokens and the headers Django sent.
+
+How it answers: the same request again finds the memo, then reads the tokens (and, for a
+200, the answer's bytes, stored by ``core.api.public.cached_answer``) in one round trip.
+Every token must still hold its value and the moment must not have passed; then
+``If-None-Match`` naming the tag gets a 304, any other request the stored bytes with
+Django's headers. Anything missing, changed or unexpected sends the request on to
+Django. A change of an event gives it a new generation at once and again after commit,
+so a memo made before a change never answers after it: no stale 304.
+
+``FRONT_DOOR_ANSWERS`` counts the answers given here, by kind (for tests and the bench).
+"""
+
+import hashlib
+import logging
+import time
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.http import parse_etags
+
+from core.api.public import SLOT, answer_key
+
+logger = logging.getLogger(__name__)
+
+#: How long a memo stays (a new token or tag replaces it anyway).
+MEMO_TIMEOUT = 60 * 60
+#: Request headers a public answer may depend on (besides the path and query string).
+KEYED_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-port", b"accept")
+#: Headers of Django's answer not kept in a memo: the front door sets them per answer.
+UNKEPT_HEADERS = frozenset({b"content-length", b"date", b"server"})
+FRONT_DOOR_ANSWERS = Counter()
+
+
+def _headers(scope):
+    found = {}
+    for name, value in scope.get("headers", ()):
+        name = name.lower()
+        found[name] = found[name] + b"," + value if name in found else value
+    return found
+
+
+def _names_somebody(headers):
+    if b"authorization" in headers:
+        return True
+    cookie = headers.get(b"cookie")
+    if not cookie:
+        return False
+    session = settings.SESSION_COOKIE_NAME.encode()
+    return any(part.strip().split(b"=", 1)[0] == session for part in cookie.split(b";"))
+
+
+def _memo_key(scope, headers):
+    parts = [
+        scope.get("scheme", "http").encode(),
+        (scope.get("root_path", "") + scope["path"]).encode(),
+        scope.get("query_string", b""),
+        *(headers.get(name, b"") for name in KEYED_HEADERS),
+    ]
+    return "api:memo:" + hashlib.blake2b(b"\0".join(parts), digest_size=16).hexdigest()
+
+
+def _client_has(headers, etag):
+    value = headers.get(b"if-none-match")
+    if not value:
+        return False
+    tags = parse_etags(value.decode("latin-1"))
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+
+
+class PublicAnswers:
+    """ASGI middleware around Django's HTTP application, for paths under ``prefix``."""
+
+    def __init__(self, app, prefix="/api/"):
+        self.app = app
+        self.prefix = prefix
+        self.bench = getattr(settings, "BENCH_QUERY_COUNT", False)
+
+    async def __call__(self, scope, receive, send):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith(self.prefix)
+        ):
+            return await self.app(scope, receive, send)
+        headers = _headers(scope)
+        if _names_somebody(headers):
+            return await self.app(scope, receive, send)
+        key = _memo_key(scope, headers)
+        try:
+            answer = await self._stored_answer(key, headers)
+        except Exception:  # the cache away: Django answers (and says what is wrong)
+            logger.exception("The API's front door could not read the cache")
+            answer = None
+        if answer is not None:
+            await self._send(send, scope, *answer)
+            return None
+        slot = {}
+        await self.app({**scope, SLOT: slot}, receive, self._learning(send, key, slot))
+        return None
+
+    async def _stored_answer(self, key, headers):
+        """``(status, headers, body, kind)`` when the memo is current, else ``None``."""
+        memo = (await cache.aget_many([key])).get(key)
+        if memo is None or (memo["until"] is not None and time.time() >= memo["until"]):
+            return None
+        etag, wanted = memo["etag"], list(memo["depends"])
+        not_modified = _client_has(headers, etag)
+        if not not_modified:
+            if not memo["has_body"]:
+                return None
+            wanted.append(answer_key(etag))
+        found = await cache.aget_many(wanted)
+        if any(found.get(name) != value for name, value in memo["depends"].items()):
+            return None
+        if not_modified:
+            return 304, memo["headers"], b"", "304"
+        body = found.get(answer_key(etag))
+        if body is None:
+            return None
+        return 200, memo["headers"], body, "cached"
+
+    async def _send(self, send, scope, status, headers, body, kind):
+        FRONT_DOOR_ANSWERS[kind] += 1
+        if status == 200:
+            headers = [*headers, (b"content-length", str(len(body)).encode())]
+        else:  # a 304 carries no representation metadata (RFC 9110, 15.4.5)
+            headers = [(name, value) for name, value in headers if name != b"content-type"]
+        if self.bench:
+            headers += [(b"x-query-count", b"0"), (b"x-answer", kind.encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    def _learning(self, send, key, slot):
+        """``send``, noting Django's answer; once it is out, its memo is stored if a view
+        filled the slot and the answer is one to repeat."""
+        answer = {}
+
+        async def learning_send(message):
+            await send(message)
+            if message["type"] == "http.response.start":
+                answer.update(status=message["status"], headers=message.get("headers", []))
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await self._memorize(key, slot, answer)
+
+        return learning_send
+
+    async def _memorize(self, key, slot, answer):
+        if "etag" not in slot or answer.get("status") not in (200, 304):
+            return
+        headers = [(name.lower(), value) for name, value in answer["headers"]]
+        names = {name for name, _ in headers}
+        if b"set-cookie" in names or (b"etag", slot["etag"].encode()) not in headers:
+            return
+        memo = {
+            "etag": slot["etag"],
+            "depends": slot["depends"],
+            "until": slot["until"],
+            "has_body": answer["status"] == 200,
+            "headers": [(name, value) for name, value in headers if name not in UNKEPT_HEADERS],
+        }
+        try:
+            await cache.aset(key, memo, MEMO_TIMEOUT)
+        except Exception:
+            logger.exception("The API's front door could not store a memo")
