@@ -8,9 +8,14 @@ sponsors, 50 ticket types) and then:
 
 1. **in the application** (Django's test client in this process, on the same database
    and Redis): the cost of an anonymous 304 of ``tickets/`` (50 ticket types) beside
-   today's authenticated 304 (a token) of the same list;
-2. **authenticated**: N simulated apps with the organizer's token poll ``versions/`` with
-   ``If-None-Match`` as fast as they can for ``--seconds``: today's 304, requests per second;
+   today's authenticated 304 (a token) of the same list, and the anonymous 304 through
+   the ASGI application as daphne calls it (answered by the front door);
+2. **polling, 304 against 304**: ``versions/`` with a current ``If-None-Match``, as fast
+   as the load generator can ask, for ``--seconds``: first with the organizer's token
+   (today's authenticated 304), then anonymously (the public 304, answered by the API's
+   front door, ``core.api.front_door``). With ``wrk`` installed (``apt-get install wrk``;
+   a C load generator that costs the shared cores far less than Python) it asks, over
+   ``--wrk-connections`` connections; without it N simulated apps of the Python client do;
 3. **public sync**: N anonymous apps poll ``versions/`` and, when a counter moved, refetch
    the lists that changed (``If-None-Match`` with their last tag) while an organizer edits
    a session every ``--edit-every`` seconds (through the ORM in this process, committed).
@@ -29,7 +34,10 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,6 +69,7 @@ def parse_args():
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each HTTP phase (default 20)")
     parser.add_argument("--edit-every", type=float, default=3.0, help="seconds between two edits (default 3)")
     parser.add_argument("--in-app", type=int, default=2000, help="requests of each kind timed in-process")
+    parser.add_argument("--wrk-connections", type=int, default=64, help="connections of wrk (default 64)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--pgbouncer",
@@ -137,6 +146,57 @@ def in_application(event_id, token, count):
             times.append((time.perf_counter() - start) * 1000)
         results[label] = times
     return results
+
+
+def at_the_front_door(event_id, count):
+    """The anonymous 304 of ``tickets/`` through the ASGI application daphne runs
+    (config.asgi), in this process: the first request goes to Django, which teaches the
+    front door; the others are answered by it. Milliseconds per answer."""
+    from config.asgi import application
+
+    path = f"/api/v1/events/{event_id}/tickets/"
+
+    async def call(headers):
+        sent = []
+        never = asyncio.Event()
+        requests = iter([{"type": "http.request", "body": b"", "more_body": False}])
+
+        async def receive():
+            try:
+                return next(requests)
+            except StopIteration:
+                await never.wait()
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver"), *headers],
+        }
+        await application(scope, receive, send)
+        return sent[0]["status"], {name.lower(): value for name, value in sent[0]["headers"]}
+
+    async def measure():
+        status, headers = await call([])
+        assert status == 200, (status, headers)
+        tag = headers[b"etag"]
+        times = []
+        for n in range(count + 50):
+            start = time.perf_counter()
+            status, _ = await call([(b"if-none-match", tag)])
+            if n >= 50:
+                times.append((time.perf_counter() - start) * 1000)
+            assert status == 304
+        return times
+
+    return asyncio.run(measure())
 
 
 # --- HTTP -------------------------------------------------------------------------------------
@@ -254,6 +314,75 @@ async def run_apps(base, apps, connections, seconds, event_id, token=None, edit=
     return recorder, time.monotonic() - start
 
 
+def wrk(url, headers, seconds, connections):
+    """``wrk`` asking for ``url`` with ``headers`` for ``seconds``: requests per second,
+    p50 and p99 in ms, and the answers that were neither 2xx nor 3xx, or socket errors."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(percent):
+        number, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", output, re.MULTILINE).groups()
+        return float(number) * units[unit]
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50": latency(50),
+        "p99": latency(99),
+        "bad": int(bad.group(1)) if bad else 0,
+        "errors": errors.group(1) if errors else "none",
+    }
+
+
+def check_answer(base, path, headers, expected):
+    """One request with the Python client: its status and ``X-Answer`` (304, cached,
+    built) and ``X-Query-Count``, so that what wrk then repeats is known."""
+    parts = urlsplit(base)
+
+    async def ask():
+        connection = Connection(parts.hostname, parts.port)
+        status, answer_headers, _ = await connection.request(path, headers)
+        connection.writer.close()
+        return status, answer_headers.get("x-answer"), answer_headers.get("x-query-count")
+
+    status, kind, queries = run(ask())
+    print(f"one request first: {status}, X-Answer {kind}, X-Query-Count {queries}")
+    assert (status, kind) == expected, (status, kind)
+
+
+def polling(args, base, event_id, token, versions_tag, public_tag):
+    """Phase 2: the authenticated 304 and the anonymous 304 of ``versions/``, one after the other."""
+    path = f"/api/v1/events/{event_id}/versions/"
+    rates = {}
+    for label, headers in (
+        ("authenticated (token)", {"Authorization": f"Token {token}", "If-None-Match": versions_tag}),
+        ("anonymous", {"If-None-Match": public_tag}),
+    ):
+        print(f"\n## Polling versions/ with a current If-None-Match: {label}")
+        check_answer(base, path, headers, (304, "304"))
+        if shutil.which("wrk"):
+            result = wrk(base + path, headers, args.seconds, args.wrk_connections)
+            print(
+                f"wrk, {args.wrk_connections} connections, {args.seconds:.0f} s: {result['requests']} requests, "
+                f"**{result['rps']:.0f} req/s**, p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms, "
+                f"answers not 2xx/3xx: {result['bad']}, socket errors: {result['errors']}"
+            )
+            rates[label] = result["rps"]
+        else:
+            recorder, elapsed = run(
+                run_apps(base, args.apps, args.connections, args.seconds, event_id, token=token if token else None)
+            )
+            report(f"{label}, Python client", recorder, elapsed)
+            rates[label] = recorder.requests / elapsed
+    ratio = rates["anonymous"] / rates["authenticated (token)"]
+    print(f"\nanonymous 304 / authenticated 304, requests per second: **{ratio:.1f}x**")
+
+
 def run(coroutine):
     return uvloop.run(coroutine) if uvloop else asyncio.run(coroutine)
 
@@ -283,6 +412,21 @@ def report(title, recorder, elapsed, edits=None):
             f"serializations per (list, tag): mean {statistics.mean(builds):.2f}, max {max(builds)} "
             f"over {len(builds)} (list, tag) pairs; by list: {dict(per_list)}; edits: {edits}"
         )
+
+
+def current_tags(base, event_id, token):
+    """The ETags of ``versions/`` for the organizer and for the public."""
+    parts = urlsplit(base)
+    path = f"/api/v1/events/{event_id}/versions/"
+
+    async def ask():
+        connection = Connection(parts.hostname, parts.port)
+        _, private, _ = await connection.request(path, {"Authorization": f"Token {token}"})
+        _, public, _ = await connection.request(path, {})
+        connection.writer.close()
+        return private["etag"], public["etag"]
+
+    return run(ask())
 
 
 def main():
@@ -317,12 +461,12 @@ def main():
 
         in_app = in_application(event_id, token, args.in_app)
         print("\n## In the application (Django test client, tickets/ of 50 ticket types, 304)")
+        in_app["anonymous, at the front door (ASGI, as daphne calls it)"] = at_the_front_door(event_id, args.in_app)
         for label, times in in_app.items():
             print(f"{label}: p50 {percentile(times, 0.5):.3f} ms, p99 {percentile(times, 0.99):.3f} ms")
 
-        recorder, elapsed = run(run_apps(stack.url, args.apps, args.connections, args.seconds, event_id, token=token))
-        report("Authenticated polling of versions/ (today's 304, a token)", recorder, elapsed)
-        authenticated_rps = recorder.requests / elapsed
+        versions_tag, public_tag = current_tags(stack.url, event_id, token)
+        polling(args, stack.url, event_id, token, versions_tag, public_tag)
 
         from django.db import connection
 
@@ -355,8 +499,6 @@ def main():
             )
         )
         report("Anonymous sync (versions/ + changed lists) while an organizer edits", recorder, elapsed, len(edits))
-        public_rps = recorder.requests / elapsed
-        print(f"\nanonymous / authenticated requests per second: {public_rps / authenticated_rps:.1f}x")
     finally:
         stack.stop()
         if not args.keep:
