@@ -43,8 +43,9 @@ logger = logging.getLogger(__name__)
 MEMO_TIMEOUT = 60 * 60
 #: Request headers a public answer may depend on (besides the path and query string).
 KEYED_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-port", b"accept")
-#: Headers of Django's answer not kept in a memo: the front door sets them per answer.
-UNKEPT_HEADERS = frozenset({b"content-length", b"date", b"server"})
+#: Headers of Django's answer not kept in a memo: the front door sets them per answer
+#: (the last two only for bench/public_sync.py, ``core.api.public.QueryCountMiddleware``).
+UNKEPT_HEADERS = frozenset({b"content-length", b"date", b"server", b"x-query-count", b"x-answer"})
 FRONT_DOOR_ANSWERS = Counter()
 
 
