@@ -70,7 +70,7 @@ def _names_somebody(headers):
 def _memo_key(scope, headers):
     parts = [
         scope.get("scheme", "http").encode(),
-        (scope.get("root_path", "") + scope["path"]).encode(),
+        (scope.get("root_path", "") + scope["path"]).encode("utf-8", "surrogatepass"),
         scope.get("query_string", b""),
         *(headers.get(name, b"") for name in KEYED_HEADERS),
     ]
@@ -103,12 +103,12 @@ class PublicAnswers:
         headers = _headers(scope)
         if _names_somebody(headers):
             return await self.app(scope, receive, send)
-        key = _memo_key(scope, headers)
         try:
+            key = _memo_key(scope, headers)
             answer = await self._stored_answer(key, headers)
         except Exception:  # the cache away: Django answers (and says what is wrong)
             logger.exception("The API's front door could not read the cache")
-            answer = None
+            return await self.app(scope, receive, send)
         if answer is not None:
             await self._send(send, scope, *answer)
             return None
