@@ -3,6 +3,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
 from accounts.models import User
+from accounts.services import EMAIL_TAKEN
 from core.forms import BootstrapFormMixin
 
 
@@ -16,7 +17,7 @@ class SignUpForm(BootstrapFormMixin, BaseUserCreationForm):
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail address already exists.")
+            raise forms.ValidationError(EMAIL_TAKEN)
         return email
 
 

@@ -13,6 +13,7 @@ from django.views.generic import FormView
 from accounts import forms, services
 from accounts.forms import SignUpForm
 from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle
+from core.errors import Conflict
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
@@ -59,7 +60,11 @@ class SignUpView(View):
     def post(self, request, *args, **kwargs):
         form = self.get_form(request.POST)
         if form.is_valid():
-            user = self.create_user(form)
+            try:
+                user = self.create_user(form)
+            except Conflict as conflict:  # the address taken since the form checked it
+                form.add_error("email", conflict.message)
+                user = None
             if user is not None:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return self.signed_up(user)

@@ -1,4 +1,9 @@
+import threading
+
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models.signals import pre_save
 from django.urls import reverse
 
 from accounts.models import User
@@ -27,6 +32,42 @@ class TestSignUp:
         assert response.status_code == 200
         assert "already exists" in response.context["form"].errors["email"][0]
         assert User.objects.count() == 1
+
+    @pytest.mark.django_db(transaction=True)
+    @pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+        reason="SQLite takes the write lock first (IMMEDIATE): the other writer would wait for this one; "
+        "tests/accounts/test_services.py shows the same refusal on every engine",
+    )
+    def test_an_address_taken_while_the_form_was_checked_is_a_form_error(self, client, django_user_model):
+        """Two sign-ups with one address at the same moment: both forms pass their check,
+        the database's unique constraint refuses the second insert. Here the other
+        sign-up commits (another thread, its own connection) from a pre_save receiver:
+        between this form's check and its insert."""
+
+        def the_other_sign_up_commits_first(sender, instance, **kwargs):
+            if instance.pk is None and instance.email == "new@example.com":
+                stop_landing()
+                other = threading.Thread(target=other_sign_up)
+                other.start()
+                other.join()
+
+        def other_sign_up():
+            User.objects.create_user("new@example.com", PASSWORD, full_name="The other one")
+            connection.close()
+
+        def stop_landing():
+            pre_save.disconnect(the_other_sign_up_commits_first, sender=django_user_model)
+
+        pre_save.connect(the_other_sign_up_commits_first, sender=django_user_model)
+        try:
+            response = client.post(reverse("signup"), signup_data())
+        finally:
+            stop_landing()
+        assert response.status_code == 200
+        assert response.context["form"].errors["email"] == ["An account with this e-mail address already exists."]
+        assert list(User.objects.values_list("full_name", flat=True)) == ["The other one"]
+        assert "_auth_user_id" not in client.session
 
     @pytest.mark.parametrize(
         ("password", "message"),
