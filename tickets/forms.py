@@ -20,9 +20,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from core.forms import BootstrapFormMixin, datetime_input
 from events.models import Event
 from tickets.models import Ticket
-from tickets.services import DEFAULT_MAX_ORDER, InvalidTickets, check_ticket_set, default_max_order
-
-MAX_TICKETS = 500  # per event; each ticket is a dozen form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)
+from tickets.services import DEFAULT_MAX_ORDER, MAX_TICKETS, InvalidTickets, check_ticket_set, default_max_order
 
 
 class TicketForm(BootstrapFormMixin, forms.ModelForm):

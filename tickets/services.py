@@ -88,6 +88,9 @@ def _lost_race(error):
 
 DUPLICATE_NAME = "Another ticket of this event has this name (names are compared ignoring case)."
 LAST_TICKET = "A published event needs at least one ticket."
+#: Tickets per event, at most (the wizard's page sends a dozen fields per ticket).
+MAX_TICKETS = 500
+TOO_MANY_TICKETS = f"An event has at most {MAX_TICKETS} tickets."
 
 
 class InvalidTickets(ValidationError):
@@ -140,6 +143,7 @@ def check_ticket_set(event, tickets, others=(), deleted=()):
       one of ``others``, or like one before it in ``tickets``, gets ``DUPLICATE_NAME`` on
       its name (a blank name is another rule's business).
     - A published event keeps at least one ticket: ``LAST_TICKET``.
+    - New tickets may not take the event past ``MAX_TICKETS``: ``TOO_MANY_TICKETS``.
     - The rules other apps add (``TICKET_SET_RULES``), given ``deleted`` too (the stored
       tickets being deleted).
 
@@ -163,6 +167,8 @@ def check_ticket_set(event, tickets, others=(), deleted=()):
     set_errors = []
     if event.is_published and not tickets and not others:
         set_errors.append(ValidationError(LAST_TICKET, code="no_tickets"))
+    if any(ticket.pk is None for ticket in tickets) and len(tickets) + len(others) > MAX_TICKETS:
+        set_errors.append(ValidationError(TOO_MANY_TICKETS, code="too_many_tickets"))
     for rule in TICKET_SET_RULES:
         more_rows, more_errors = rule(event, tickets, deleted)
         for index, fields in more_rows.items():

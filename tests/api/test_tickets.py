@@ -10,7 +10,7 @@ from django.utils import timezone
 from events.models import Event
 from tests.factories import TicketFactory
 from tickets.models import Ticket
-from tickets.services import DUPLICATE_NAME, LAST_TICKET
+from tickets.services import DUPLICATE_NAME, LAST_TICKET, MAX_TICKETS, TOO_MANY_TICKETS
 
 
 @pytest.fixture
@@ -145,3 +145,20 @@ def test_a_published_event_keeps_its_last_ticket(published, schedule, as_organiz
     assert answer.status_code == 400
     assert answer.json() == {"non_field_errors": [LAST_TICKET]}
     assert Ticket.objects.filter(pk=schedule.hidden_ticket.pk).exists()
+
+
+def test_an_event_has_at_most_max_tickets_through_the_api_too(event, as_organizer):
+    Ticket.objects.bulk_create(
+        [Ticket(event=event, type="free", name=f"Ticket {n}", quantity=10, position=n) for n in range(MAX_TICKETS)]
+    )
+    url = reverse("api:ticket-list", args=[event.pk])
+    answer = as_organizer.post(url, {"name": "One too many", "type": "free", "quantity": 10}, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {"non_field_errors": [TOO_MANY_TICKETS]}
+    assert event.tickets.count() == MAX_TICKETS
+    # Changing one of them is still fine.
+    first = event.tickets.get(name="Ticket 0")
+    changed = as_organizer.patch(
+        reverse("api:ticket-detail", args=[event.pk, first.pk]), {"quantity": 20}, format="json"
+    )
+    assert changed.status_code == 200

@@ -376,7 +376,7 @@ class TestManyTickets:
         assert event.tickets.count() == 120
 
     def test_at_most_max_tickets(self, event, settings):
-        from tickets.forms import MAX_TICKETS
+        from tickets.services import MAX_TICKETS
 
         formset = bind(event, [free(f"Ticket {n}") for n in range(MAX_TICKETS + 1)])
         assert not formset.is_valid()
