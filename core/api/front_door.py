@@ -50,10 +50,13 @@ FRONT_DOOR_ANSWERS = Counter()
 
 
 def _headers(scope):
+    """The request's headers by lower-case name, repeated ones joined as Django joins them."""
     found = {}
     for name, value in scope.get("headers", ()):
         name = name.lower()
-        found[name] = found[name] + b"," + value if name in found else value
+        if name in found:
+            value = found[name] + (b"; " if name == b"cookie" else b",") + value
+        found[name] = value
     return found
 
 

@@ -103,6 +103,9 @@ async def test_clients_that_name_somebody_always_reach_django(published, schedul
     status, _, _ = await request(url, inm(etag), (b"cookie", b"csrftoken=x; sessionid=not-a-session"))
     assert status == 304  # the public answer, from Django (a stale cookie names nobody)
     assert answered_here() == before
+    # Cookies in two headers (as HTTP/2 sends them) are read as Django reads them.
+    assert (await request(url, inm(etag), (b"cookie", b"csrftoken=x"), (b"cookie", b"sessionid=y")))[0] == 304
+    assert answered_here() == before
     assert (await request(url, inm(etag), (b"cookie", b"csrftoken=x")))[0] == 304
     assert answered_here() == before + 1
 
