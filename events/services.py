@@ -1,7 +1,5 @@
 """Business rules for events. Views, the API, the admin and commands call these."""
 
-import logging
-
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -11,7 +9,7 @@ from django.utils import timezone
 
 from activity.services import Action, changes_between, log_action, removed_values, snapshot
 from core.errors import Conflict
-from events import images, speakers
+from events import image_files, images, speakers
 from events.models import RESOURCE_MODELS, Event
 from permissions.services import make_creator_organizer
 
@@ -95,15 +93,13 @@ def delete_event(event, *, actor=None):
     """Delete ``event`` and everything it owns (services, tickets, roles, invitations).
 
     Checks nothing itself: who may delete an event is the caller's check
-    (``permissions.checks.may(user, event, None, "delete")``, the Organizer's). Its background image
-    file is deleted once the transaction has committed.
+    (``permissions.checks.may(user, event, None, "delete")``, the Organizer's). Its image
+    files (banner, photos, logos) are deleted once the transaction has committed
+    (``events.image_files``, from the rows' ``post_delete``).
     """
-    image = event.background_image.name
     # The entry outlives the event (its ``event`` is set to null, its label kept).
     log_action(actor, Action.DELETED, event, event=event, changes=removed_values(event))
     event.delete()
-    if image:
-        transaction.on_commit(lambda: _delete_unused_image(image))
 
 
 def resource_counts(event):
@@ -185,8 +181,6 @@ def delete_resource(obj, *, actor=None):
 
 
 # --- the creation wizard: publishing, the background image -------------------------------
-
-logger = logging.getLogger(__name__)
 
 
 def publish_problems(event):
@@ -280,15 +274,6 @@ def _point_at_image(event, name, actor=None):
         action = Action.BANNER_SET if name else Action.BANNER_REMOVED
         log_action(actor, action, locked, event=locked, changes=changes_between(before, locked))
         if old_name:
-            transaction.on_commit(lambda: _delete_unused_image(old_name))
+            image_files.delete_after_commit(Event, old_name)
     event.refresh_from_db(fields=["background_image", "updated_at", "event_ver"])
     return old_name
-
-
-def _delete_unused_image(name):
-    if Event.objects.filter(background_image=name).exists():
-        return  # another event points at the same file (copied in the admin, say)
-    try:
-        Event._meta.get_field("background_image").storage.delete(name)
-    except OSError:
-        logger.warning("Could not delete the replaced background image %s", name, exc_info=True)

@@ -1,15 +1,21 @@
-"""Version bumps for the changes that never pass through ``EventOwned.save``.
+"""Version bumps for the changes that never pass through ``EventOwned.save``, and stored
+images that follow their rows.
 
 Deleting sends ``pre_delete``/``post_delete`` for every object, whether one is deleted,
 a queryset, the admin's bulk action or a cascade; a change of ``Session.speakers`` sends
 ``m2m_changed``. Each handler bumps what the change made different, in the transaction
 of the change (Django sends all of these inside it), so that ETags never outlive the
 data they describe (docs/architecture.md, "Conditional requests").
+
+An image file (a speaker's photo, a sponsor's logo, an event's banner) is deleted once
+the transaction that replaced it or deleted its row has committed, unless another row
+still points at it (the banner's replacement: ``events.services.set_background_image``).
 """
 
 from django.db.models import signals
 
-from events import counters
+from events import counters, image_files
+from events.image_files import IMAGE_FIELDS
 from events.models import Event, EventOwned, Microlocation, Session, Speaker, Track, bump_counter
 
 
@@ -58,6 +64,28 @@ def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, 
         Session.objects.for_event(instance.event_id).filter(pk__in=pk_set).touch()
 
 
+def _image_name(instance):
+    value = instance.__dict__.get(IMAGE_FIELDS[type(instance)])  # absent when deferred
+    return getattr(value, "name", value) or ""
+
+
+def note_stored_image(sender, instance, **kwargs):
+    """The image file the row pointed at when read (post_init), to tell a replacement."""
+    instance._stored_image = _image_name(instance) if instance.pk else ""
+
+
+def drop_replaced_image(sender, instance, **kwargs):
+    old, new = getattr(instance, "_stored_image", ""), _image_name(instance)
+    if old and old != new:
+        image_files.delete_after_commit(sender, old)
+    instance._stored_image = new
+
+
+def drop_deleted_image(sender, instance, **kwargs):
+    if name := _image_name(instance):
+        image_files.delete_after_commit(sender, name)
+
+
 def connect(models):
     """Connect the handlers (called from ``EventsConfig.ready`` with every installed model).
 
@@ -76,3 +104,9 @@ def connect(models):
     signals.m2m_changed.connect(
         bump_sessions_on_speakers_change, sender=Session.speakers.through, dispatch_uid="bump-session-speakers"
     )
+    for model in IMAGE_FIELDS:
+        label = model._meta.label
+        signals.post_delete.connect(drop_deleted_image, sender=model, dispatch_uid=f"drop-deleted-image-{label}")
+        if model is not Event:  # the banner's replacement is set_background_image's
+            signals.post_init.connect(note_stored_image, sender=model, dispatch_uid=f"note-image-{label}")
+            signals.post_save.connect(drop_replaced_image, sender=model, dispatch_uid=f"drop-replaced-image-{label}")

@@ -173,6 +173,13 @@ def as_organizer(api_client, organizer):
     return api_client(organizer)
 
 
+@pytest.fixture
+def organizer_client(client, organizer):
+    """Django's test client, logged in as ``organizer`` (for pages)."""
+    client.force_login(organizer)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

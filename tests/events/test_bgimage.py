@@ -266,12 +266,6 @@ def unchanged(event_with_image, settings):
     return check
 
 
-@pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
-
-
 class TestUpload:
     def test_png_data_url(self, organizer_client, event, settings):
         response = post_value(organizer_client, url(event), data_url(image_bytes()))

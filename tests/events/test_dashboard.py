@@ -46,12 +46,6 @@ def other_event(make_event, organizer):
     return make_event(organizer, name="Other Con")
 
 
-@pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
-
-
 class TestOverview:
     def test_counts_and_every_button_for_the_organizer(self, organizer_client, event):
         Track.objects.create(event=event, name="Web")

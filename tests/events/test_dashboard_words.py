@@ -14,12 +14,6 @@ from tests.events.test_bgimage import image_bytes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
-
-
 def page(client, name, event, *args):
     response = client.get(reverse(name, args=[event.pk, *args]))
     assert response.status_code == 200

@@ -135,12 +135,6 @@ class TestTruncatedAndTooLarge:
 
 
 @pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
-
-
-@pytest.fixture
 def event_with_image(event):
     from events import services
 

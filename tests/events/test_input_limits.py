@@ -26,12 +26,6 @@ LONGEST = "x" * MAX_TEXT_LENGTH
 TOO_LONG = "Ensure this value has at most 10000 characters (it has 10001)."
 
 
-@pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
-
-
 def settings_data(event, **fields):
     return details(**{"name": event.name, "timezone": event.timezone, **fields})
 
