@@ -15,7 +15,7 @@ from config.asgi import application
 from core.api import public
 from core.api.front_door import FRONT_DOOR_ANSWERS
 from events.models import Event
-from tests.api.test_public import public_urls
+from tests.api.urls import public_urls
 from tests.factories import TicketFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

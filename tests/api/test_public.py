@@ -20,22 +20,9 @@ from django.urls import reverse
 from core.api import public
 from events.models import Event, Session, Speaker
 from permissions.models import Permission
+from tests.api.urls import public_urls
 from tests.factories import SessionFactory
 from tests.utils import require
-
-LISTS = ["track", "session", "speaker", "sponsor", "microlocation", "ticket"]
-
-
-def public_urls(event, schedule):
-    urls = {
-        "events": reverse("api:event-list") + "?published=true",
-        "event": reverse("api:event-detail", args=[event.pk]),
-        "versions": reverse("api:event-versions", args=[event.pk]),
-    }
-    for name in LISTS:
-        urls[f"{name}s"] = reverse(f"api:{name}-list", args=[event.pk])
-        urls[name] = reverse(f"api:{name}-detail", args=[event.pk, getattr(schedule, name).pk])
-    return urls
 
 
 def test_anonymous_reads_of_every_public_endpoint_take_no_query_once_cached(

@@ -41,12 +41,6 @@ def classes(attrs):
     return (attrs.get("class") or "").split()
 
 
-@pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
-
-
 def post_bad_session(client, event):
     return client.post(
         reverse("events:session-create", args=[event.pk]),

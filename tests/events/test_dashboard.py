@@ -10,34 +10,14 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from events.models import Event, Microlocation, Session, Speaker, Track
 from events.services import set_background_image
 from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
-from tests.events.test_bgimage import image_bytes
+from tests.events.pages import local, session_data, url
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def url(service, page, event, *args):
-    return reverse(f"events:{service}-{page}", args=[event.pk, *args])
-
-
-def local(event, moment):
-    """How a datetime-local input writes ``moment`` in the event's time zone."""
-    return timezone.localtime(moment, event.tzinfo).strftime("%Y-%m-%dT%H:%M")
-
-
-def session_data(event, **overrides):
-    starts = event.starts_at + timedelta(hours=3)
-    data = {
-        "title": "Keynote",
-        "starts_at": local(event, starts),
-        "ends_at": local(event, starts + timedelta(hours=1)),
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from events.models import Microlocation, Speaker, Sponsor
-from tests.events.test_bgimage import image_bytes
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from events.models import Speaker, Sponsor
 from events.services import set_background_image
-from tests.events.test_bgimage import data_url, image_bytes, media_files
+from tests.images import data_url, image_bytes, media_files
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from events import images
 from events.models import Speaker, Sponsor
-from tests.events.test_bgimage import data_url, exif_with_orientation, huge_png, image_bytes, media_files
+from tests.images import data_url, exif_with_orientation, huge_png, image_bytes, media_files
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from django.urls import reverse
 from config.settings import BASE_DIR
 from core.validators import DATETIME_RANGE_ERROR, MAX_TEXT_LENGTH, validate_datetime_range
 from events.models import Event, Session, Speaker, Track
-from tests.events.test_dashboard import session_data, url
-from tests.events.test_wizard import details, step
-from tests.tickets.test_formset import formset_data, free
+from tests.events.pages import details, session_data, step, url
+from tests.tickets.formsets import formset_data, free
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

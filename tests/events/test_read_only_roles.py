@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from events import services
 from events.models import Event
-from tests.events.test_bgimage import data_url, image_bytes, media_files
 from tests.factories import TicketFactory
-from tests.tickets.test_formset import formset_data, free, stored_rows
+from tests.images import data_url, image_bytes, media_files
+from tests.tickets.formsets import formset_data, free, stored_rows
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

@@ -12,37 +12,11 @@ from events import services
 from events.models import Event
 from events.views.wizard import STEP_URLS
 from permissions.models import EventRole
-from tests.tickets.test_formset import donation, formset_data, free, paid, save, stored_rows
+from tests.events.pages import BERLIN, NEXT_YEAR, details, step
+from tests.tickets.formsets import donation, formset_data, free, paid, save, stored_rows
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-NEXT_YEAR = timezone.now().year + 1
-
-
-def details(**fields):
-    data = {
-        "name": "DjangoCon Wizard",
-        "description": "Three days of Django.",
-        "location": "Lisbon",
-        "starts_at": f"{NEXT_YEAR}-06-01T09:30",
-        "ends_at": f"{NEXT_YEAR}-06-03T18:00",
-        "timezone": "Europe/Berlin",
-        "currency": "EUR",
-    }
-    data.update(fields)
-    return data
-
-
-def step(name, event):
-    return reverse(STEP_URLS[name], args=[event.pk])  # page 2 is tickets' ("tickets:wizard")
-
-
-@pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
 
 
 class TestNewEvent:

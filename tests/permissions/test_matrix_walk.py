@@ -11,17 +11,24 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from events.models import RESOURCE_MODELS, Microlocation, Speaker, Sponsor, Track
 from permissions.checks import OPERATIONS
 from permissions.models import Permission
 from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
+from tests.events.pages import local
 from tests.factories import SessionFactory
-from tests.permissions.utils import current_flags, inverted, post_matrix
+from tests.permissions.utils import (
+    ALLOWED,
+    FORBIDDEN,
+    LOG_IN,
+    NOT_FOUND,
+    current_flags,
+    inverted,
+    outcome,
+    post_matrix,
+)
 from tests.utils import WHO
-
-ALLOWED, FORBIDDEN, NOT_FOUND, LOG_IN = "allowed", "403", "404", "log-in"
 
 
 def expected(who, service, operation):
@@ -36,10 +43,6 @@ def expected(who, service, operation):
         return NOT_FOUND  # the event is a draft (permissions.checks.hides_event)
     row = Permission.objects.get(role__name=who, service__name=service)
     return ALLOWED if getattr(row, f"can_{operation}") else FORBIDDEN
-
-
-def local(event, moment):
-    return timezone.localtime(moment, event.tzinfo).strftime("%Y-%m-%dT%H:%M")
 
 
 def form_data(service, event, name):
@@ -57,24 +60,6 @@ def make_object(service, event):
         return SessionFactory(event=event, title="Target", hours=2)
     model = {"track": Track, "speaker": Speaker, "sponsor": Sponsor, "microlocation": Microlocation}[service]
     return model.objects.create(event=event, name=f"Target {model.objects.count()}")
-
-
-def outcome(responses, changed):
-    """Name what the site answered. ``changed``: did the data change (None for reads)?"""
-    login = reverse("login")
-    if all(r.status_code == 302 and r["Location"].startswith(login) for r in responses):
-        result = LOG_IN
-    elif all(r.status_code == 403 for r in responses):
-        result = FORBIDDEN
-    elif all(r.status_code == 404 for r in responses):
-        result = NOT_FOUND
-    elif all(r.status_code == (302 if r.request["REQUEST_METHOD"] == "POST" else 200) for r in responses):
-        result = ALLOWED
-    else:
-        return "mixed: " + ", ".join(f"{r.request['REQUEST_METHOD']} {r.status_code}" for r in responses)
-    if changed is not None and changed != (result == ALLOWED):
-        return f"{result}, but the data {'changed' if changed else 'did not change'}"
-    return result
 
 
 def walk(client, event, service, operation):

@@ -16,10 +16,19 @@ from events.models import Event
 from permissions import resources
 from permissions.models import Permission
 from permissions.services import grant_role
+from tests.events.pages import local
 from tests.factories import TicketFactory
-from tests.permissions.test_matrix_walk import ALLOWED, FORBIDDEN, LOG_IN, NOT_FOUND, local, outcome
-from tests.permissions.utils import current_flags, inverted, post_matrix
-from tests.tickets.test_formset import formset_data, free, stored_rows
+from tests.permissions.utils import (
+    ALLOWED,
+    FORBIDDEN,
+    LOG_IN,
+    NOT_FOUND,
+    current_flags,
+    inverted,
+    outcome,
+    post_matrix,
+)
+from tests.tickets.formsets import formset_data, free, stored_rows
 from tests.utils import WHO
 from tickets.models import Ticket
 

@@ -24,12 +24,6 @@ def holders(event):
     return set(EventRole.objects.filter(event=event).values_list("user__email", "role__name"))
 
 
-@pytest.fixture
-def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
-
-
 class TestServices:
     def test_invite_ignores_case_and_spaces_and_gives_no_role_until_accepted(self, event, organizer, make_user):
         person = make_user("ada@example.com")

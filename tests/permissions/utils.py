@@ -41,3 +41,24 @@ def inverted(flags):
         ops |= {op for name, op in resources.IMPLIED_FOR_EVERY_ROLE if name == resource}
         flipped[role, resource] = ops
     return flipped
+
+
+ALLOWED, FORBIDDEN, NOT_FOUND, LOG_IN = "allowed", "403", "404", "log-in"
+
+
+def outcome(responses, changed):
+    """Name what the site answered. ``changed``: did the data change (None for reads)?"""
+    login = reverse("login")
+    if all(r.status_code == 302 and r["Location"].startswith(login) for r in responses):
+        result = LOG_IN
+    elif all(r.status_code == 403 for r in responses):
+        result = FORBIDDEN
+    elif all(r.status_code == 404 for r in responses):
+        result = NOT_FOUND
+    elif all(r.status_code == (302 if r.request["REQUEST_METHOD"] == "POST" else 200) for r in responses):
+        result = ALLOWED
+    else:
+        return "mixed: " + ", ".join(f"{r.request['REQUEST_METHOD']} {r.status_code}" for r in responses)
+    if changed is not None and changed != (result == ALLOWED):
+        return f"{result}, but the data {'changed' if changed else 'did not change'}"
+    return result

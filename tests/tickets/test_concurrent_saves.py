@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 import tickets.api
 import tickets.views
 from events.models import Event
-from tests.tickets.test_formset import formset_data, stored_rows
+from tests.tickets.formsets import formset_data, stored_rows
 from tickets.models import Ticket
 from tickets.services import CONCURRENT_CHANGE
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 import tickets.services
 from events.models import Event
-from tests.tickets.test_formset import formset_data, free, stored_rows
+from tests.tickets.formsets import formset_data, free, stored_rows
 from tickets.models import Ticket
 from tickets.services import (
     DUPLICATE_NAME,
