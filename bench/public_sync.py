@@ -321,10 +321,13 @@ def wrk(url, headers, seconds, connections):
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
     def latency(percent):
-        number, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", output, re.MULTILINE).groups()
+        found = re.search(rf"^\s+{percent}(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+        if found is None:
+            raise ValueError(f"no {percent}% latency in wrk's output:\n{output}")
+        number, unit = found.groups()
         return float(number) * units[unit]
 
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)

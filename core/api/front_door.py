@@ -32,7 +32,9 @@ import time
 from collections import Counter
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.http import parse_etags
 
 from core.api.public import SLOT, answer_key
@@ -47,6 +49,25 @@ KEYED_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forward
 #: (the last two only for bench/public_sync.py, ``core.api.public.QueryCountMiddleware``).
 UNKEPT_HEADERS = frozenset({b"content-length", b"date", b"server", b"x-query-count", b"x-answer"})
 FRONT_DOOR_ANSWERS = Counter()
+
+_cache = None
+
+
+def shared_cache():
+    """The default cache, one backend for the whole process. (``django.core.cache.cache``
+    is one per thread and, in async code, one per task: each request would open its own
+    Redis connections.)"""
+    global _cache  # noqa: PLW0603
+    if _cache is None:
+        _cache = caches.create_connection(DEFAULT_CACHE_ALIAS)
+    return _cache
+
+
+@receiver(setting_changed)
+def _cache_settings_changed(setting, **kwargs):
+    global _cache  # noqa: PLW0603
+    if setting == "CACHES":
+        _cache = None
 
 
 def _headers(scope):
@@ -121,7 +142,7 @@ class PublicAnswers:
 
     async def _stored_answer(self, key, headers):
         """``(status, headers, body, kind)`` when the memo is current, else ``None``."""
-        memo = (await cache.aget_many([key])).get(key)
+        memo = (await shared_cache().aget_many([key])).get(key)
         if memo is None or (memo["until"] is not None and time.time() >= memo["until"]):
             return None
         etag, wanted = memo["etag"], list(memo["depends"])
@@ -130,7 +151,7 @@ class PublicAnswers:
             if not memo["has_body"]:
                 return None
             wanted.append(answer_key(etag))
-        found = await cache.aget_many(wanted)
+        found = await shared_cache().aget_many(wanted)
         if any(found.get(name) != value for name, value in memo["depends"].items()):
             return None
         if not_modified:
@@ -180,6 +201,6 @@ class PublicAnswers:
             "headers": [(name, value) for name, value in headers if name not in UNKEPT_HEADERS],
         }
         try:
-            await cache.aset(key, memo, MEMO_TIMEOUT)
+            await shared_cache().aset(key, memo, MEMO_TIMEOUT)
         except Exception:
             logger.exception("The API's front door could not store a memo")

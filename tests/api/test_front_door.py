@@ -2,6 +2,7 @@
 before Django, through the ASGI application daphne runs (config.asgi), never stale."""
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,12 +14,29 @@ from rest_framework.authtoken.models import Token
 
 from config.asgi import application
 from core.api import public
-from core.api.front_door import FRONT_DOOR_ANSWERS
+from core.api.front_door import FRONT_DOOR_ANSWERS, shared_cache
 from events.models import Event
 from tests.api.urls import public_urls
 from tests.factories import TicketFactory
+from tests.utils import require
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def cache_backend(request, settings):
+    """Each test on the local-memory cache (the default) and on Redis (production's: the
+    door reads it from the event loop, ``core.cache.RedisCache``), a prefix of its own."""
+    if request.param == "redis":
+        require(settings.REDIS_URL, "needs Redis (REDIS_URL)")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "core.cache.RedisCache",
+                "LOCATION": settings.REDIS_URL,
+                "KEY_PREFIX": f"{settings.REDIS_KEY_PREFIX}-door-{uuid.uuid4().hex[:8]}",
+            }
+        }
+    return request.param
 
 
 async def request(path, *headers, method="GET", host=b"localhost"):
@@ -145,3 +163,24 @@ async def test_a_cold_cache_answers_from_django_and_serializes_once(published, s
     assert {status for status, _, _ in bodies} == {200}
     assert len({body for _, _, body in bodies}) == 1
     assert public.SERIALIZATIONS["TrackViewSet.list"] - before == 1
+
+
+@pytest.mark.parametrize("cache_backend", ["redis"], indirect=True)
+async def test_the_door_shares_one_cache_client_between_requests(published, schedule):
+    """``django.core.cache.cache`` is one backend per task in async code: the door keeps
+    one for the process, so requests reuse its Redis connections instead of each opening one."""
+    url = reverse("api:event-versions", args=[published.pk])
+    etag = (await request(url))[1][b"etag"]
+    before = answered_here()
+    answers = await asyncio.gather(*(request(url, inm(etag)) for _ in range(30)))
+    assert {status for status, _, _ in answers} == {304}
+    assert answered_here() - before == 30
+    pool = shared_cache()._cache.get_async_client().connection_pool
+
+    def connections():
+        return len(pool._available_connections) + len(pool._in_use_connections)
+
+    assert 1 <= connections() <= 30
+    again = await asyncio.gather(*(request(url, inm(etag)) for _ in range(30)))
+    assert {status for status, _, _ in again} == {304}
+    assert 1 <= connections() <= 30  # 60 answers, not 60 connections
