@@ -197,10 +197,28 @@ def start_daphne(transactional_db, settings):
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def _shared_daphne(django_db_setup, tmp_path_factory):
+    """One daphne process per test process, for every test that only needs a live server
+    (``live_url``): started once instead of once per test. Its media folder is its own;
+    the tests that use it look there (``live_url`` points ``MEDIA_ROOT`` at it). Stopped
+    before the test database is dropped (it depends on ``django_db_setup``)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    media_root = tmp_path_factory.mktemp("live-media")
+    server = DaphneServer(server_env(django_settings, MEDIA_ROOT=str(media_root)))
+    server.media_root = media_root
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def live_url(start_daphne):
-    """The base URL of a daphne process (HTTP + websockets) on the test database."""
-    return start_daphne().url
+def live_url(_shared_daphne, transactional_db, settings):
+    """The base URL of a daphne process (HTTP + websockets) on the test database: shared
+    by the test process's tests (each test's data is committed, and flushed after it)."""
+    if _shared_daphne.process.poll() is not None:
+        pytest.fail(f"the shared daphne process exited:\n{_shared_daphne.output()}")
+    settings.MEDIA_ROOT = _shared_daphne.media_root
+    return _shared_daphne.url
 
 
 # --- the browser ------------------------------------------------------------------------
