@@ -46,13 +46,15 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the browser tests
-    share one worker (one Chromium per module, not per test and worker), and so do the
-    tests that start whole server stacks (nginx, PgBouncer, several daphnes)."""
+    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) each module of
+    browser tests runs on one worker (its Chromium is per module, not per test and
+    worker), and so does each module of tests that start whole server stacks (nginx,
+    PgBouncer, several daphnes; a stack may be per module). The modules spread over the
+    workers: xdist hands out the groups first, largest first, then the single tests."""
     for item in items:
         for marker, group in (("e2e", "browser"), ("integration", "servers")):
             if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
-                item.add_marker(pytest.mark.xdist_group(group))
+                item.add_marker(pytest.mark.xdist_group(f"{group}-{item.module.__name__}"))
                 break
 
 

@@ -14,7 +14,7 @@ from events.models import Event
 from orders.models import Order
 from tests.utils import ARTIFACTS, BASE_DIR, log_in, server_env
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 DEMO_PASSWORD = "demo-password-for-screenshots-1"
