@@ -268,14 +268,14 @@ def page(new_page):
     return new_page()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
     require(bool(url), "REDIS_URL is not set (CI sets it to the local Redis)")
     return url
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def nginx_bin():
     path = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     require(path is not None, "nginx is not installed (apt-get install nginx-light)")
