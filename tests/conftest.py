@@ -12,6 +12,7 @@ reason on a developer's machine and fail in CI (``CI`` set), where all must run.
 
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from tests.factories import EventFactory, UserFactory
 from tests.utils import ARTIFACTS, CHROMIUM, PASSWORD, DaphneServer, require, server_env
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Every xdist worker imports the ~100 test modules through pytest's assertion rewriting.
+# Where PYTHONDONTWRITEBYTECODE is set (some containers set it) none of that is cached,
+# and each worker of each run rewrites and compiles them all again: ~8 s of CPU each.
+# The test run keeps its bytecode (__pycache__/, ignored by git) whatever the setting.
+sys.dont_write_bytecode = False
 
 
 def pytest_configure(config):
