@@ -12,6 +12,7 @@ reason on a developer's machine and fail in CI (``CI`` set), where all must run.
 
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from tests.factories import EventFactory, UserFactory
 from tests.utils import ARTIFACTS, CHROMIUM, PASSWORD, DaphneServer, require, server_env
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Every xdist worker imports the ~100 test modules through pytest's assertion rewriting.
+# Where PYTHONDONTWRITEBYTECODE is set (some containers set it) none of that is cached,
+# and each worker of each run rewrites and compiles them all again: ~8 s of CPU each.
+# The test run keeps its bytecode (__pycache__/, ignored by git) whatever the setting.
+sys.dont_write_bytecode = False
 
 
 def pytest_configure(config):
@@ -46,13 +53,15 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the browser tests
-    share one worker (one Chromium per module, not per test and worker), and so do the
-    tests that start whole server stacks (nginx, PgBouncer, several daphnes)."""
+    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) each module of
+    browser tests runs on one worker (its Chromium is per module, not per test and
+    worker), and so does each module of tests that start whole server stacks (nginx,
+    PgBouncer, several daphnes; a stack may be per module). The modules spread over the
+    workers: xdist hands out the groups first, largest first, then the single tests."""
     for item in items:
         for marker, group in (("e2e", "browser"), ("integration", "servers")):
             if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
-                item.add_marker(pytest.mark.xdist_group(group))
+                item.add_marker(pytest.mark.xdist_group(f"{group}-{item.module.__name__}"))
                 break
 
 
@@ -204,10 +213,28 @@ def start_daphne(transactional_db, settings):
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def _shared_daphne(django_db_setup, tmp_path_factory):
+    """One daphne process per test process, for every test that only needs a live server
+    (``live_url``): started once instead of once per test. Its media folder is its own;
+    the tests that use it look there (``live_url`` points ``MEDIA_ROOT`` at it). Stopped
+    before the test database is dropped (it depends on ``django_db_setup``)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    media_root = tmp_path_factory.mktemp("live-media")
+    server = DaphneServer(server_env(django_settings, MEDIA_ROOT=str(media_root)))
+    server.media_root = media_root
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def live_url(start_daphne):
-    """The base URL of a daphne process (HTTP + websockets) on the test database."""
-    return start_daphne().url
+def live_url(_shared_daphne, transactional_db, settings):
+    """The base URL of a daphne process (HTTP + websockets) on the test database: shared
+    by the test process's tests (each test's data is committed, and flushed after it)."""
+    if _shared_daphne.process.poll() is not None:
+        pytest.fail(f"the shared daphne process exited:\n{_shared_daphne.output()}")
+    settings.MEDIA_ROOT = _shared_daphne.media_root
+    return _shared_daphne.url
 
 
 # --- the browser ------------------------------------------------------------------------
@@ -255,14 +282,14 @@ def page(new_page):
     return new_page()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
     require(bool(url), "REDIS_URL is not set (CI sets it to the local Redis)")
     return url
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def nginx_bin():
     path = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     require(path is not None, "nginx is not installed (apt-get install nginx-light)")

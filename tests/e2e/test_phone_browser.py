@@ -16,7 +16,7 @@ from tests.e2e.test_wizard_browser import photo_png
 from tests.factories import SessionFactory
 from tests.utils import log_in, screenshot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}

@@ -9,8 +9,10 @@ import shutil
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from websockets.asyncio.client import connect
@@ -21,8 +23,11 @@ from tests.utils import PASSWORD, require, subprocess_database_url
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def stack(transactional_db, redis_url, nginx_bin, settings):
+@pytest.fixture(scope="module")
+def running_stack(django_db_setup, redis_url, nginx_bin):
+    """The stack, started once for the module's tests (collectstatic, two daphnes, nginx:
+    seconds of start-up each time). Its daphnes run the live servers' settings
+    (tests/live_settings.py: they outlive the flushes of the test database between tests)."""
     require(connection.vendor == "postgresql", "DATABASE_URL must point at PostgreSQL (CI sets it)")
     env = {
         **os.environ,
@@ -31,18 +36,55 @@ def stack(transactional_db, redis_url, nginx_bin, settings):
         "CHANNEL_LAYER_PREFIX": f"stack-{uuid.uuid4().hex[:8]}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         # The test process logs people in; the servers must accept its session cookies.
-        "SECRET_KEY": settings.SECRET_KEY,
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "DJANGO_SETTINGS_MODULE": "tests.live_settings",
     }
     # Its own temp folder (not tmp_path, which nginx's unprivileged workers cannot enter).
     stack = Stack(processes=2, env=env)
-    stack.prepare(migrate=False)
-    assert "syntax is ok" in stack.check_nginx()
-    for port in stack.daphne_ports:
-        stack.start_daphne(port)
-    stack.start_nginx()
-    yield stack
-    stack.stop()
-    shutil.rmtree(stack.run_dir, ignore_errors=True)
+    try:
+        stack.prepare(migrate=False)
+        assert "syntax is ok" in stack.check_nginx()
+        with ThreadPoolExecutor() as pool:  # both daphnes start at once
+            list(pool.map(stack.start_daphne, stack.daphne_ports))
+        stack.start_nginx()
+        yield stack
+    finally:
+        stack.stop()
+        shutil.rmtree(stack.run_dir, ignore_errors=True)
+
+
+class StackSeenByOneTest:
+    """The module's stack as one test sees it: the logs written since the test began."""
+
+    def __init__(self, stack):
+        self._stack = stack
+        self.url = stack.url
+        self.daphne_ports = stack.daphne_ports
+        self._access_logs_from = {port: len(stack.access_log(port)) for port in stack.daphne_ports}
+        self._nginx_access_log_from = len(stack.nginx_access_log())
+
+    def access_log(self, port):
+        return self._stack.access_log(port)[self._access_logs_from[port] :]
+
+    def nginx_access_log(self):
+        return self._stack.nginx_access_log()[self._nginx_access_log_from :]
+
+    def stop_daphne(self, port):
+        self._stack.stop_daphne(port)
+
+
+@pytest.fixture
+def stack(running_stack, transactional_db):
+    """The running stack, both daphnes up; a test that stopped one gets it started again
+    after it, with a new nginx (which would otherwise keep steering around it a while)."""
+    yield StackSeenByOneTest(running_stack)
+    stopped = [port for port in running_stack.daphne_ports if port not in running_stack.daphnes]
+    if stopped:
+        for port in stopped:
+            running_stack.start_daphne(port)
+        running_stack.nginx.terminate()
+        running_stack.nginx.wait(15)
+        running_stack.start_nginx()
 
 
 def get(url, **headers):

@@ -7,7 +7,7 @@ from notifications import services
 from notifications.consumers import MIN_REFRESH_SECONDS
 from tests.utils import log_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 
 def test_a_notification_appears_in_the_open_center_and_marking_it_read_updates_it(new_page, user):
