@@ -192,6 +192,15 @@ def test_dashboard_tables_fit_and_times_name_their_zone(open_page, viewport, ber
     expect(expiry).to_have_text(re.compile(r"^Wed 15 Jan 2031, 03:00 America/New_York$"))
     screenshot(page, f"phone-layout-roles-{size_name(viewport)}")
 
+    # The current tab is in view, even where the row of tabs scrolls (the last ones).
+    page.goto(f"/events/{berlin_event.pk}/dashboard/settings/")
+    active = page.get_by_test_id("dashboard-nav").locator(".nav-link.active")
+    expect(active).to_have_text("Settings")
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth; }",
+        arg=active.element_handle(),
+    )
+
 
 def test_a_published_events_start_is_in_its_zone_on_the_home_page(open_page, berlin_event):
     berlin_event.state = Event.State.PUBLISHED
