@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from events.models import Speaker
-from tests.e2e.test_wizard_browser import crop_and_upload, photo_png
+from tests.e2e.cropper import crop_and_upload, photo_png
 from tests.utils import log_in, screenshot
 from tickets.models import Ticket
 

@@ -12,7 +12,7 @@ from events.models import Event, Microlocation, Speaker, Track
 from notifications.models import Notification
 from permissions import services as permission_services
 from permissions.models import RoleInvite
-from tests.e2e.test_wizard_browser import photo_png
+from tests.e2e.cropper import photo_png
 from tests.factories import SessionFactory
 from tests.utils import log_in, screenshot
 
@@ -100,8 +100,9 @@ def test_the_cropper_fits_the_screen_and_keeps_two_to_one(open_page, viewport, b
         assert box["x"] + box["width"] <= dialog["x"] + dialog["width"]
     screenshot(page, f"phone-layout-cropper-{size_name(viewport)}")
 
-    # Done uploads at once; on a busy machine the re-encoding can outlast expect's 5 s.
-    with page.expect_response(lambda response: "/files/bgimage/" in response.url):
+    # Done uploads at once; on a busy machine (browsers and servers sharing two cores)
+    # the re-encoding can outlast the usual waits: the answer is awaited, up to a minute.
+    with page.expect_response(lambda response: "/files/bgimage/" in response.url, timeout=60_000):
         page.get_by_test_id("bgimage-done").click()
     expect(modal).to_be_hidden()
     expect(page.get_by_test_id("bgimage-preview")).to_be_visible()
