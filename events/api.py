@@ -8,6 +8,7 @@ another event's ids in a body are "does not exist". Permissions are the matrix's
 """
 
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -565,7 +566,6 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
 
     def list_version(self):
         if self.public:
-            self.published_generation = counters.published_generation()
             return ("published", self.published_generation)
         # No counter counts "the events a user sees": an aggregate over them does (one
         # query, however many there are). A role given or taken changes the count and
@@ -587,6 +587,12 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
 
     def public_object_version(self):
         return ("public", self.event.created_at, self.event.event_ver)
+
+    @cached_property
+    def published_generation(self):
+        """The token of the published events' list, read once per request: the tag and the
+        front door's memo name the same one."""
+        return counters.published_generation()
 
     def public_depends(self):
         if self.detail:

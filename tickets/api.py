@@ -172,12 +172,17 @@ class TicketViewSet(EventResourceViewSet):
             return version
         # What the public sees changes when a sales window opens or closes, without any
         # ticket changing: the latest such moments passed are part of its tags.
-        starts, ends = sales_windows(self.event)
+        starts, ends = self.windows
         return (*version, last_passed(starts, self.now), last_passed(ends, self.now))
+
+    @cached_property
+    def windows(self):
+        """``sales_windows`` of the event, read once per request (the tag and the front door's memo)."""
+        return sales_windows(self.event)
 
     def public_until(self):
         # The public list changes when the next sales window opens or closes.
-        starts, ends = sales_windows(self.event)
+        starts, ends = self.windows
         coming = [moment for moment in (*starts, *ends) if moment > self.now]
         return min(coming).timestamp() if coming else None
 

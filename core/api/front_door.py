@@ -82,6 +82,8 @@ def _headers(scope):
 
 
 def _names_somebody(headers):
+    """``core.api.public.is_anonymous``, negated, on the raw ASGI headers (Django's request
+    does not exist yet here)."""
     if b"authorization" in headers:
         return True
     cookie = headers.get(b"cookie")
@@ -115,7 +117,7 @@ class PublicAnswers:
     def __init__(self, app, prefix="/api/"):
         self.app = app
         self.prefix = prefix
-        self.bench = getattr(settings, "BENCH_QUERY_COUNT", False)
+        self.bench = settings.BENCH_QUERY_COUNT
 
     async def __call__(self, scope, receive, send):
         if (
@@ -145,21 +147,18 @@ class PublicAnswers:
         memo = (await shared_cache().aget_many([key])).get(key)
         if memo is None or (memo["until"] is not None and time.time() >= memo["until"]):
             return None
-        etag, wanted = memo["etag"], list(memo["depends"])
-        not_modified = _client_has(headers, etag)
-        if not not_modified:
-            if not memo["has_body"]:
-                return None
-            wanted.append(answer_key(etag))
+        not_modified = _client_has(headers, memo["etag"])
+        if not not_modified and not memo["has_body"]:
+            return None
+        body_key = answer_key(memo["etag"])
+        wanted = list(memo["depends"]) if not_modified else [*memo["depends"], body_key]
         found = await shared_cache().aget_many(wanted)
         if any(found.get(name) != value for name, value in memo["depends"].items()):
             return None
         if not_modified:
             return 304, memo["headers"], b"", "304"
-        body = found.get(answer_key(etag))
-        if body is None:
-            return None
-        return 200, memo["headers"], body, "cached"
+        body = found.get(body_key)
+        return None if body is None else (200, memo["headers"], body, "cached")
 
     async def _send(self, send, scope, status, headers, body, kind):
         FRONT_DOOR_ANSWERS[kind] += 1
