@@ -121,7 +121,9 @@ def test_the_image_says_saved_asks_before_removal_and_refuses_what_is_not_an_ima
     expect(label).to_have_text("Change image…")
     screenshot(page, f"forms-image-saved-{viewport}")
 
-    # Remove asks; Keep it keeps it.
+    # Remove asks; Keep it keeps it. (The upload's progress bar goes 0.4 s after the
+    # answer, moving what is below it: the click waits for the card to settle.)
+    expect(page.get_by_test_id("bgimage-progress")).to_be_hidden()
     page.get_by_test_id("bgimage-remove").click()
     confirm = page.get_by_test_id("bgimage-remove-confirm")
     expect(confirm).to_be_visible()
