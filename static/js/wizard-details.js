@@ -8,6 +8,11 @@
 // browser cannot decode (a text file named .jpg) is named "not an image" in the dialog.
 // Remove asks first (Remove / Keep it in the card), then sends DELETE. On a new event's
 // page the time zone defaults to the browser's.
+//
+// When the area changes size (a phone turned, a window resized), the cropper is built
+// again for the new size, keeping the part of the picture that was framed. Cropper.js's
+// own resize handling is off: it scales the frame by the area's new size over the old,
+// and an area measured at zero during a relayout left a frame of zero size (nothing to upload).
 
 const AREA = { width: 508, height: 350 };
 const FRAME = { width: 490, height: 245 };
@@ -42,6 +47,7 @@ class BackgroundImage {
     this.cropArea = this.source.parentElement;
     this.decoded = Promise.resolve(true);
     this.cropper = null;
+    this.refit = new ResizeObserver(() => this.refitCropper());
     this.objectUrl = null;
     this.type = "image/jpeg";
     this.hiding = false;
@@ -99,7 +105,8 @@ class BackgroundImage {
     this.modal.show();
   }
 
-  async startCropper() {
+  // ``framed``: the part of the picture to frame, in its own pixels (Cropper's getData()).
+  async startCropper(framed = null) {
     this.stopCropper();
     this.doneButton.disabled = true;
     const url = this.objectUrl;
@@ -115,6 +122,7 @@ class BackgroundImage {
     this.cropper = new window.Cropper(this.source, {
       aspectRatio: 2,
       viewMode: 1,
+      responsive: false, // refitCropper() does it
       dragMode: "move",
       autoCropArea: 1,
       // The area is 508×350 where that fits, scaled down keeping its shape on a phone
@@ -122,21 +130,40 @@ class BackgroundImage {
       minContainerWidth: Math.min(AREA.width, this.cropArea.clientWidth || AREA.width),
       minContainerHeight: Math.min(AREA.height, this.cropArea.clientHeight || AREA.height),
       ready: () => {
-        const container = this.cropper.getContainerData();
-        const width = Math.min(FRAME.width, Math.floor((container.width * FRAME.width) / AREA.width));
-        const height = width / 2;
-        this.cropper.setCropBoxData({
-          left: (container.width - width) / 2,
-          top: (container.height - height) / 2,
-          width,
-          height,
-        });
+        if (framed) {
+          this.cropper.setData(framed);
+        } else {
+          const container = this.cropper.getContainerData();
+          const width = Math.min(FRAME.width, Math.floor((container.width * FRAME.width) / AREA.width));
+          const height = width / 2;
+          this.cropper.setCropBoxData({
+            left: (container.width - width) / 2,
+            top: (container.height - height) / 2,
+            width,
+            height,
+          });
+        }
         this.doneButton.disabled = false;
+        this.refit.observe(this.cropArea);
       },
     });
   }
 
+  // The area has a new size: build the cropper again for it, framing the same part of the
+  // picture. An area of no size (in the middle of a relayout, or hidden) is left alone:
+  // the observer calls again once it has its size.
+  refitCropper() {
+    const cropper = this.cropper;
+    if (!cropper || this.doneButton.disabled || !this.modalElement.classList.contains("show")) return;
+    const width = this.cropArea.offsetWidth;
+    const height = this.cropArea.offsetHeight;
+    const container = cropper.getContainerData();
+    if (!width || !height || (width === container.width && height === container.height)) return;
+    this.startCropper(cropper.getData());
+  }
+
   stopCropper() {
+    this.refit.disconnect();
     if (this.cropper) {
       this.cropper.destroy();
       this.cropper = null;
