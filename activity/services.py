@@ -58,8 +58,8 @@ def log_action(actor, action, obj=None, event=None, changes=None):
 
 
 def log_actions(actor, event, items):
-    """``log_action`` for many objects of one event at once (one query, however many):
-    ``items`` is ``[(action, obj, changes)]``."""
+    """``log_action`` for many objects of one event (or of none: ``event`` None) at once,
+    in one query however many: ``items`` is ``[(action, obj, changes)]``."""
     entries = [_entry(actor, action, obj, event, changes) for action, obj, changes in items]
     return ActivityEntry.objects.bulk_create(entries) if entries else []
 

@@ -2,6 +2,8 @@
 changes them. The matrix is edited on one page, as a grid (``PermissionAdmin.matrix_view``)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
@@ -97,6 +99,21 @@ class PermissionAdmin(SuperAdminEditsAdmin):
             for name in fields
         )
 
+    def log_changes(self, request, changed):
+        """``log_change`` for each changed row (``[(permission, fields)]``), in one query."""
+        content_type = ContentType.objects.get_for_model(Permission, for_concrete_model=False)
+        LogEntry.objects.bulk_create(
+            LogEntry(
+                user_id=request.user.pk,
+                content_type_id=content_type.pk,
+                object_id=permission.pk,
+                object_repr=str(permission)[:200],
+                action_flag=CHANGE,
+                change_message=self.describe_change(permission, fields),
+            )
+            for permission, fields in changed
+        )
+
     def matrix_view(self, request):
         """The matrix as a grid. Admins see it read-only; the super admin saves it.
 
@@ -116,8 +133,7 @@ class PermissionAdmin(SuperAdminEditsAdmin):
         if request.method == "POST" and form.is_valid():
             with transaction.atomic():
                 changed = services.set_permission_matrix(form.flags(), actor=request.user)
-                for permission, fields in changed:
-                    self.log_change(request, permission, self.describe_change(permission, fields))
+                self.log_changes(request, changed)
             if changed:
                 messages.success(request, f"Saved the permission matrix: {len(changed)} row(s) changed.")
             else:

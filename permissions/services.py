@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.services import sign_up
-from activity.services import Action, log_action
+from activity.services import Action, log_action, log_actions
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
 from permissions.checks import OPERATIONS, forget
@@ -109,9 +109,10 @@ def set_permission_matrix(flags, *, actor=None):
     Rows not named in ``flags`` stay as they are. The rows are locked while they are
     compared and saved, in one transaction. Returns ``[(permission, changed field
     names)]`` for each row that changed, for the caller's audit log. Each changed row is
-    logged (``activity``, in no event) as changed by ``actor``.
+    logged (``activity``, in no event) as changed by ``actor``. However many rows change,
+    it takes four queries: lock and read, one update, one insert into the log.
     """
-    changed = []
+    changed, log = [], []
     rows = Permission.objects.select_for_update().select_related("role", "service").order_by("role_id", "service_id")
     for permission in rows:
         key = (permission.role.name, permission.service.name)
@@ -125,9 +126,12 @@ def set_permission_matrix(flags, *, actor=None):
                 setattr(permission, f"can_{op}", wanted)
                 fields.append(f"can_{op}")
         if fields:
-            permission.save(update_fields=fields)
-            log_action(actor, Action.MATRIX_CHANGED, permission, changes=changes)
             changed.append((permission, fields))
+            log.append((Action.MATRIX_CHANGED, permission, changes))
+    if changed:
+        # Every changed row's four flags are written (the others hold the values read under the lock).
+        Permission.objects.bulk_update([permission for permission, _ in changed], [f"can_{op}" for op in OPERATIONS])
+        log_actions(actor, None, log)
     return changed
 
 

@@ -65,6 +65,19 @@ class TestGridForTheSuperAdmin:
         assert current_flags() == flipped
         assert permission_log().count() == 4 * len(resources.RESOURCES)
 
+    def test_a_save_takes_as_many_queries_for_every_cell_as_for_one(
+        self, super_admin_client, django_assert_max_num_queries
+    ):
+        post_matrix(super_admin_client, current_flags())  # the session and the user are read once warm
+        one = current_flags()
+        one["moderator", "session"] = {"read"}
+        with django_assert_max_num_queries(12) as one_cell:
+            assert post_matrix(super_admin_client, one).status_code == 302
+        with django_assert_max_num_queries(12) as every_cell:
+            assert post_matrix(super_admin_client, inverted(one)).status_code == 302
+        assert current_flags() == inverted(one)
+        assert len(every_cell.captured_queries) == len(one_cell.captured_queries)
+
     def test_saving_the_same_matrix_changes_nothing(self, super_admin_client):
         before = current_flags()
         assert post_matrix(super_admin_client, before).status_code == 302
