@@ -194,6 +194,28 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# --- the test database -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_the_test_database_at_once(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the connections other processes and
+    threads of the tests left to it (a PgBouncer's pool, a server's or a thread's
+    connection): PostgreSQL's DROP DATABASE would wait 5 s for them, then fail and
+    leave the database behind. (Torn down before ``django_db_setup``, which it needs.)"""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+    connection.close()
+
+
 # --- live servers -----------------------------------------------------------------------
 
 
