@@ -75,8 +75,18 @@ def add_programme(event, photos=True):
         speaker.save()
         p.speakers[name.split()[0]] = speaker
 
-    def session(title, start, end, room=None, track=None, speakers=(), abstract=""):
-        s = Session.objects.create(
+    sessions = [
+        ("Opening keynote", at(DAY_ONE, 9), at(DAY_ONE, 10), "Main hall", "Keynotes", ["Ada"], "Welcome."),
+        ("Django at scale", at(DAY_ONE, 10, 30), at(DAY_ONE, 11, 15), "Main hall", "Web", ["Grace", "Linus"], ""),
+        ("Async in practice", at(DAY_ONE, 10, 30), at(DAY_ONE, 11, 45), "Room B", "Web", ["Linus"], ""),
+        ("Lightning talks", at(DAY_ONE, 10, 45), at(DAY_ONE, 11, 30), "Room B", None, [], ""),
+        ("Lunch", at(DAY_ONE, 12), at(DAY_ONE, 13), None, None, [], ""),
+        ("Data pipelines", at(DAY_TWO, 9, 30), at(DAY_TWO, 10, 30), "Room B", "Data", ["Ada"], HOSTILE_ABSTRACT),
+        ("Closing", at(DAY_TWO, 16), at(DAY_TWO, 17), "Main hall", "Keynotes", ["Grace"], ""),
+    ]
+    # In bulk (a few queries for the lot): many tests start from this programme.
+    made = Session.objects.bulk_create(
+        Session(
             event=event,
             title=title,
             starts_at=start,
@@ -85,17 +95,14 @@ def add_programme(event, photos=True):
             track=p.tracks.get(track),
             abstract=abstract,
         )
-        s.speakers.set([p.speakers[name] for name in speakers])
-        p.sessions[title] = s
-        return s
-
-    session("Opening keynote", at(DAY_ONE, 9), at(DAY_ONE, 10), "Main hall", "Keynotes", ["Ada"], "Welcome.")
-    session("Django at scale", at(DAY_ONE, 10, 30), at(DAY_ONE, 11, 15), "Main hall", "Web", ["Grace", "Linus"])
-    session("Async in practice", at(DAY_ONE, 10, 30), at(DAY_ONE, 11, 45), "Room B", "Web", ["Linus"])
-    session("Lightning talks", at(DAY_ONE, 10, 45), at(DAY_ONE, 11, 30), "Room B")
-    session("Lunch", at(DAY_ONE, 12), at(DAY_ONE, 13))
-    session("Data pipelines", at(DAY_TWO, 9, 30), at(DAY_TWO, 10, 30), "Room B", "Data", ["Ada"], HOSTILE_ABSTRACT)
-    session("Closing", at(DAY_TWO, 16), at(DAY_TWO, 17), "Main hall", "Keynotes", ["Grace"])
+        for title, start, end, room, track, _, abstract in sessions
+    )
+    Session.speakers.through.objects.bulk_create(
+        Session.speakers.through(session=session, speaker=p.speakers[name])
+        for session, (*_, speakers, _) in zip(made, sessions, strict=True)
+        for name in speakers
+    )
+    p.sessions = {session.title: session for session in made}
 
     for name, level in (("Acme", "Gold"), ("Globex", "Silver"), ("Initech", "Gold"), ("Friends", "")):
         sponsor = Sponsor(event=event, name=name, level=level, url=f"https://{name.lower()}.example")
@@ -111,14 +118,17 @@ def add_programme(event, photos=True):
 
 def add_sessions(event, count, day=DAY_ONE):
     """``count`` more sessions (each with a new speaker, track and room), for query counts.
-    Names carry the day, so that a second call adds new ones (names are unique per event)."""
-    for n in range(count):
-        i = f"{day:%a}-{n}"
-        track = Track.objects.create(event=event, name=f"Extra track {i}", color="#336699")
-        room = Microlocation.objects.create(event=event, name=f"Extra room {i}")
-        speaker = Speaker.objects.create(event=event, name=f"Extra speaker {i}", email=f"extra{i}@speakers.example")
-        start = at(day, 14) + timedelta(minutes=15 * n)
-        s = Session.objects.create(
+    Names carry the day, so that a second call adds new ones (names are unique per event).
+    Made in bulk (a few queries, however many): what they are made of is not what is tested."""
+    names = [f"{day:%a}-{n}" for n in range(count)]
+    tracks = Track.objects.bulk_create(Track(event=event, name=f"Extra track {i}", color="#336699") for i in names)
+    rooms = Microlocation.objects.bulk_create(Microlocation(event=event, name=f"Extra room {i}") for i in names)
+    speakers = Speaker.objects.bulk_create(
+        Speaker(event=event, name=f"Extra speaker {i}", email=f"extra{i}@speakers.example") for i in names
+    )
+    starts = [at(day, 14) + timedelta(minutes=15 * n) for n in range(count)]
+    sessions = Session.objects.bulk_create(
+        Session(
             event=event,
             title=f"Extra {i}",
             starts_at=start,
@@ -126,5 +136,10 @@ def add_sessions(event, count, day=DAY_ONE):
             track=track,
             microlocation=room,
         )
-        s.speakers.set([speaker])
-        Sponsor.objects.create(event=event, name=f"Extra sponsor {i}", level=f"Level {i}")
+        for i, start, track, room in zip(names, starts, tracks, rooms, strict=True)
+    )
+    Session.speakers.through.objects.bulk_create(
+        Session.speakers.through(session=session, speaker=speaker)
+        for session, speaker in zip(sessions, speakers, strict=True)
+    )
+    Sponsor.objects.bulk_create(Sponsor(event=event, name=f"Extra sponsor {i}", level=f"Level {i}") for i in names)
