@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.api.pagination import PageNumberPagination
 from events.api import SessionSerializer, SessionViewSet
-from events.models import Speaker, Track
+from events.models import Session, Speaker, Track
 from notifications.services import notify
 from permissions.services import grant_role
 from tests.factories import SessionFactory
@@ -362,9 +362,12 @@ def test_304_takes_at_most_three_queries_whatever_the_length(
     """At most: the token, the event (with what the tags need), the user's permissions."""
     event.state = event.State.PUBLISHED
     event.save()
-    sessions = [SessionFactory(event=event, title=f"Talk {n}", hours=1 + n % 40) for n in range(length)]
-    for n in range(length):
-        Ticket.objects.create(event=event, type="free", name=f"Ticket {n}", quantity=10)
+    sessions = Session.objects.bulk_create(
+        SessionFactory.build(event=event, title=f"Talk {n}", hours=1 + n % 40) for n in range(length)
+    )
+    Ticket.objects.bulk_create(
+        Ticket(event=event, type="free", name=f"Ticket {n}", quantity=10) for n in range(length)
+    )
     public = api_client()
     urls = {
         as_organizer: [
@@ -389,8 +392,9 @@ def test_a_session_list_of_200_is_answered_304_in_three_queries(
     event, as_organizer, django_assert_num_queries, django_assert_max_num_queries
 ):
     """The issue's case: a long schedule, a client whose copy is current."""
-    for n in range(200):
-        SessionFactory(event=event, title=f"Talk {n}", hours=1 + n % 40)
+    Session.objects.bulk_create(
+        SessionFactory.build(event=event, title=f"Talk {n}", hours=1 + n % 40) for n in range(200)
+    )
     url = reverse("api:session-list", args=[event.pk])
     full = as_organizer.get(url, {"page_size": 500})
     assert full.json()["count"] == len(full.json()["results"]) == 200
