@@ -102,12 +102,39 @@ def screenshot(page, name):
 
 
 def log_in(page, email, password=PASSWORD):
-    """Log in through the log-in page, as a person would."""
+    """Log in through the log-in page, as a person would (for tests of logging in and
+    out; other tests use ``sign_in``)."""
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_load_state()
+
+
+def sign_in(context_or_page, user, url):
+    """Log ``user`` in to a browser context (or a page's) without the log-in page: a real
+    session, made by Django's ``login()`` as the log-in page makes it (``user_logged_in``
+    gives it the log-in's id, accounts.sessions), saved in the test database, its cookie
+    set for ``url`` (the live server the context will load pages from). Two page loads
+    fewer than ``log_in``; the next page the test opens is its first."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    morsel = client.cookies[settings.SESSION_COOKIE_NAME]
+    context = getattr(context_or_page, "context", context_or_page)
+    context.add_cookies(
+        [
+            {
+                "name": morsel.key,
+                "value": morsel.value,
+                "url": url,
+                "httpOnly": bool(morsel["httponly"]),
+                "sameSite": (morsel["samesite"] or "Lax").capitalize(),
+            }
+        ]
+    )
 
 
 async def assert_next_is_sentinel(*communicators, user, timeout=3):

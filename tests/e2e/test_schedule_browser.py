@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from events.services import create_event
 from tests.events.programme_data import add_programme, event_fields
-from tests.utils import log_in, screenshot
+from tests.utils import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -150,7 +150,7 @@ def test_schedule_on_a_phone(open_page, programme):
     assert scroll_width(page) <= PHONE["width"]
 
 
-def test_a_draft_for_its_team_and_for_outsiders(open_page, organizer):
+def test_a_draft_for_its_team_and_for_outsiders(open_page, live_url, organizer):
     event = create_event(organizer, **event_fields(name="Browser Draft Conf"))
     add_programme(event, photos=False)
 
@@ -159,7 +159,7 @@ def test_a_draft_for_its_team_and_for_outsiders(open_page, organizer):
     assert "Browser Draft Conf" not in outsider.content()
 
     team = open_page(PHONE)
-    log_in(team, organizer.email)
+    sign_in(team, organizer, live_url)
     assert team.goto(f"/e/{event.slug}/").status == 200
     expect(team.get_by_test_id("draft-banner")).to_contain_text("Draft")
     expect(team.get_by_test_id("manage-link")).to_have_attribute("href", f"/events/{event.pk}/dashboard/")

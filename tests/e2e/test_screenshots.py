@@ -10,15 +10,15 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.models import User
 from demo.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
 from events.models import Event
 from orders.models import Order
-from tests.utils import ARTIFACTS, BASE_DIR, log_in, server_env
+from tests.utils import ARTIFACTS, BASE_DIR, server_env, sign_in
 
 pytestmark = pytest.mark.e2e
 
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-DEMO_PASSWORD = "demo-password-for-screenshots-1"
 
 
 def pages(event, order):
@@ -63,7 +63,7 @@ def pages(event, order):
 @pytest.fixture
 def demo(live_url, settings):
     # As `make run` does it: in a process of its own, on the same database.
-    env = server_env(settings, DEMO_PASSWORD=DEMO_PASSWORD)
+    env = server_env(settings)
     subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=BASE_DIR, env=env, check=True, capture_output=True)
     event = Event.objects.get(slug=DEMO_SLUG)
     return event, Order.objects.filter(event=event).order_by("pk").first()
@@ -99,7 +99,11 @@ def visit_every_main_page(browser, live_url, main_pages, size, viewport, complai
             )
             page.on("pageerror", lambda error, page=page: page.complaints.append(f"script error: {error}"))
             if who:
-                log_in(page, ORGANIZER_EMAIL if who == "organizer" else SUPER_ADMIN_EMAIL, DEMO_PASSWORD)
+                sign_in(
+                    context,
+                    User.objects.get(email=ORGANIZER_EMAIL if who == "organizer" else SUPER_ADMIN_EMAIL),
+                    live_url,
+                )
             contexts[who] = (context, page)
         return contexts[who][1]
 

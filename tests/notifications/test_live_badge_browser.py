@@ -10,15 +10,17 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from notifications import services
-from tests.utils import PASSWORD, DaphneServer, log_in, screenshot, server_env
+from tests.utils import PASSWORD, DaphneServer, log_in, screenshot, server_env, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_the_badge_shows_a_new_notification_and_its_reading_in_another_tab(new_page, event, organizer, make_user):
+def test_the_badge_shows_a_new_notification_and_its_reading_in_another_tab(
+    new_page, live_url, event, organizer, make_user
+):
     ada = make_user("ada@example.com")
     tab = new_page()
-    log_in(tab, ada.email)
+    sign_in(tab, ada, live_url)
     tab.goto("/")
     bell, badge = tab.locator("[data-notifications]"), tab.get_by_test_id("notif-badge")
     expect(badge).to_have_text("0")
@@ -27,7 +29,7 @@ def test_the_badge_shows_a_new_notification_and_its_reading_in_another_tab(new_p
     tab.evaluate("window.stillTheSamePage = true")
 
     organizer_page = new_page()
-    log_in(organizer_page, organizer.email)
+    sign_in(organizer_page, organizer, live_url)
     organizer_page.goto(f"/events/{event.pk}/dashboard/roles/")
     invite_form = organizer_page.get_by_test_id("invite-form")
     invite_form.locator("input[name=invite-email]").fill(ada.email)
@@ -59,7 +61,8 @@ def test_after_the_server_comes_back_the_badge_shows_the_stored_count(browser, s
     context = browser.new_context(base_url=server.url)
     context.set_default_timeout(15_000)
     tab = context.new_page()
-    log_in(tab, ada.email)
+    sign_in(tab, ada, server.url)
+    tab.goto("/events/")
     bell, badge = tab.locator("[data-notifications]"), tab.get_by_test_id("notif-badge")
     expect(bell).to_have_attribute("data-notif-state", "live")
     expect(badge).to_be_hidden()
@@ -91,7 +94,8 @@ def test_when_the_session_expired_the_bell_says_logged_out_and_stops_retrying(
     tab = context.new_page()
     sockets = []
     tab.on("websocket", lambda socket: sockets.append(socket.url))
-    log_in(tab, ada.email)
+    sign_in(tab, ada, server.url)
+    tab.goto("/events/")
     bell = tab.locator("[data-notifications]")
     expect(bell).to_have_attribute("data-notif-state", "live")
 
