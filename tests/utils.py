@@ -17,6 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-9"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = BASE_DIR / "test-artifacts"
+#: Browser tests keep screenshots only when SCREENSHOTS is set (``make screenshots``).
+SCREENSHOTS = bool(os.environ.get("SCREENSHOTS"))
 
 #: The event roles, and every kind of person a permission test walks through.
 ROLES = ["organizer", "coorganizer", "track_organizer", "moderator"]
@@ -95,10 +97,16 @@ class DaphneServer:
         self.log.close()
 
 
-def screenshot(page, name):
-    """Keep a screenshot under test-artifacts/ (CI keeps the folder)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def screenshot(page, name, *, relayout=False):
+    """Keep a full-page screenshot under test-artifacts/ when SCREENSHOTS is set
+    (``make screenshots``); otherwise nothing, unless ``relayout``: then the screenshot is
+    taken all the same (and thrown away) for a test that checks the page after the
+    relayout a full-page screenshot makes."""
+    if SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    elif relayout:
+        page.screenshot(full_page=True)
 
 
 def log_in(page, email, password=PASSWORD):

@@ -99,7 +99,7 @@ def test_the_cropper_fits_the_screen_and_keeps_two_to_one(open_page, live_url, v
         assert box["x"] + box["width"] <= viewport["width"]
         assert dialog["x"] <= box["x"]
         assert box["x"] + box["width"] <= dialog["x"] + dialog["width"]
-    screenshot(page, f"phone-layout-cropper-{size_name(viewport)}")
+    screenshot(page, f"phone-layout-cropper-{size_name(viewport)}", relayout=True)
     # A full-page screenshot relayouts the page: the frame is still the same.
     expect(page.get_by_test_id("bgimage-done")).to_be_enabled()
     assert crop_box.bounding_box() == frame

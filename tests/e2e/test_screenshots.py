@@ -1,7 +1,8 @@
-"""Every main page of the demo event (``seed_demo``), at 1280×800 and at 390×844, into
-test-artifacts/screenshots-<size>/ for a person to look at; and on each, what a browser
-would complain of: no script error and no Content-Security-Policy violation (the policy
-is strict: no inline script or style), no sideways scrolling on the phone."""
+"""Every main page of the demo event (``seed_demo``), at 1280×800 and at 390×844; on each,
+what a browser would complain of: no script error and no Content-Security-Policy
+violation (the policy is strict: no inline script or style), no sideways scrolling on
+the phone. With SCREENSHOTS set (``make screenshots``) each page's screenshot goes into
+test-artifacts/screenshots-<size>/ for a person to look at."""
 
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from accounts.models import User
 from demo.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
 from events.models import Event
 from orders.models import Order
-from tests.utils import ARTIFACTS, BASE_DIR, server_env, sign_in
+from tests.utils import ARTIFACTS, BASE_DIR, SCREENSHOTS, server_env, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -80,11 +81,12 @@ def test_every_main_page(browser, live_url, demo):
 
 
 def visit_every_main_page(browser, live_url, main_pages, size, viewport, complaints, too_wide):
-    """Load each page once at ``viewport`` and keep its screenshot; what the browser
-    complained of goes into ``complaints``, a phone page wider than the screen into
-    ``too_wide`` (both keyed by size and page)."""
+    """Load each page once at ``viewport`` (and keep its screenshot, with SCREENSHOTS
+    set); what the browser complained of goes into ``complaints``, a phone page wider than
+    the screen into ``too_wide`` (both keyed by size and page)."""
     folder = ARTIFACTS / f"screenshots-{size}"
-    folder.mkdir(parents=True, exist_ok=True)
+    if SCREENSHOTS:
+        folder.mkdir(parents=True, exist_ok=True)
     contexts = {}
 
     def page_for(who):
@@ -121,11 +123,14 @@ def visit_every_main_page(browser, live_url, main_pages, size, viewport, complai
                 expect(bell).to_have_attribute("data-notif-state", "live")
             if name == "api-docs":
                 page.wait_for_load_state("networkidle")
-            # The API docs are ~8000 px tall: their first screen is what a person looks at.
-            page.screenshot(path=str(folder / f"{index:02d}-{name}.png"), full_page=name != "api-docs")
+            if SCREENSHOTS:
+                # The API docs are ~8000 px tall: their first screen is what a person looks at.
+                page.screenshot(path=str(folder / f"{index:02d}-{name}.png"), full_page=name != "api-docs")
+            # A round trip to the page before the complaints are read: what it logged
+            # before answering has reached page.complaints by then.
+            width = page.evaluate("document.documentElement.scrollWidth")
             if page.complaints:
                 complaints[size, name] = list(page.complaints)
-            width = page.evaluate("document.documentElement.scrollWidth")
             if size == "phone" and width > viewport["width"] and not name.startswith(("admin", "api-docs")):
                 too_wide[size, name] = width
     finally:
