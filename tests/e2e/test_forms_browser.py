@@ -32,7 +32,7 @@ def open_page(browser, live_url, viewport):
     contexts = []
 
     def make():
-        context = browser.new_context(base_url=live_url, viewport=VIEWPORTS[viewport])
+        context = browser.new_context(base_url=live_url, viewport=VIEWPORTS[viewport], reduced_motion="reduce")
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -31,7 +31,9 @@ def open_page(browser, live_url):
     contexts = []
 
     def open_(viewport):
-        context = browser.new_context(base_url=live_url, viewport=viewport, timezone_id="America/New_York")
+        context = browser.new_context(
+            base_url=live_url, viewport=viewport, timezone_id="America/New_York", reduced_motion="reduce"
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -28,7 +28,7 @@ def open_page(browser, live_url):
     contexts = []
 
     def open_page(viewport):
-        context = browser.new_context(base_url=live_url, viewport=viewport)
+        context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -91,7 +91,7 @@ def visit_every_main_page(browser, live_url, main_pages, size, viewport, complai
 
     def page_for(who):
         if who not in contexts:
-            context = browser.new_context(base_url=live_url, viewport=viewport)
+            context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
             context.set_default_timeout(15_000)
             page = context.new_page()
             page.complaints = []

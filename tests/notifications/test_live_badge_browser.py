@@ -58,7 +58,7 @@ def test_after_the_server_comes_back_the_badge_shows_the_stored_count(browser, s
     """The socket is only a hint: what happened while it was down arrives with the reconnect."""
     ada = make_user("ada@example.com")
     server = start_daphne()
-    context = browser.new_context(base_url=server.url)
+    context = browser.new_context(base_url=server.url, reduced_motion="reduce")
     context.set_default_timeout(15_000)
     tab = context.new_page()
     sign_in(tab, ada, server.url)
@@ -89,7 +89,7 @@ def test_when_the_session_expired_the_bell_says_logged_out_and_stops_retrying(
     closes it with 4401 (not a bare HTTP 403), and the bell stops instead of retrying."""
     ada = make_user("ada@example.com")
     server = start_daphne()
-    context = browser.new_context(base_url=server.url)
+    context = browser.new_context(base_url=server.url, reduced_motion="reduce")
     context.set_default_timeout(15_000)
     tab = context.new_page()
     sockets = []
