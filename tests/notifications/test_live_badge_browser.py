@@ -86,12 +86,18 @@ def test_when_the_session_expired_the_bell_says_logged_out_and_stops_retrying(
     browser, start_daphne, settings, make_user
 ):
     """After a restart the socket comes back without a session: the server accepts it and
-    closes it with 4401 (not a bare HTTP 403), and the bell stops instead of retrying."""
+    closes it with 4401 (not a bare HTTP 403), and the bell stops instead of retrying.
+
+    The page's clock is Playwright's (installed before the page loads; it runs as the
+    real one until told otherwise), so that the test can then run a minute of the page's
+    timers at once: longer than the longest back-off delay (30 s, static/js/notifications.js)
+    and two of the bell's 30 s refreshes, in which an ended bell opens no socket."""
     ada = make_user("ada@example.com")
     server = start_daphne()
     context = browser.new_context(base_url=server.url, reduced_motion="reduce")
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    tab.clock.install()
     sockets = []
     tab.on("websocket", lambda socket: sockets.append(socket.url))
     sign_in(tab, ada, server.url)
@@ -114,9 +120,9 @@ def test_when_the_session_expired_the_bell_says_logged_out_and_stops_retrying(
         expect(tab.get_by_test_id("notif-bell")).to_have_attribute("aria-label", "Notifications (logged out)")
         screenshot(tab, "notifications-logged-out")
         attempts = len(sockets)
-        tab.wait_for_timeout(3_000)  # longer than the first back-off delays
-        assert len(sockets) == attempts
+        tab.clock.run_for("01:05")  # every timer of the page due in the next 65 s fires
         expect(bell).to_have_attribute("data-notif-state", "ended")
+        assert len(sockets) == attempts  # a socket opened by a timer was reported before run_for returned
     finally:
         context.close()
         restarted.stop()
