@@ -83,35 +83,28 @@ def test_every_main_page(browser, live_url, demo):
 def visit_every_main_page(browser, live_url, main_pages, size, viewport, complaints, too_wide):
     """Load each page once at ``viewport`` (and keep its screenshot, with SCREENSHOTS
     set); what the browser complained of goes into ``complaints``, a phone page wider than
-    the screen into ``too_wide`` (both keyed by size and page)."""
+    the screen into ``too_wide`` (both keyed by size and page). One browser context: its
+    cookies change where the person reading the pages does (the site's scripts keep
+    nothing else in the browser)."""
     folder = ARTIFACTS / f"screenshots-{size}"
     if SCREENSHOTS:
         folder.mkdir(parents=True, exist_ok=True)
-    contexts = {}
-
-    def page_for(who):
-        if who not in contexts:
-            context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            page.complaints = []
-            page.on(
-                "console",
-                lambda message, page=page: message.type == "error" and page.complaints.append(message.text),
-            )
-            page.on("pageerror", lambda error, page=page: page.complaints.append(f"script error: {error}"))
-            if who:
-                sign_in(
-                    context,
-                    User.objects.get(email=ORGANIZER_EMAIL if who == "organizer" else SUPER_ADMIN_EMAIL),
-                    live_url,
-                )
-            contexts[who] = (context, page)
-        return contexts[who][1]
+    emails = {"organizer": ORGANIZER_EMAIL, "admin": SUPER_ADMIN_EMAIL}
+    context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.complaints = []
+    page.on("console", lambda message: message.type == "error" and page.complaints.append(message.text))
+    page.on("pageerror", lambda error: page.complaints.append(f"script error: {error}"))
+    reader = None
 
     try:
         for index, (name, url, who) in enumerate(main_pages, start=1):
-            page = page_for(who)
+            if who != reader:
+                context.clear_cookies()
+                if who:
+                    sign_in(context, User.objects.get(email=emails[who]), live_url)
+                reader = who
             page.complaints.clear()
             response = page.goto(url)  # returns once the page's "load" event has fired
             assert response.status == 200, (size, name, url, response.status)
@@ -134,5 +127,4 @@ def visit_every_main_page(browser, live_url, main_pages, size, viewport, complai
             if size == "phone" and width > viewport["width"] and not name.startswith(("admin", "api-docs")):
                 too_wide[size, name] = width
     finally:
-        for context, _ in contexts.values():
-            context.close()
+        context.close()
