@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.t
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate lint format check prod-local clean
+.PHONY: run test screenshots setup migrate lint format check prod-local clean
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ PYTEST_WORKERS ?= auto
 test: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+## Run the browser tests (the e2e ones) keeping their screenshots in test-artifacts/
+## (`make test` takes none: writing them costs time)
+screenshots: setup
+	SCREENSHOTS=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m e2e $(PYTEST_ARGS) \
+		tests/e2e tests/notifications/test_live_badge_browser.py tests/notifications/test_center_browser.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -285,11 +285,17 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_url, request):
-    """``new_page()`` opens a page in a fresh browser context (its own cookies)."""
+    """``new_page()`` opens a page in a fresh browser context (its own cookies).
+
+    Every browser context of the tests prefers reduced motion: Bootstrap (5.3) then
+    opens and closes its modals and collapses without their transitions, so no step
+    waits for an animation to end."""
     contexts = []
 
     def open_page():
-        context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_url, viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -17,6 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-9"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = BASE_DIR / "test-artifacts"
+#: Browser tests keep screenshots only when SCREENSHOTS is set (``make screenshots``).
+SCREENSHOTS = bool(os.environ.get("SCREENSHOTS"))
 
 #: The event roles, and every kind of person a permission test walks through.
 ROLES = ["organizer", "coorganizer", "track_organizer", "moderator"]
@@ -95,19 +97,52 @@ class DaphneServer:
         self.log.close()
 
 
-def screenshot(page, name):
-    """Keep a screenshot under test-artifacts/ (CI keeps the folder)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def screenshot(page, name, *, relayout=False):
+    """Keep a full-page screenshot under test-artifacts/ when SCREENSHOTS is set
+    (``make screenshots``); otherwise nothing, unless ``relayout``: then the screenshot is
+    taken all the same (and thrown away) for a test that checks the page after the
+    relayout a full-page screenshot makes."""
+    if SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    elif relayout:
+        page.screenshot(full_page=True)
 
 
 def log_in(page, email, password=PASSWORD):
-    """Log in through the log-in page, as a person would."""
+    """Log in through the log-in page, as a person would (for tests of logging in and
+    out; other tests use ``sign_in``)."""
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_load_state()
+
+
+def sign_in(context_or_page, user, url):
+    """Log ``user`` in to a browser context (or a page's) without the log-in page: a real
+    session, made by Django's ``login()`` as the log-in page makes it (``user_logged_in``
+    gives it the log-in's id, accounts.sessions), saved in the test database, its cookie
+    set for ``url`` (the live server the context will load pages from). Two page loads
+    fewer than ``log_in``; the next page the test opens is its first."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    morsel = client.cookies[settings.SESSION_COOKIE_NAME]
+    context = getattr(context_or_page, "context", context_or_page)
+    context.add_cookies(
+        [
+            {
+                "name": morsel.key,
+                "value": morsel.value,
+                "url": url,
+                "httpOnly": bool(morsel["httponly"]),
+                "sameSite": (morsel["samesite"] or "Lax").capitalize(),
+            }
+        ]
+    )
 
 
 async def assert_next_is_sentinel(*communicators, user, timeout=3):

@@ -21,7 +21,7 @@ def photo_png(width=1200, height=700):
 
 
 def crop_and_upload(page, picture, screenshot_name=None):
-    """Pick a file, check the cropper's frame (and keep a screenshot of it), press Done."""
+    """Pick a file, check the cropper's frame (and screenshot it, see tests.utils.screenshot), press Done."""
     page.get_by_test_id("bgimage-input").set_input_files(picture)
     modal = page.get_by_test_id("bgimage-modal")
     expect(modal).to_be_visible()

@@ -51,7 +51,7 @@ def test_weak_password_shows_a_form_error(page):
     "viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}], ids=["phone", "laptop"]
 )
 def test_log_in_page_is_styled_with_red_borders_and_a_forgot_password_link(browser, live_url, viewport):
-    context = browser.new_context(base_url=live_url, viewport=viewport)
+    context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
     page = context.new_page()
     page.goto("/accounts/login/")
     page.click("form button[type=submit]")  # empty: Django's errors

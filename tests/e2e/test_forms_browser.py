@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from events.models import Speaker
 from tests.e2e.cropper import crop_and_upload, photo_png
-from tests.utils import log_in, screenshot
+from tests.utils import screenshot, sign_in
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ def open_page(browser, live_url, viewport):
     contexts = []
 
     def make():
-        context = browser.new_context(base_url=live_url, viewport=VIEWPORTS[viewport])
+        context = browser.new_context(base_url=live_url, viewport=VIEWPORTS[viewport], reduced_motion="reduce")
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -43,9 +43,9 @@ def open_page(browser, live_url, viewport):
 
 
 @pytest.fixture
-def organizer_page(open_page, organizer):
+def organizer_page(open_page, organizer, live_url):
     page = open_page()
-    log_in(page, organizer.email)
+    sign_in(page, organizer, live_url)
     return page
 
 

@@ -14,7 +14,7 @@ from permissions import services as permission_services
 from permissions.models import RoleInvite
 from tests.e2e.cropper import photo_png
 from tests.factories import SessionFactory
-from tests.utils import log_in, screenshot
+from tests.utils import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,9 @@ def open_page(browser, live_url):
     contexts = []
 
     def open_(viewport):
-        context = browser.new_context(base_url=live_url, viewport=viewport, timezone_id="America/New_York")
+        context = browser.new_context(
+            base_url=live_url, viewport=viewport, timezone_id="America/New_York", reduced_motion="reduce"
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -58,9 +60,9 @@ def berlin_event(make_event, organizer):
 
 
 @pytest.mark.parametrize("viewport", SIZES)
-def test_the_cropper_fits_the_screen_and_keeps_two_to_one(open_page, viewport, berlin_event, organizer):
+def test_the_cropper_fits_the_screen_and_keeps_two_to_one(open_page, live_url, viewport, berlin_event, organizer):
     page = open_page(viewport)
-    log_in(page, organizer.email)
+    sign_in(page, organizer, live_url)
     page.goto(f"/events/{berlin_event.pk}/wizard/details/")
 
     # The step pills stay on one line; on a phone the image card comes before "Save and continue".
@@ -99,7 +101,7 @@ def test_the_cropper_fits_the_screen_and_keeps_two_to_one(open_page, viewport, b
         assert box["x"] + box["width"] <= viewport["width"]
         assert dialog["x"] <= box["x"]
         assert box["x"] + box["width"] <= dialog["x"] + dialog["width"]
-    screenshot(page, f"phone-layout-cropper-{size_name(viewport)}")
+    screenshot(page, f"phone-layout-cropper-{size_name(viewport)}", relayout=True)
     # A full-page screenshot relayouts the page: the frame is still the same.
     expect(page.get_by_test_id("bgimage-done")).to_be_enabled()
     assert crop_box.bounding_box() == frame
@@ -112,11 +114,11 @@ def test_the_cropper_fits_the_screen_and_keeps_two_to_one(open_page, viewport, b
     assert berlin_event.background_image
 
 
-def test_the_cropper_keeps_its_frame_when_the_screen_changes_size(open_page, berlin_event, organizer):
+def test_the_cropper_keeps_its_frame_when_the_screen_changes_size(open_page, live_url, berlin_event, organizer):
     """A window made narrow and wide again (or a phone turned) while cropping: the frame
     scales with the area and frames the same part of the picture, never shrinking to nothing."""
     page = open_page(LAPTOP)
-    log_in(page, organizer.email)
+    sign_in(page, organizer, live_url)
     page.goto(f"/events/{berlin_event.pk}/wizard/details/")
     page.get_by_test_id("bgimage-input").set_input_files(photo_png())
     modal = page.get_by_test_id("bgimage-modal")
@@ -168,9 +170,9 @@ def test_the_cropper_keeps_its_frame_when_the_screen_changes_size(open_page, ber
 
 
 @pytest.mark.parametrize("viewport", SIZES)
-def test_the_bell_sits_beside_the_menu_and_catches_up_with_another_process(open_page, viewport, user):
+def test_the_bell_sits_beside_the_menu_and_catches_up_with_another_process(open_page, live_url, viewport, user):
     page = open_page(viewport)
-    log_in(page, user.email)
+    sign_in(page, user, live_url)
     page.goto("/events/")
     bell, badge = page.locator("[data-notifications]"), page.get_by_test_id("notif-badge")
     expect(bell).to_have_attribute("data-notif-state", "live")
@@ -204,7 +206,7 @@ def test_the_bell_sits_beside_the_menu_and_catches_up_with_another_process(open_
 
 
 @pytest.mark.parametrize("viewport", SIZES)
-def test_dashboard_tables_fit_and_times_name_their_zone(open_page, viewport, berlin_event, organizer):
+def test_dashboard_tables_fit_and_times_name_their_zone(open_page, live_url, viewport, berlin_event, organizer):
     track = Track.objects.create(event=berlin_event, name="Data and Machine Learning", color="#336699")
     room = Microlocation.objects.create(event=berlin_event, name="Auditorium Maximum")
     speakers = [Speaker.objects.create(event=berlin_event, name=name) for name in ("Ada Lovelace", "Grace Hopper")]
@@ -213,7 +215,7 @@ def test_dashboard_tables_fit_and_times_name_their_zone(open_page, viewport, ber
     )
     session.speakers.set(speakers)
     page = open_page(viewport)
-    log_in(page, organizer.email)
+    sign_in(page, organizer, live_url)
 
     page.goto("/events/")
     row = page.get_by_test_id("my-events").locator("tbody tr").first

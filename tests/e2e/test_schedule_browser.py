@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from events.services import create_event
 from tests.events.programme_data import add_programme, event_fields
-from tests.utils import log_in, screenshot
+from tests.utils import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def open_page(browser, live_url):
     contexts = []
 
     def open_page(viewport):
-        context = browser.new_context(base_url=live_url, viewport=viewport)
+        context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -113,12 +113,16 @@ def test_schedule_on_a_phone(open_page, programme):
     event, sessions, tracks = programme.event, programme.sessions, programme.tracks
     page = open_page(PHONE)
 
-    for path in ("", "schedule/", f"sessions/{sessions['Data pipelines'].pk}/", "speakers/"):
+    for path, name in (
+        ("", "home"),
+        ("schedule/", None),
+        (f"sessions/{sessions['Data pipelines'].pk}/", None),
+        ("speakers/", "speakers"),
+    ):
         page.goto(f"/e/{event.slug}/{path}")
         assert scroll_width(page) <= PHONE["width"], f"/e/{event.slug}/{path} scrolls sideways"
-    screenshot(page, "public-phone-speakers")
-    page.goto(f"/e/{event.slug}/")
-    screenshot(page, "public-phone-home")
+        if name:
+            screenshot(page, f"public-phone-{name}")
 
     page.goto(f"/e/{event.slug}/schedule/")
     first_day = page.get_by_test_id("schedule-day").first
@@ -150,7 +154,7 @@ def test_schedule_on_a_phone(open_page, programme):
     assert scroll_width(page) <= PHONE["width"]
 
 
-def test_a_draft_for_its_team_and_for_outsiders(open_page, organizer):
+def test_a_draft_for_its_team_and_for_outsiders(open_page, live_url, organizer):
     event = create_event(organizer, **event_fields(name="Browser Draft Conf"))
     add_programme(event, photos=False)
 
@@ -159,7 +163,7 @@ def test_a_draft_for_its_team_and_for_outsiders(open_page, organizer):
     assert "Browser Draft Conf" not in outsider.content()
 
     team = open_page(PHONE)
-    log_in(team, organizer.email)
+    sign_in(team, organizer, live_url)
     assert team.goto(f"/e/{event.slug}/").status == 200
     expect(team.get_by_test_id("draft-banner")).to_contain_text("Draft")
     expect(team.get_by_test_id("manage-link")).to_have_attribute("href", f"/events/{event.pk}/dashboard/")

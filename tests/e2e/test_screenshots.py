@@ -1,7 +1,8 @@
-"""Every main page of the demo event (``seed_demo``), at 1280×800 and at 390×844, into
-test-artifacts/screenshots-<size>/ for a person to look at; and on each, what a browser
-would complain of: no script error and no Content-Security-Policy violation (the policy
-is strict: no inline script or style), no sideways scrolling on the phone."""
+"""Every main page of the demo event (``seed_demo``), at 1280×800 and at 390×844; on each,
+what a browser would complain of: no script error and no Content-Security-Policy
+violation (the policy is strict: no inline script or style), no sideways scrolling on
+the phone. With SCREENSHOTS set (``make screenshots``) each page's screenshot goes into
+test-artifacts/screenshots-<size>/ for a person to look at."""
 
 import subprocess
 import sys
@@ -10,15 +11,15 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.models import User
 from demo.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
 from events.models import Event
 from orders.models import Order
-from tests.utils import ARTIFACTS, BASE_DIR, log_in, server_env
+from tests.utils import ARTIFACTS, BASE_DIR, SCREENSHOTS, server_env, sign_in
 
 pytestmark = pytest.mark.e2e
 
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-DEMO_PASSWORD = "demo-password-for-screenshots-1"
 
 
 def pages(event, order):
@@ -63,7 +64,7 @@ def pages(event, order):
 @pytest.fixture
 def demo(live_url, settings):
     # As `make run` does it: in a process of its own, on the same database.
-    env = server_env(settings, DEMO_PASSWORD=DEMO_PASSWORD)
+    env = server_env(settings)
     subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=BASE_DIR, env=env, check=True, capture_output=True)
     event = Event.objects.get(slug=DEMO_SLUG)
     return event, Order.objects.filter(event=event).order_by("pk").first()
@@ -80,32 +81,30 @@ def test_every_main_page(browser, live_url, demo):
 
 
 def visit_every_main_page(browser, live_url, main_pages, size, viewport, complaints, too_wide):
-    """Load each page once at ``viewport`` and keep its screenshot; what the browser
-    complained of goes into ``complaints``, a phone page wider than the screen into
-    ``too_wide`` (both keyed by size and page)."""
+    """Load each page once at ``viewport`` (and keep its screenshot, with SCREENSHOTS
+    set); what the browser complained of goes into ``complaints``, a phone page wider than
+    the screen into ``too_wide`` (both keyed by size and page). One browser context: its
+    cookies change where the person reading the pages does (the site's scripts keep
+    nothing else in the browser)."""
     folder = ARTIFACTS / f"screenshots-{size}"
-    folder.mkdir(parents=True, exist_ok=True)
-    contexts = {}
-
-    def page_for(who):
-        if who not in contexts:
-            context = browser.new_context(base_url=live_url, viewport=viewport)
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            page.complaints = []
-            page.on(
-                "console",
-                lambda message, page=page: message.type == "error" and page.complaints.append(message.text),
-            )
-            page.on("pageerror", lambda error, page=page: page.complaints.append(f"script error: {error}"))
-            if who:
-                log_in(page, ORGANIZER_EMAIL if who == "organizer" else SUPER_ADMIN_EMAIL, DEMO_PASSWORD)
-            contexts[who] = (context, page)
-        return contexts[who][1]
+    if SCREENSHOTS:
+        folder.mkdir(parents=True, exist_ok=True)
+    emails = {"organizer": ORGANIZER_EMAIL, "admin": SUPER_ADMIN_EMAIL}
+    context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.complaints = []
+    page.on("console", lambda message: message.type == "error" and page.complaints.append(message.text))
+    page.on("pageerror", lambda error: page.complaints.append(f"script error: {error}"))
+    reader = None
 
     try:
         for index, (name, url, who) in enumerate(main_pages, start=1):
-            page = page_for(who)
+            if who != reader:
+                context.clear_cookies()
+                if who:
+                    sign_in(context, User.objects.get(email=emails[who]), live_url)
+                reader = who
             page.complaints.clear()
             response = page.goto(url)  # returns once the page's "load" event has fired
             assert response.status == 200, (size, name, url, response.status)
@@ -117,13 +116,15 @@ def visit_every_main_page(browser, live_url, main_pages, size, viewport, complai
                 expect(bell).to_have_attribute("data-notif-state", "live")
             if name == "api-docs":
                 page.wait_for_load_state("networkidle")
-            # The API docs are ~8000 px tall: their first screen is what a person looks at.
-            page.screenshot(path=str(folder / f"{index:02d}-{name}.png"), full_page=name != "api-docs")
+            if SCREENSHOTS:
+                # The API docs are ~8000 px tall: their first screen is what a person looks at.
+                page.screenshot(path=str(folder / f"{index:02d}-{name}.png"), full_page=name != "api-docs")
+            # A round trip to the page before the complaints are read: what it logged
+            # before answering has reached page.complaints by then.
+            width = page.evaluate("document.documentElement.scrollWidth")
             if page.complaints:
                 complaints[size, name] = list(page.complaints)
-            width = page.evaluate("document.documentElement.scrollWidth")
             if size == "phone" and width > viewport["width"] and not name.startswith(("admin", "api-docs")):
                 too_wide[size, name] = width
     finally:
-        for context, _ in contexts.values():
-            context.close()
+        context.close()

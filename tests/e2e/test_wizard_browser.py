@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from events.models import Event
 from tests.e2e.cropper import crop_and_upload, photo_png
-from tests.utils import log_in, screenshot
+from tests.utils import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +37,8 @@ def add_ticket(page, kind, name, quantity, price=None):
     return row
 
 
-def test_create_and_publish_an_event(page, organizer):
-    log_in(page, organizer.email)
+def test_create_and_publish_an_event(page, live_url, organizer):
+    sign_in(page, organizer, live_url)
 
     # My events → New event: page 1, Details.
     page.goto("/events/")

@@ -5,15 +5,15 @@ from playwright.sync_api import expect
 
 from notifications import services
 from notifications.consumers import MIN_REFRESH_SECONDS
-from tests.utils import log_in
+from tests.utils import sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_notification_appears_in_the_open_center_and_marking_it_read_updates_it(new_page, user):
+def test_a_notification_appears_in_the_open_center_and_marking_it_read_updates_it(new_page, live_url, user):
     services.notify(user, "Announcement", "Already there", "")
     page = new_page()
-    log_in(page, user.email)
+    sign_in(page, user, live_url)
     page.goto("/notifications/")
     center = page.get_by_test_id("notification-center")
     expect(page.locator("[data-notifications]")).to_have_attribute("data-notif-state", "live")

@@ -10,15 +10,17 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from notifications import services
-from tests.utils import PASSWORD, DaphneServer, log_in, screenshot, server_env
+from tests.utils import PASSWORD, DaphneServer, log_in, screenshot, server_env, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_the_badge_shows_a_new_notification_and_its_reading_in_another_tab(new_page, event, organizer, make_user):
+def test_the_badge_shows_a_new_notification_and_its_reading_in_another_tab(
+    new_page, live_url, event, organizer, make_user
+):
     ada = make_user("ada@example.com")
     tab = new_page()
-    log_in(tab, ada.email)
+    sign_in(tab, ada, live_url)
     tab.goto("/")
     bell, badge = tab.locator("[data-notifications]"), tab.get_by_test_id("notif-badge")
     expect(badge).to_have_text("0")
@@ -27,7 +29,7 @@ def test_the_badge_shows_a_new_notification_and_its_reading_in_another_tab(new_p
     tab.evaluate("window.stillTheSamePage = true")
 
     organizer_page = new_page()
-    log_in(organizer_page, organizer.email)
+    sign_in(organizer_page, organizer, live_url)
     organizer_page.goto(f"/events/{event.pk}/dashboard/roles/")
     invite_form = organizer_page.get_by_test_id("invite-form")
     invite_form.locator("input[name=invite-email]").fill(ada.email)
@@ -56,10 +58,11 @@ def test_after_the_server_comes_back_the_badge_shows_the_stored_count(browser, s
     """The socket is only a hint: what happened while it was down arrives with the reconnect."""
     ada = make_user("ada@example.com")
     server = start_daphne()
-    context = browser.new_context(base_url=server.url)
+    context = browser.new_context(base_url=server.url, reduced_motion="reduce")
     context.set_default_timeout(15_000)
     tab = context.new_page()
-    log_in(tab, ada.email)
+    sign_in(tab, ada, server.url)
+    tab.goto("/events/")
     bell, badge = tab.locator("[data-notifications]"), tab.get_by_test_id("notif-badge")
     expect(bell).to_have_attribute("data-notif-state", "live")
     expect(badge).to_be_hidden()
@@ -83,15 +86,22 @@ def test_when_the_session_expired_the_bell_says_logged_out_and_stops_retrying(
     browser, start_daphne, settings, make_user
 ):
     """After a restart the socket comes back without a session: the server accepts it and
-    closes it with 4401 (not a bare HTTP 403), and the bell stops instead of retrying."""
+    closes it with 4401 (not a bare HTTP 403), and the bell stops instead of retrying.
+
+    The page's clock is Playwright's (installed before the page loads; it runs as the
+    real one until told otherwise), so that the test can then run a minute of the page's
+    timers at once: longer than the longest back-off delay (30 s, static/js/notifications.js)
+    and two of the bell's 30 s refreshes, in which an ended bell opens no socket."""
     ada = make_user("ada@example.com")
     server = start_daphne()
-    context = browser.new_context(base_url=server.url)
+    context = browser.new_context(base_url=server.url, reduced_motion="reduce")
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    tab.clock.install()
     sockets = []
     tab.on("websocket", lambda socket: sockets.append(socket.url))
-    log_in(tab, ada.email)
+    sign_in(tab, ada, server.url)
+    tab.goto("/events/")
     bell = tab.locator("[data-notifications]")
     expect(bell).to_have_attribute("data-notif-state", "live")
 
@@ -110,9 +120,9 @@ def test_when_the_session_expired_the_bell_says_logged_out_and_stops_retrying(
         expect(tab.get_by_test_id("notif-bell")).to_have_attribute("aria-label", "Notifications (logged out)")
         screenshot(tab, "notifications-logged-out")
         attempts = len(sockets)
-        tab.wait_for_timeout(3_000)  # longer than the first back-off delays
-        assert len(sockets) == attempts
+        tab.clock.run_for("01:05")  # every timer of the page due in the next 65 s fires
         expect(bell).to_have_attribute("data-notif-state", "ended")
+        assert len(sockets) == attempts  # a socket opened by a timer was reported before run_for returned
     finally:
         context.close()
         restarted.stop()
