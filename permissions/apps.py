@@ -3,7 +3,7 @@ from importlib import import_module
 
 from django.apps import AppConfig
 from django.apps import apps as global_apps
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate
 
@@ -27,11 +27,13 @@ def ensure_permission_matrix(sender, apps=global_apps, **kwargs):
         apps.get_model("permissions", "Permission")
     except LookupError:  # the app's migrations are not applied (migrate permissions zero)
         return
-    recorder = MigrationRecorder(connections[kwargs.get("using", DEFAULT_DB_ALIAS)])
+    using = kwargs.get("using", DEFAULT_DB_ALIAS)
+    recorder = MigrationRecorder(connections[using])
     applied = {name for app, name in recorder.applied_migrations() if app == "permissions"}
     # None (every seed) when no migration is recorded: tables made without migrations.
-    for migration in seed_migrations(applied or None):
-        migration.seed(apps, None)
+    with transaction.atomic(using=using):  # one commit, not one per row
+        for migration in seed_migrations(applied or None):
+            migration.seed(apps, None)
 
 
 class PermissionsConfig(AppConfig):

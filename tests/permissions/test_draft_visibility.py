@@ -127,13 +127,16 @@ def test_every_route_answers_a_draft_as_a_missing_event(who, draft, make_user):
     assert len(routes) > 40  # the dashboard, the wizard, the roles pages, the API, the public page
     differences = []
     for name, names, callback in routes:
-        for draft_url, missing_url in zip(
-            urls_for(name, names, callback, draft, pks), urls_for(name, names, callback, missing, pks), strict=True
-        ):
-            if who == "no_role_token" and not draft_url.startswith("/api/"):
-                continue  # a token logs in to the API only
-            for method in METHODS:
-                seen, expected = answer(client, method, draft_url), answer(client, method, missing_url)
+        draft_urls = urls_for(name, names, callback, draft, pks)
+        if who == "no_role_token" and not draft_urls[0].startswith("/api/"):
+            continue  # a token logs in to the API only
+        # A missing event's answer does not depend on the object named after it: asked
+        # once per method, it is what the draft's every object must be answered.
+        missing_url = urls_for(name, names, callback, missing, pks)[0]
+        for method in METHODS:
+            expected = answer(client, method, missing_url)
+            for draft_url in draft_urls:
+                seen = answer(client, method, draft_url)
                 if seen != expected:
                     differences.append(f"{method.upper()} {draft_url}: {seen} where a missing event gets {expected}")
     assert not differences, "\n".join(differences)
