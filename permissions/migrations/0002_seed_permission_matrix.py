@@ -38,16 +38,18 @@ def seed(apps, schema_editor):
     services = {
         name: Service.objects.get_or_create(name=name, defaults={"title": title})[0] for name, title in SERVICES
     }
+    cells = []
     for role_name, role in roles.items():
         for service_name, service in services.items():
             create, read, update, delete = default_flags(role_name, service_name)
-            # get_or_create: never changes a cell that exists (the super admin's edits);
-            # this also runs after every migrate (permissions.apps) to restore missing rows.
-            Permission.objects.get_or_create(
-                role=role,
-                service=service,
-                defaults={"can_create": create, "can_read": read, "can_update": update, "can_delete": delete},
+            cells.append(
+                Permission(
+                    role=role, service=service, can_create=create, can_read=read, can_update=update, can_delete=delete
+                )
             )
+    # ignore_conflicts: never changes a cell that exists (the super admin's edits); this
+    # also runs after every migrate and flush (permissions.apps) to restore missing rows.
+    Permission.objects.bulk_create(cells, ignore_conflicts=True)
 
 
 def unseed(apps, schema_editor):

@@ -20,15 +20,20 @@ def seed(apps, schema_editor):
     Role = apps.get_model("permissions", "Role")
     Service = apps.get_model("permissions", "Service")
     Permission = apps.get_model("permissions", "Permission")
+    roles = list(Role.objects.all())
+    cells = []
     for name, title in RESOURCES:
         service = Service.objects.get_or_create(name=name, defaults={"title": title})[0]
-        for role in Role.objects.all():
+        for role in roles:
             allowed = DEFAULTS[name].get(role.name, set())
-            Permission.objects.get_or_create(
-                role=role,
-                service=service,
-                defaults={f"can_{op}": op in allowed for op in ("create", "read", "update", "delete")},
+            cells.append(
+                Permission(
+                    role=role,
+                    service=service,
+                    **{f"can_{op}": op in allowed for op in ("create", "read", "update", "delete")},
+                )
             )
+    Permission.objects.bulk_create(cells, ignore_conflicts=True)  # cells that exist stay as they are
 
 
 def unseed(apps, schema_editor):
