@@ -29,7 +29,7 @@ SHOW = (
 def settings_under(env):
     clean = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", **env}
     out = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {SHOW}"],
+        [sys.executable, "-c", SHOW],
         cwd=BASE_DIR,
         env=clean,
         capture_output=True,
