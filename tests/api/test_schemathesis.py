@@ -31,7 +31,7 @@ from notifications.services import notify
 #: Generated requests per operation and mode (valid / invalid data): bounded, for CI
 #: (each is a request through the whole stack; the draws are derandomized, so every run
 #: sends the same ones).
-EXAMPLES = 8
+EXAMPLES = 5
 
 CHECKS = [
     not_a_server_error,
