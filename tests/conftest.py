@@ -10,6 +10,7 @@ Tests that need something this machine may lack (Chromium, Redis, nginx) skip wi
 reason on a developer's machine and fail in CI (``CI`` set), where all must run.
 """
 
+import contextlib
 import os
 import shutil
 import sys
@@ -308,26 +309,91 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def new_page(browser, live_url, request):
-    """``new_page()`` opens a page in a fresh browser context (its own cookies).
+class PagePool:
+    """Browser pages kept for the next test of the module: a new page costs Chromium a
+    renderer process and cold caches (about 0.9 CPU-seconds with its first page load),
+    a kept one a navigation. Each page has a context of its own (its cookies); a page
+    given back is emptied as a new one would be: other tabs closed, routes removed,
+    storage and cookies cleared, at ``about:blank``, at its size again. One that cannot
+    be emptied is closed. (A test that installs Playwright's clock, which cannot be taken
+    back, makes a context of its own.)
 
-    Every browser context of the tests prefers reduced motion: Bootstrap (5.3) then
-    opens and closes its modals and collapses without their transitions, so no step
-    waits for an animation to end."""
-    contexts = []
+    Every context prefers reduced motion: Bootstrap (5.3) then opens and closes its
+    modals and collapses without their transitions, so no step waits for an animation."""
 
-    def open_page():
-        context = browser.new_context(
-            base_url=live_url, viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
-        )
+    def __init__(self, browser):
+        self.browser = browser
+        self.idle = {}
+
+    def take(self, base_url, viewport, **options):
+        key = (base_url, tuple(sorted(viewport.items())), tuple(sorted(options.items())))
+        idle = self.idle.setdefault(key, [])
+        if idle:
+            return key, idle.pop()
+        context = self.browser.new_context(base_url=base_url, viewport=viewport, reduced_motion="reduce", **options)
         context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
+        return key, context.new_page()
+
+    def give_back(self, key, page):
+        viewport = dict(key[1])
+        context = page.context
+
+        def leave(dialog):  # "Leave the page?" (unsaved edits): yes
+            dialog.accept()
+
+        try:
+            for other in context.pages:
+                if other is not page:
+                    other.close()
+            page.unroute_all(behavior="ignoreErrors")
+            page.on("dialog", leave)
+            try:
+                page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
+                page.goto("about:blank")
+            finally:
+                page.remove_listener("dialog", leave)
+            context.clear_cookies()
+            page.set_viewport_size(viewport)
+        except Exception:  # a page or context in a state not worth mending
+            with contextlib.suppress(Exception):
+                context.close()
+            return
+        self.idle[key].append(page)
+
+    def close(self):
+        for pages in self.idle.values():
+            for page in pages:
+                page.context.close()
+        self.idle.clear()
+
+
+@pytest.fixture(scope="module")
+def page_pool(browser):
+    pool = PagePool(browser)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def open_page_at(page_pool, live_url):
+    """``open_page_at(viewport, **context options)``: a page of its own (cookies too) on
+    the live server, from the module's ``page_pool``; given back after the test."""
+    taken = []
+
+    def open_page(viewport, **options):
+        key, page = page_pool.take(live_url, viewport, **options)
+        taken.append((key, page))
+        return page
 
     yield open_page
-    for context in contexts:
-        context.close()
+    for key, page in taken:
+        page_pool.give_back(key, page)
+
+
+@pytest.fixture
+def new_page(open_page_at):
+    """``new_page()``: a page of its own (cookies too) at 1280×900 on the live server."""
+    return lambda: open_page_at({"width": 1280, "height": 900})
 
 
 @pytest.fixture

@@ -50,9 +50,8 @@ def test_weak_password_shows_a_form_error(page):
 @pytest.mark.parametrize(
     "viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}], ids=["phone", "laptop"]
 )
-def test_log_in_page_is_styled_with_red_borders_and_a_forgot_password_link(browser, live_url, viewport):
-    context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
-    page = context.new_page()
+def test_log_in_page_is_styled_with_red_borders_and_a_forgot_password_link(open_page_at, viewport):
+    page = open_page_at(viewport)
     page.goto("/accounts/login/")
     page.click("form button[type=submit]")  # empty: Django's errors
     username = page.locator("input[name=username]")
@@ -67,4 +66,3 @@ def test_log_in_page_is_styled_with_red_borders_and_a_forgot_password_link(brows
     page.click("form button[type=submit]")
     expect(page.get_by_test_id("password-reset-sent")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-    context.close()

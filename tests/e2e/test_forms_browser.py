@@ -27,19 +27,9 @@ def viewport(request):
 
 
 @pytest.fixture
-def open_page(browser, live_url, viewport):
-    """``open_page()``: a page at the test's viewport, in a fresh browser context."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(base_url=live_url, viewport=VIEWPORTS[viewport], reduced_motion="reduce")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+def open_page(open_page_at, viewport):
+    """``open_page()``: a page of its own at the test's viewport."""
+    return lambda: open_page_at(VIEWPORTS[viewport])
 
 
 @pytest.fixture

@@ -26,21 +26,9 @@ START = datetime(2031, 1, 15, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def open_page(browser, live_url):
+def open_page(open_page_at):
     """``open_page(viewport)``: a page of its own (cookies too) at that size, in New York."""
-    contexts = []
-
-    def open_(viewport):
-        context = browser.new_context(
-            base_url=live_url, viewport=viewport, timezone_id="America/New_York", reduced_motion="reduce"
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
+    return lambda viewport: open_page_at(viewport, timezone_id="America/New_York")
 
 
 def size_name(viewport):

@@ -24,18 +24,8 @@ def programme(organizer):
 
 
 @pytest.fixture
-def open_page(browser, live_url):
-    contexts = []
-
-    def open_page(viewport):
-        context = browser.new_context(base_url=live_url, viewport=viewport, reduced_motion="reduce")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def open_page(open_page_at):
+    return open_page_at
 
 
 def scroll_width(page):
