@@ -5,10 +5,10 @@ is strict: no inline script or style), no sideways scrolling. With SCREENSHOTS s
 goes into test-artifacts/screenshots-<size>/ for a person to look at. (Without, the
 phone alone: the same pages and scripts, and the one size that can scroll sideways.)"""
 
-import subprocess
-import sys
+import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -16,7 +16,7 @@ from accounts.models import User
 from demo.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
 from events.models import Event
 from orders.models import Order
-from tests.utils import ARTIFACTS, BASE_DIR, SCREENSHOTS, server_env, sign_in
+from tests.utils import ARTIFACTS, SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -63,10 +63,9 @@ def pages(event, order):
 
 
 @pytest.fixture
-def demo(live_url, settings):
-    # As `make run` does it: in a process of its own, on the same database.
-    env = server_env(settings)
-    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=BASE_DIR, env=env, check=True, capture_output=True)
+def demo(live_url):
+    # As `make run` does it (in this process: the live server reads the same database).
+    call_command("seed_demo", stdout=io.StringIO())
     event = Event.objects.get(slug=DEMO_SLUG)
     return event, Order.objects.filter(event=event).order_by("pk").first()
 
