@@ -55,9 +55,9 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) each module of
-    browser tests runs on one worker (its Chromium is per module, not per test and
-    worker), and so does each module of tests that start whole server stacks (nginx,
-    PgBouncer, several daphnes; a stack may be per module). The modules spread over the
+    browser tests runs on one worker (its pool of pages is per module), and so does each
+    module of tests that start whole server stacks (nginx, PgBouncer, several daphnes; a
+    stack may be per module). The modules spread over the
     workers: xdist hands out the groups first, largest first, then the single tests."""
     for item in items:
         for marker, group in (("e2e", "browser"), ("integration", "servers")):
@@ -288,25 +288,57 @@ def live_url(_shared_daphne, transactional_db, settings):
 # --- the browser ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+class Chromium:
+    """One Chromium per test process, started by the first browser test and kept for the
+    browser tests after it (xdist hands the browser modules out first, so they mostly
+    follow each other). Playwright's sync API keeps an event loop running in this
+    thread while it lives: it is stopped before any test that is not a browser test, so
+    that asyncio tests (and ``asyncio.run``) have the thread to themselves."""
+
+    def __init__(self):
+        self.playwright = None
+        self.browser = None
+
+    def get(self):
+        if self.browser is None:
+            require(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
+            from playwright.sync_api import sync_playwright
+
+            # Django's ORM (used by the test itself and its database teardown) is still
+            # synchronous here, beside Playwright's running event loop.
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+            )
+        return self.browser
+
+    def stop(self):
+        if self.browser is not None:
+            with contextlib.suppress(Exception):
+                self.browser.close()
+            self.playwright.stop()
+            self.playwright = self.browser = None
+
+
+CHROMIUM_OF_THIS_PROCESS = Chromium()
+
+
+def pytest_runtest_setup(item):
+    if "browser" not in item.fixturenames:
+        CHROMIUM_OF_THIS_PROCESS.stop()
+
+
+def pytest_sessionfinish(session):
+    CHROMIUM_OF_THIS_PROCESS.stop()
+
+
+@pytest.fixture
 def browser():
-    """Chromium, per test module: Playwright's event loop must not outlive the browser
-    tests, or the asyncio tests after them could not run their own."""
-    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread; Django's ORM
-    # (used by the test itself and its database teardown) is still synchronous here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
+    """Chromium (``Chromium``: one per test process, kept across browser tests)."""
+    return CHROMIUM_OF_THIS_PROCESS.get()
 
 
 class PagePool:
@@ -321,16 +353,17 @@ class PagePool:
     Every context prefers reduced motion: Bootstrap (5.3) then opens and closes its
     modals and collapses without their transitions, so no step waits for an animation."""
 
-    def __init__(self, browser):
-        self.browser = browser
+    def __init__(self):
         self.idle = {}
 
-    def take(self, base_url, viewport, **options):
+    def take(self, browser, base_url, viewport, **options):
         key = (base_url, tuple(sorted(viewport.items())), tuple(sorted(options.items())))
         idle = self.idle.setdefault(key, [])
-        if idle:
-            return key, idle.pop()
-        context = self.browser.new_context(base_url=base_url, viewport=viewport, reduced_motion="reduce", **options)
+        while idle:
+            page = idle.pop()
+            if page.context.browser is browser and browser.is_connected():
+                return key, page
+        context = browser.new_context(base_url=base_url, viewport=viewport, reduced_motion="reduce", **options)
         context.set_default_timeout(15_000)
         return key, context.new_page()
 
@@ -363,25 +396,26 @@ class PagePool:
     def close(self):
         for pages in self.idle.values():
             for page in pages:
-                page.context.close()
+                with contextlib.suppress(Exception):  # its Chromium may have stopped
+                    page.context.close()
         self.idle.clear()
 
 
 @pytest.fixture(scope="module")
-def page_pool(browser):
-    pool = PagePool(browser)
+def page_pool():
+    pool = PagePool()
     yield pool
     pool.close()
 
 
 @pytest.fixture
-def open_page_at(page_pool, live_url):
+def open_page_at(page_pool, browser, live_url):
     """``open_page_at(viewport, **context options)``: a page of its own (cookies too) on
     the live server, from the module's ``page_pool``; given back after the test."""
     taken = []
 
     def open_page(viewport, **options):
-        key, page = page_pool.take(live_url, viewport, **options)
+        key, page = page_pool.take(browser, live_url, viewport, **options)
         taken.append((key, page))
         return page
 
