@@ -53,17 +53,21 @@ def pytest_configure(config):
                 cache["KEY_PREFIX"] = prefix
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) each module of
     browser tests runs on one worker (its pool of pages is per module), and so does each
     module of tests that start whole server stacks (nginx, PgBouncer, several daphnes; a
-    stack may be per module). The modules spread over the
-    workers: xdist hands out the groups first, largest first, then the single tests."""
+    stack may be per module). The modules spread over the workers."""
     for item in items:
         for marker, group in (("e2e", "browser"), ("integration", "servers")):
             if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
                 item.add_marker(pytest.mark.xdist_group(f"{group}-{item.module.__name__}"))
                 break
+    # The groups first: xdist hands out work in this order, so the browser modules follow
+    # each other on a worker (one Chromium for them, ``Chromium``) and the longest units
+    # start early, leaving the short single tests to even out the end.
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
 
 
 @pytest.fixture(autouse=True)
