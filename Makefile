@@ -30,12 +30,12 @@ run: migrate
 PYTEST_WORKERS ?= auto
 test: setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Run the browser tests (the e2e ones) keeping their screenshots in test-artifacts/
 ## (`make test` takes none: writing them costs time)
 screenshots: setup
-	SCREENSHOTS=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m e2e $(PYTEST_ARGS) \
+	SCREENSHOTS=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m e2e $(PYTEST_ARGS) \
 		tests/e2e tests/notifications/test_live_badge_browser.py tests/notifications/test_center_browser.py
 
 lint: setup

@@ -53,21 +53,17 @@ def pytest_configure(config):
                 cache["KEY_PREFIX"] = prefix
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
+@pytest.hookimpl(trylast=True)  # after pytest-django's ordering
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) each module of
-    browser tests runs on one worker (its pool of pages is per module), and so does each
-    module of tests that start whole server stacks (nginx, PgBouncer, several daphnes; a
-    stack may be per module). The modules spread over the workers."""
-    for item in items:
-        for marker, group in (("e2e", "browser"), ("integration", "servers")):
-            if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
-                item.add_marker(pytest.mark.xdist_group(f"{group}-{item.module.__name__}"))
-                break
-    # The groups first: xdist hands out work in this order, so the browser modules follow
-    # each other on a worker (one Chromium for them, ``Chromium``) and the longest units
-    # start early, leaving the short single tests to even out the end.
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+    """``make test`` runs pytest-xdist with ``--dist loadfile``: each test file runs on one
+    worker, so a module's pool of browser pages, or its whole server stack (nginx,
+    PgBouncer, several daphnes), is made once. (``--dist loadgroup`` with per-module
+    groups did this before; under pytest 9.2 it no longer groups anything, pytest-xdist
+    issue 1386.) The browser and server modules come first: xdist hands the files out in
+    this order, so the browser modules follow each other on a worker (one Chromium for
+    them, ``Chromium``) and the longest units start early, leaving the short files to
+    even out the end."""
+    items.sort(key=lambda item: not (item.get_closest_marker("e2e") or item.get_closest_marker("integration")))
 
 
 @pytest.fixture(autouse=True)

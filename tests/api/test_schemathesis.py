@@ -98,7 +98,8 @@ def point_at_seeded(case, event, ids):
         parameters["id"] = ids.get(collection, parameters["id"])
 
 
-#: The operations are split in this many shards per mode, so pytest-xdist spreads them.
+#: The operations are split in this many shards per mode (tests of a file share a worker under
+#: `--dist loadfile`; the shards keep each test and its report shorter).
 SHARDS = 2
 
 
