@@ -110,7 +110,7 @@ def set_permission_matrix(flags, *, actor=None):
     compared and saved, in one transaction. Returns ``[(permission, changed field
     names)]`` for each row that changed, for the caller's audit log. Each changed row is
     logged (``activity``, in no event) as changed by ``actor``. However many rows change,
-    it takes four queries: lock and read, one update, one insert into the log.
+    it takes three queries: lock and read, one update, one insert into the log.
     """
     changed, log = [], []
     rows = Permission.objects.select_for_update().select_related("role", "service").order_by("role_id", "service_id")

@@ -56,8 +56,8 @@ def pytest_configure(config):
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering
 def pytest_collection_modifyitems(config, items):
     """``make test`` runs pytest-xdist with ``--dist loadfile``: each test file runs on one
-    worker, so a module's pool of browser pages, or its whole server stack (nginx,
-    PgBouncer, several daphnes), is made once. (``--dist loadgroup`` with per-module
+    worker, so a module's fixtures (a whole server stack: nginx, PgBouncer, several
+    daphnes) are made once. (``--dist loadgroup`` with per-module
     groups did this before; under pytest 9.2 it no longer groups anything, pytest-xdist
     issue 1386.) The browser and server modules come first: xdist hands the files out in
     this order, so the browser modules follow each other on a worker (one Chromium for
@@ -298,6 +298,7 @@ class Chromium:
     def __init__(self):
         self.playwright = None
         self.browser = None
+        self.pages = None  # its PagePool
 
     def get(self):
         if self.browser is None:
@@ -313,6 +314,7 @@ class Chromium:
                 headless=True,
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
             )
+            self.pages = PagePool(self.browser)
         return self.browser
 
     def stop(self):
@@ -320,7 +322,7 @@ class Chromium:
             with contextlib.suppress(Exception):
                 self.browser.close()
             self.playwright.stop()
-            self.playwright = self.browser = None
+            self.playwright = self.browser = self.pages = None
 
 
 CHROMIUM_OF_THIS_PROCESS = Chromium()
@@ -342,7 +344,7 @@ def browser():
 
 
 class PagePool:
-    """Browser pages kept for the next test of the module: a new page costs Chromium a
+    """A Chromium's pages kept for the next browser test: a new page costs Chromium a
     renderer process and cold caches (about 0.9 CPU-seconds with its first page load),
     a kept one a navigation. Each page has a context of its own (its cookies); a page
     given back is emptied as a new one would be: other tabs closed, routes removed,
@@ -353,17 +355,16 @@ class PagePool:
     Every context prefers reduced motion: Bootstrap (5.3) then opens and closes its
     modals and collapses without their transitions, so no step waits for an animation."""
 
-    def __init__(self):
+    def __init__(self, browser):
+        self.browser = browser
         self.idle = {}
 
-    def take(self, browser, base_url, viewport, **options):
+    def take(self, base_url, viewport, **options):
         key = (base_url, tuple(sorted(viewport.items())), tuple(sorted(options.items())))
         idle = self.idle.setdefault(key, [])
-        while idle:
-            page = idle.pop()
-            if page.context.browser is browser and browser.is_connected():
-                return key, page
-        context = browser.new_context(base_url=base_url, viewport=viewport, reduced_motion="reduce", **options)
+        if idle:
+            return key, idle.pop()
+        context = self.browser.new_context(base_url=base_url, viewport=viewport, reduced_motion="reduce", **options)
         context.set_default_timeout(15_000)
         return key, context.new_page()
 
@@ -393,35 +394,22 @@ class PagePool:
             return
         self.idle[key].append(page)
 
-    def close(self):
-        for pages in self.idle.values():
-            for page in pages:
-                with contextlib.suppress(Exception):  # its Chromium may have stopped
-                    page.context.close()
-        self.idle.clear()
-
-
-@pytest.fixture(scope="module")
-def page_pool():
-    pool = PagePool()
-    yield pool
-    pool.close()
-
 
 @pytest.fixture
-def open_page_at(page_pool, browser, live_url):
+def open_page_at(browser, live_url):
     """``open_page_at(viewport, **context options)``: a page of its own (cookies too) on
-    the live server, from the module's ``page_pool``; given back after the test."""
+    the live server, from Chromium's ``PagePool``; given back after the test."""
+    pool = CHROMIUM_OF_THIS_PROCESS.pages
     taken = []
 
     def open_page(viewport, **options):
-        key, page = page_pool.take(browser, live_url, viewport, **options)
+        key, page = pool.take(live_url, viewport, **options)
         taken.append((key, page))
         return page
 
     yield open_page
     for key, page in taken:
-        page_pool.give_back(key, page)
+        pool.give_back(key, page)
 
 
 @pytest.fixture

@@ -23,11 +23,6 @@ def programme(organizer):
     return add_programme(event)
 
 
-@pytest.fixture
-def open_page(open_page_at):
-    return open_page_at
-
-
 def scroll_width(page):
     return page.evaluate("document.documentElement.scrollWidth")
 
@@ -38,9 +33,9 @@ def visible_session_ids(container):
     }
 
 
-def test_schedule_on_a_laptop(open_page, programme):
+def test_schedule_on_a_laptop(open_page_at, programme):
     event, sessions, tracks = programme.event, programme.sessions, programme.tracks
-    page = open_page(LAPTOP)
+    page = open_page_at(LAPTOP)
 
     page.goto(f"/e/{event.slug}/")
     expect(page.get_by_test_id("event-dates")).to_contain_text("Mon 2 Jun 2031, 08:00")
@@ -99,9 +94,9 @@ def test_schedule_on_a_laptop(open_page, programme):
     screenshot(page, "public-5-speakers")
 
 
-def test_schedule_on_a_phone(open_page, programme):
+def test_schedule_on_a_phone(open_page_at, programme):
     event, sessions, tracks = programme.event, programme.sessions, programme.tracks
-    page = open_page(PHONE)
+    page = open_page_at(PHONE)
 
     for path, name in (
         ("", "home"),
@@ -144,15 +139,15 @@ def test_schedule_on_a_phone(open_page, programme):
     assert scroll_width(page) <= PHONE["width"]
 
 
-def test_a_draft_for_its_team_and_for_outsiders(open_page, live_url, organizer):
+def test_a_draft_for_its_team_and_for_outsiders(open_page_at, live_url, organizer):
     event = create_event(organizer, **event_fields(name="Browser Draft Conf"))
     add_programme(event, photos=False)
 
-    outsider = open_page(LAPTOP)
+    outsider = open_page_at(LAPTOP)
     assert outsider.goto(f"/e/{event.slug}/schedule/").status == 404
     assert "Browser Draft Conf" not in outsider.content()
 
-    team = open_page(PHONE)
+    team = open_page_at(PHONE)
     sign_in(team, organizer, live_url)
     assert team.goto(f"/e/{event.slug}/").status == 200
     expect(team.get_by_test_id("draft-banner")).to_contain_text("Draft")
