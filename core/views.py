@@ -1,5 +1,7 @@
 """View pieces every app's pages use."""
 
+from django.utils.http import url_has_allowed_host_and_scheme
+
 
 def wants_json(request):
     """A script's request (the pages' AJAX calls send X-Requested-With), or a client that
@@ -7,3 +9,29 @@ def wants_json(request):
     if request.headers.get("X-Requested-With") == "XMLHttpRequest":
         return True
     return request.accepts("application/json") and not request.accepts("text/html")
+
+
+#: The longest ``next`` followed (Django's own bound on URLs it checks).
+MAX_NEXT_LENGTH = 2048
+
+
+def local_path(request, target):
+    """``target`` if it is a path on this site ("/..." on the request's host), else None.
+
+    For ``next`` fields and parameters: never resolved as a URL name, never followed off
+    the site. A path starts with one "/" (not "//" or "/\\", which browsers take for
+    another host), holds no control character or surrounding blank anywhere (a NUL, CR or
+    LF would break the ``Location`` header), and passes Django's
+    ``url_has_allowed_host_and_scheme`` for the request's host and scheme. Redirect to it
+    with ``HttpResponseRedirect``, never with ``redirect()``, which resolves URL names.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > MAX_NEXT_LENGTH:
+        return None
+    if target.startswith(("//", "/\\")) or target != target.strip():
+        return None
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in target):
+        return None
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else None

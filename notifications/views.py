@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.views import local_path
 from notifications import services
 from notifications.models import Notification
 
@@ -40,8 +40,7 @@ def mark_all_read(request):
 
 
 def _back(request):
-    """To the page the form was on (``next``), if it is on this site; else the center."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("notifications:center")
+    """To the page the form was on (``next``), if it is a path on this site
+    (``core.views.local_path``: never a URL name, never another site); else the center."""
+    target = local_path(request, request.POST.get("next"))
+    return HttpResponseRedirect(target) if target else redirect("notifications:center")

@@ -164,3 +164,56 @@ def test_a_later_page_of_the_center_does_not_take_pushed_ones(logged_in, user):
         services.notify(user, "Announcement", f"Number {number}", "")
     html = logged_in.get(reverse("notifications:center") + "?page=2").content.decode()
     assert "data-first-page" not in html
+
+
+# --- where the mark-read forms go back to: a local path, or the center ------------------
+
+UNSAFE_NEXT = [
+    "foo",  # a URL name once (resolved: 500)
+    "logout",  # a URL name once (resolved: the user was logged out)
+    "notifications:center",
+    "events/",  # relative: not a path of this site's root
+    "//evil.example/",
+    "///evil.example/",
+    "https://evil.example/",
+    "http://testserver.evil.example/",
+    "/\\evil.example/",
+    "\\\\evil.example/",
+    "/\\/evil.example/",
+    "javascript:alert(1)",
+    " /events/",
+    "/events/\x00",
+    "/events/\r\nSet-Cookie: x=1",
+    "\x00/events/",
+    "/events/\t",
+    "/" + "a" * 5000,
+    "",
+]
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+@pytest.mark.parametrize("form", ["one", "all"])
+def test_mark_read_goes_back_only_to_a_local_path(logged_in, user, target, form):
+    notification = services.notify(user, "Announcement", "Hi", "")
+    url = reverse("notifications:mark_read", args=[notification.pk]) if form == "one" else None
+    response = logged_in.post(url or reverse("notifications:mark_all_read"), {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("notifications:center")
+    notification.refresh_from_db()
+    assert notification.has_read
+    assert logged_in.get(reverse("notifications:center")).status_code == 200  # still logged in
+
+
+@pytest.mark.parametrize("target", ["/events/", "/notifications/?page=2", "/e/conf/sessions/1/#top", "/"])
+def test_mark_read_goes_back_to_the_page_it_was_on(logged_in, user, target):
+    notification = services.notify(user, "Announcement", "Hi", "")
+    response = logged_in.post(reverse("notifications:mark_read", args=[notification.pk]), {"next": target})
+    assert response["Location"] == target
+
+
+def test_mark_read_with_several_or_no_next(logged_in, user):
+    notification = services.notify(user, "Announcement", "Hi", "")
+    url = reverse("notifications:mark_read", args=[notification.pk])
+    assert logged_in.post(url)["Location"] == reverse("notifications:center")
+    response = logged_in.post(url, {"next": ["/events/", "logout"]})
+    assert response["Location"] in ("/events/", reverse("notifications:center"))
