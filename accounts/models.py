@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin, _user_has_perm
 from django.db import models
 from django.utils import timezone
 
@@ -71,7 +71,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     # Django's model permissions (the admin asks these): the super admin is Django's
     # superuser (all of them); an admin may read everything, so holds every view_* one.
+    # The event permissions (``eventdesk.*``: permissions.backends) are the one check's
+    # answers, whoever asks: not Django's "an active superuser has every permission".
     def has_perm(self, perm, obj=None):
+        if isinstance(perm, str) and perm.startswith(EVENT_PERMS):
+            return _user_has_perm(self, perm, obj)
         if self.is_active and self.is_admin and perm.partition(".")[2].startswith("view_"):
             return True
         return super().has_perm(perm, obj)
@@ -84,3 +88,44 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    # --- the seed's permission methods, as the original system's shell and decorators call
+    # them: Django's has_perm(perm, event), answered by permissions.backends from
+    # permissions.checks (``may``, ``has_role``). ``service`` is a resource's name
+    # ("track", ...) or its model; ``event`` an Event or its id. An unknown one: ValueError.
+
+    def can_create(self, service, event):
+        return self.has_perm(_cell_perm(service, "create"), event)
+
+    def can_read(self, service, event):
+        return self.has_perm(_cell_perm(service, "read"), event)
+
+    def can_update(self, service, event):
+        return self.has_perm(_cell_perm(service, "update"), event)
+
+    def can_delete(self, service, event):
+        return self.has_perm(_cell_perm(service, "delete"), event)
+
+    def has_role(self, event):
+        return self.has_perm(f"{EVENT_PERMS}has_role", event)
+
+    def is_organizer(self, event):
+        return self.has_perm(f"{EVENT_PERMS}is_organizer", event)
+
+    def is_coorganizer(self, event):
+        return self.has_perm(f"{EVENT_PERMS}is_coorganizer", event)
+
+    def is_track_organizer(self, event):
+        return self.has_perm(f"{EVENT_PERMS}is_track_organizer", event)
+
+    def is_moderator(self, event):
+        return self.has_perm(f"{EVENT_PERMS}is_moderator", event)
+
+
+# The event permissions' names (permissions.backends, which answers them; accounts sits
+# below permissions and imports nothing of it).
+EVENT_PERMS = "eventdesk."
+
+
+def _cell_perm(service, operation):
+    return f"{EVENT_PERMS}{getattr(service, 'resource_name', service)}.{operation}"

@@ -165,6 +165,12 @@ else:
 
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's log-in and model permissions, then the event permissions (user.has_perm(
+# "eventdesk.track.create", event), user.can_create(...): permissions.backends).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "permissions.backends.EventPermissionBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "events:mine"
 LOGOUT_REDIRECT_URL = "home"

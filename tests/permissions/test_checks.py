@@ -57,11 +57,6 @@ class TestUserChecks:
         assert {name: checks.has_role(person, event, name) for name in names} == {name: name == role for name in names}
         assert checks.has_role(person, event)
 
-    def test_the_user_model_asks_nothing_of_permissions(self, user):
-        """One way to ask (``checks.may(user, event, resource, operation)``), not two orders."""
-        for name in ("can_create", "can_read", "can_update", "can_delete", "has_role", "is_organizer"):
-            assert not hasattr(user, name)
-
     def test_no_role(self, event, user):
         assert not checks.has_role(user, event)
         assert not checks.may(user, event, "track", "read")

@@ -21,6 +21,21 @@ SERVICE_MODULES = {
 }
 
 
+# User's methods the seed's shell called (user.can_create(service, event), ...): in the
+# namespace too, as functions of the user.
+PERMISSION_METHODS = (
+    "can_create",
+    "can_read",
+    "can_update",
+    "can_delete",
+    "has_role",
+    "is_organizer",
+    "is_coorganizer",
+    "is_track_organizer",
+    "is_moderator",
+)
+
+
 class Command(shell.Command):
     help = (
         "Runs a Python shell with every model, each app's services module (events_services, ...), "
@@ -40,9 +55,13 @@ class Command(shell.Command):
         from accounts.models import User
 
         namespace["su"] = User.objects.filter(is_super_admin=True, is_active=True).order_by("pk").first()
+        # The seed's permission methods, also as functions: can_create(user, "track", event).
+        for name in PERMISSION_METHODS:
+            namespace[name] = getattr(User, name)
         if options.get("verbosity", 1) >= 1 and not options.get("command"):
             names = ", ".join(n for n in SERVICE_MODULES if n in namespace)
             self.stdout.write(f"Services: {names}. su = {namespace['su']}")
+            self.stdout.write("Permissions: user.can_create(service, event), ..., user.is_organizer(event), ...")
             if renamed:
                 self.stdout.write(f"Django's models of the same name as ours: {', '.join(renamed)}.")
         return namespace

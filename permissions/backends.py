@@ -1,0 +1,77 @@
+"""The matrix as Django permissions: ``user.has_perm(perm, event)`` answered by the one
+check, so that the user's own methods (``user.can_create(service, event)``, ...,
+``user.is_organizer(event)``, ...: ``accounts.models.User``, the seed's names) ask Django,
+and ``accounts`` imports nothing of ``permissions``.
+
+Permission names, all under ``eventdesk.`` (``EVENT_PERMS``), with the event (an Event
+or its id) as the object:
+
+- ``eventdesk.<resource>.<operation>``: ``checks.may(user, event, resource, operation)``
+  (``eventdesk.track.create``; a resource of ``permissions.resources.RESOURCES``);
+- ``eventdesk.is_<role>``: ``checks.has_role(user, event, role)`` (``eventdesk.is_organizer``);
+- ``eventdesk.has_role``: any role in the event.
+
+An unknown resource, operation or role is a ``ValueError`` (as the check raises); without
+an event every answer is no. Listed in ``AUTHENTICATION_BACKENDS`` after Django's
+``ModelBackend``; it authenticates nobody.
+"""
+
+from django.contrib.auth.backends import BaseBackend
+
+from permissions import checks
+from permissions.models import Role
+from permissions.resources import RESOURCES, operations
+
+EVENT_PERMS = "eventdesk."  # accounts.models.User knows the prefix too (no import)
+ROLES = (Role.ORGANIZER, Role.COORGANIZER, Role.TRACK_ORGANIZER, Role.MODERATOR)
+ANY_ROLE = f"{EVENT_PERMS}has_role"
+
+
+def cell_perm(resource, operation):
+    """The permission of one cell of the matrix: ``eventdesk.track.create``."""
+    return f"{EVENT_PERMS}{resource}.{operation}"
+
+
+def role_perm(role):
+    """The permission of holding ``role`` in the event: ``eventdesk.is_organizer``."""
+    return f"{EVENT_PERMS}is_{role}"
+
+
+class EventPermissionBackend(BaseBackend):
+    """Answers the ``eventdesk.*`` permissions for an event from ``permissions.checks``;
+    every other permission is someone else's (no)."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if not isinstance(perm, str) or not perm.startswith(EVENT_PERMS):
+            return False
+        name = perm.removeprefix(EVENT_PERMS)
+        if name == "has_role":
+            return obj is not None and checks.has_role(user_obj, obj)
+        resource, dot, operation = name.rpartition(".")
+        if dot:
+            checks.resource_name(resource)  # a ValueError, also when there is no event
+            if operation not in checks.OPERATIONS:
+                raise ValueError(f"Unknown operation: {operation!r}")
+            return obj is not None and checks.may(user_obj, obj, resource, operation)
+        role = name.removeprefix("is_")
+        if name.startswith("is_") and role in ROLES:
+            return obj is not None and checks.has_role(user_obj, obj, role)
+        raise ValueError(f"Unknown permission: {perm!r}")
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if obj is None:
+            return set()
+        perms = checks.event_permissions(user_obj, obj)
+        granted = {
+            cell_perm(resource, op)
+            for resource in RESOURCES
+            for op in operations(resource)
+            if perms.allows(resource, op)
+        }
+        granted |= {role_perm(role) for role in ROLES if role in perms.roles}
+        if perms.roles:
+            granted.add(ANY_ROLE)
+        return granted
