@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
+from django.utils.html import conditional_escape
 
 from notifications.models import Notification
 
@@ -39,6 +40,17 @@ MESSAGE_TAGS = frozenset(
 )
 MESSAGE_ATTRIBUTES = {"a": {"href", "title"}}
 MESSAGE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def message_html(message):
+    """A message as the HTML to store: markup only where the server wrote it.
+
+    A ``SafeString`` (built with ``format_html``, the people's data its escaped
+    arguments, or ``mark_safe`` on the server's own text) is markup; anything else is
+    text and escaped here, so a buyer's or inviter's name, an event's name or a title is
+    shown as typed, never as a link or an image. Either way ``sanitize_message`` follows
+    (defence in depth)."""
+    return sanitize_message(conditional_escape("" if message is None else message))
 
 
 def sanitize_message(html):
@@ -97,7 +109,7 @@ def _cleaned(action, title, message, link, awaits_answer):
         "link": link,
         "awaits_answer": bool(awaits_answer),
         "title": str(title)[:title_max],
-        "message": sanitize_message(message),
+        "message": message_html(message),
     }
 
 
@@ -106,8 +118,10 @@ def notify(user, action, title, message, link="", *, awaits_answer=False):
 
     ``action`` is what it is for, one of ``Notification.Action`` (its label, e.g.
     "Session schedule change"); ``title`` is plain text (stored as given, cut to its
-    maximum length, escaped wherever it is shown); ``message`` is HTML, sanitized here
-    before it is stored; ``link`` is where it leads ("" for none; see ``clean_link``).
+    maximum length, escaped wherever it is shown); ``message`` is text, escaped here, or
+    markup the server wrote (a ``SafeString``: ``format_html`` with the people's data as
+    its arguments), sanitized here before it is stored (``message_html``); ``link`` is
+    where it leads ("" for none; see ``clean_link``).
     Anything else raises ``ValueError`` and stores nothing.
 
     ``awaits_answer``: the notification is an invitation whose answer is posted to

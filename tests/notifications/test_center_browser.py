@@ -1,6 +1,7 @@
 """The notification center in Chromium: it follows notifications live, without a reload."""
 
 import pytest
+from django.utils.safestring import mark_safe
 from playwright.sync_api import expect
 
 from notifications import services
@@ -22,7 +23,7 @@ def test_a_notification_appears_in_the_open_center_and_marking_it_read_updates_i
 
     # Made in this test's process (as `manage.py notify` is under `make run`): the page
     # hears of it when its bell asks for the stored state (on being shown, every 30 s).
-    fresh = services.notify(user, "Announcement", "Doors open at nine", "<em>Bring</em> a badge")
+    fresh = services.notify(user, "Announcement", "Doors open at nine", mark_safe("<em>Bring</em> a badge"))
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     first = center.locator("[data-center-item]").first
     expect(first).to_have_attribute("data-notification-id", str(fresh.pk))

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.test import Client
+from django.utils.safestring import mark_safe
 
 from config.asgi import application
 from notifications import services
@@ -110,7 +111,9 @@ async def test_notify_reaches_both_sockets_of_the_user_and_not_another_user(make
     alice_tab_2, _ = await connect(alice)
     bob_tab, _ = await connect(bob)
 
-    notification = await notify(alice, "Announcement", "Track added", "<b>Room 1</b> at 10:00", link="/events/")
+    notification = await notify(
+        alice, "Announcement", "Track added", mark_safe("<b>Room 1</b> at 10:00"), link="/events/"
+    )
 
     for tab in (alice_tab_1, alice_tab_2):
         pushed = await tab.receive_json_from(timeout=TIMEOUT)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import transaction
+from django.utils.safestring import mark_safe
 
 from notifications import services
 from notifications.models import Notification
@@ -17,7 +18,7 @@ def pushes(monkeypatch):
     return sent
 
 
-# --- sanitizing ---------------------------------------------------------------------
+# --- sanitizing the server's markup (a plain str is text: test_user_data_is_text.py) ---
 
 
 @pytest.mark.parametrize(
@@ -40,8 +41,8 @@ def pushes(monkeypatch):
         ("<ul><li>One</li></ul>", "<ul><li>One</li></ul>"),
     ],
 )
-def test_the_message_is_sanitized_on_the_way_in(user, given, stored):
-    notification = services.notify(user, "Announcement", "Title", given)
+def test_the_servers_markup_is_sanitized_on_the_way_in(user, given, stored):
+    notification = services.notify(user, "Announcement", "Title", mark_safe(given))  # noqa: S308
     notification.refresh_from_db()
     assert notification.message == stored
 
@@ -148,7 +149,7 @@ def test_notify_many_stores_one_each_and_pushes_each(make_user, pushes, django_c
     users = [make_user() for _ in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_many(
-            users, "Announcement", "Schedule published", "<i>See</i><script>x</script>", link="/events/"
+            users, "Announcement", "Schedule published", mark_safe("<i>See</i><script>x</script>"), link="/events/"
         )
     assert pushes == [([u.pk for u in users], services.NEW_NOTIFICATIONS)]
     assert sorted(Notification.objects.values_list("user_id", "message")) == [(u.pk, "<i>See</i>") for u in users]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from notifications import services
 from notifications.models import Notification
@@ -36,7 +37,7 @@ def test_the_bell_is_on_every_page_of_a_logged_in_user_and_hidden_at_zero(logged
 
 def test_the_bell_shows_the_count_and_the_newest_unread(logged_in, user):
     services.notify(user, "Announcement", "Older", "", link="/events/")
-    services.notify(user, "Announcement", "Newer <script>", "<em>now</em>")
+    services.notify(user, "Announcement", "Newer <script>", mark_safe("<em>now</em>"))
     response = logged_in.get("/")
     html = response.content.decode()
     assert badge(html) == (True, "2")
@@ -65,7 +66,10 @@ def test_the_center_lists_the_users_notifications_newest_first_paginated(logged_
 
 def test_the_center_escapes_the_title_and_shows_the_sanitized_message(logged_in, user):
     services.notify(
-        user, "Announcement", "<img src=x onerror=alert(1)>", '<a href="javascript:x()" onclick="y()">go</a>'
+        user,
+        "Announcement",
+        "<img src=x onerror=alert(1)>",
+        mark_safe('<a href="javascript:x()" onclick="y()">go</a>'),
     )
     html = logged_in.get(reverse("notifications:center")).content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
