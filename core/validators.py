@@ -1,5 +1,6 @@
 """Model-level rules shared by every app's models (they run in forms, the API and the admin)."""
 
+import re
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
@@ -30,3 +31,29 @@ def validate_datetime_range(value):
 #: Longest free text (a description, an abstract, a bio), in characters. Names and titles
 #: are limited by their columns.
 MAX_TEXT_LENGTH = 10_000
+
+
+#: What a single line of text (a name, a title) may not hold: the C0 and C1 control
+#: characters (NUL, tab, LF, CR, ESC ... U+0000-U+001F, DEL, U+0080-U+009F, NEL among
+#: them) and the Unicode line and paragraph separators (U+2028, U+2029). Names go into
+#: e-mail subjects, iCalendar lines, CSV cells and HTTP headers, where a line break is a
+#: new header or record.
+NOT_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+SINGLE_LINE_ERROR = "Enter a single line, without line breaks or control characters."
+
+
+def validate_single_line(value):
+    """A name or a title is one line of text: no line break or other control character.
+
+    The validator of every single-line model field (forms, the API's model serializers and
+    the admin run it); serializers and forms that are not made from a model name it too.
+    """
+    if isinstance(value, str) and NOT_SINGLE_LINE.search(value):
+        raise ValidationError(SINGLE_LINE_ERROR, code="single_line")
+
+
+def single_line(text):
+    """``text`` made one line, whatever it holds (rows stored before the rule, text that
+    never passed a form): every run of spaces, line breaks, controls and separators becomes
+    one space. For e-mail subjects and other places where a line break would be harmful."""
+    return " ".join(NOT_SINGLE_LINE.sub(" ", str(text)).split()) if text else ""
