@@ -1,11 +1,15 @@
 """A limit on log-in attempts per client address, for the log-in page and the API's
 token endpoint alike. The counts live in the cache: with ``REDIS_URL`` set, Redis, so
-every server process counts together."""
+every server process counts together; with Redis unreachable, what they limit answers
+503 with ``Retry-After`` (``core.cache.required_cache``), since a count kept apart by each
+process would let through as many attempts as there are processes."""
 
 import ipaddress
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from core.cache import required_cache
 
 
 def client_address(request):
@@ -33,6 +37,8 @@ class LoginRateThrottle(SimpleRateThrottle):
     (``client_address``)."""
 
     scope = "login"
+    # Counts every process shares, or none: the cache down, a 503 (core.cache.required).
+    cache = required_cache
 
     def get_rate(self):
         return settings.EVENTDESK_LOGIN_RATE

@@ -15,6 +15,7 @@ from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.api.front_door import PublicAnswers  # noqa: E402
+from core.unavailable import guard_websockets  # noqa: E402
 
 http_app = PublicAnswers(django_asgi_app, prefix="/api/")
 if settings.SERVE_FILES:
@@ -25,6 +26,9 @@ if settings.SERVE_FILES:
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # A database or Redis out of reach closes the socket with 1013 (try again later).
+        "websocket": guard_websockets(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -1,4 +1,4 @@
-"""/healthz: does this process reach the database and the channel layer?"""
+"""/healthz: does this process reach the database, the channel layer and the cache?"""
 
 import asyncio
 import logging
@@ -6,8 +6,11 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+
+from core.cache import required
 
 logger = logging.getLogger(__name__)
 TIMEOUT = 3.0
@@ -17,6 +20,17 @@ def _database_ok():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         return cursor.fetchone() == (1,)
+
+
+def _cache_ok():
+    """Does the cache store and give back a value? (Asked inside ``required()``: Redis
+    unreachable raises, where a page's read would only miss.)"""
+    key, value = f"healthz:{uuid.uuid4().hex}", uuid.uuid4().hex
+    with required():
+        cache.set(key, value, 10)
+        found = cache.get(key)
+        cache.delete(key)
+    return found == value
 
 
 async def _channel_layer_ok():
@@ -36,10 +50,12 @@ async def _check(name, coroutine):
 
 
 async def healthz(request):
-    """200 ``{"database": "ok", "channel_layer": "ok"}``; 503 naming what does not answer."""
+    """200 ``{"database": "ok", "channel_layer": "ok", "cache": "ok"}``; 503 naming what
+    does not answer."""
     result = {
         "database": await _check("database", sync_to_async(_database_ok, thread_sensitive=True)()),
         "channel_layer": await _check("channel_layer", _channel_layer_ok()),
+        "cache": await _check("cache", sync_to_async(_cache_ok)()),
     }
     status = 200 if all(value == "ok" for value in result.values()) else 503
     response = JsonResponse(result, status=status)

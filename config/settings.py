@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # No database connection to be had, or a required cache down: 503 + Retry-After.
+    "core.unavailable.ServiceUnavailableMiddleware",
     # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,7 +146,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": CHANNEL_LAYER_BACKEND,
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_KEY_PREFIX},
+            # A Redis that does not answer costs a second, not a hung request.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}], "prefix": REDIS_KEY_PREFIX},
         }
     }
 else:
@@ -154,7 +157,8 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            # core.cache.RedisCache: Django's, reusing one Redis client per connection pool.
+            # core.cache.RedisCache: Django's, reusing one Redis client per connection pool;
+            # Redis down, a miss (and short socket timeouts: core.cache.DEFAULT_OPTIONS).
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,

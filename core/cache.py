@@ -1,5 +1,6 @@
-"""The Redis cache backend, with one Redis client per connection pool, and native async
-reads and writes for the API's front door (``core.api.front_door``).
+"""The Redis cache backend, with one Redis client per connection pool, native async
+reads and writes for the API's front door (``core.api.front_door``), and a cache that
+may be down without taking the site with it.
 
 Django's ``RedisCache`` makes a new ``redis.Redis`` object for every cache call; its
 constructor fills a table of about 170 response callbacks each time, which profiling
@@ -12,14 +13,150 @@ Django's async cache methods run the sync ones in a worker thread. ``aget_many``
 ``aset`` here talk to Redis from the event loop itself (``redis.asyncio``, one client per
 loop): same keys, same serialization, so the sync and async sides read each other's
 values.
+
+**Redis down.** Every operation that cannot reach Redis (``CACHE_ERRORS``) is, by
+default, a miss: reads find nothing, writes store nothing, and callers fall back to the
+database. A process that met such an error says so once (a warning), then leaves Redis
+alone for ``RETRY_INTERVAL`` between attempts (a down Redis costs no time per request;
+short socket timeouts, ``DEFAULT_OPTIONS``, bound the first one). What truly needs Redis
+(counts several processes must share: rate limits) asks for it: inside ``required()``
+an unreachable cache raises ``CacheUnavailable``, which pages and the API answer 503
+with ``Retry-After`` (``core.errors``, ``core.api.errors``).
+
+**Coming back.** Writes lost during an outage may have been invalidations (a new
+generation token of an event, ``events.counters``), so what Redis still holds from
+before may no longer be current. Whatever must never be taken for current after an
+outage is checked against the cache's *epoch* (``EPOCH_KEY``, read in the same round trip
+as what it validates: ``epoch_of``). A process that met an outage treats the cache as
+down until it has written a new epoch, which it does as soon as Redis answers again (a
+thread tries every ``RETRY_INTERVAL``): every entry and memo made before is stale from
+that moment, in every process.
 """
 
 import asyncio
+import contextlib
+import contextvars
+import logging
+import threading
+import time
+import uuid
 import weakref
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+#: What "Redis cannot be reached" raises (``OSError``: sockets refused, reset, unreachable).
+CACHE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+#: Seconds between two attempts to reach a Redis that was down (and the ``Retry-After``
+#: of what needs it meanwhile).
+RETRY_INTERVAL = 1.0
+#: Connection options unless ``CACHES["default"]["OPTIONS"]`` says otherwise: a Redis that
+#: does not answer costs half a second once, not redis-py's default of waiting for ever
+#: (and retrying three times).
+DEFAULT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+#: The cache key of the epoch (see the module's docstring).
+EPOCH_KEY = "cache:epoch"
+#: How long an epoch is kept (renewed whenever it is missing).
+EPOCH_TIMEOUT = None
+
+
+class CacheUnavailable(Exception):
+    """The cache cannot be reached now, and the caller said it needs it (``required()``).
+    Nothing was stored; retrying after ``retry_after`` seconds may succeed."""
+
+    retry_after = max(1, round(RETRY_INTERVAL))
+
+    def __init__(self, message="The service is briefly unavailable; try again in a moment."):
+        self.message = message
+        super().__init__(message)
+
+
+_required = contextvars.ContextVar("eventdesk_cache_required", default=False)
+
+
+@contextlib.contextmanager
+def required():
+    """Inside, a cache operation that cannot reach the cache raises ``CacheUnavailable``
+    instead of missing: for what must not go on without the cache (counts that several
+    processes share). A cache that never fails (local memory) never raises."""
+    token = _required.set(True)
+    try:
+        yield
+    finally:
+        _required.reset(token)
+
+
+def unavailable(default=None):
+    """What a cache operation that could not reach the cache returns: ``default``, or,
+    inside ``required()``, ``CacheUnavailable``."""
+    if _required.get():
+        raise CacheUnavailable
+    return default
+
+
+def epoch_of(found, cache):
+    """The cache's epoch from ``found`` (a ``get_many`` answer that asked for
+    ``EPOCH_KEY``); set anew if the cache has none. ``None`` when the cache is down: then
+    nothing read from it may be taken for current."""
+    epoch = found.get(EPOCH_KEY)
+    if epoch is None:
+        cache.add(EPOCH_KEY, uuid.uuid4().hex, EPOCH_TIMEOUT)
+        epoch = cache.get(EPOCH_KEY)
+    return epoch
+
+
+class _Health:
+    """Whether one Redis (by location) is reachable, for the whole process (Django makes
+    a cache backend per thread and per task)."""
+
+    def __init__(self, place):
+        self.location = " ".join(place[:-2])
+        self.down = False
+        self.lock = threading.Lock()
+
+    def went_down(self, error, backend):
+        with self.lock:
+            if self.down:
+                return
+            self.down = True
+        logger.warning(
+            "The cache (Redis at %s) is unreachable (%s): answering without it, and trying again every %s s.",
+            self.location,
+            error,
+            RETRY_INTERVAL,
+        )
+        threading.Thread(target=self._come_back, args=(backend,), daemon=True, name="cache-recovery").start()
+
+    def _come_back(self, backend):
+        """Until Redis answers: wait, then try writing a new epoch."""
+        while True:
+            time.sleep(RETRY_INTERVAL)
+            try:
+                DjangoRedisCache.set(backend, EPOCH_KEY, uuid.uuid4().hex, EPOCH_TIMEOUT)
+            except CACHE_ERRORS:
+                continue
+            self.down = False
+            logger.warning("The cache (Redis at %s) answers again: a new epoch is written.", self.location)
+            return
+
+
+_health = {}
+_health_lock = threading.Lock()
+
+
+def _health_of(place):
+    """The health of one Redis (its servers) as one installation uses it (key prefix and
+    version: each has its epoch)."""
+    with _health_lock:
+        health = _health.get(place)
+        if health is None:
+            health = _health[place] = _Health(place)
+        return health
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
@@ -38,32 +175,120 @@ class SharedClientRedisCacheClient(RedisCacheClient):
     def get_async_client(self):
         """A ``redis.asyncio`` client of the first server, for the running event loop."""
         from redis import asyncio as aioredis  # noqa: PLC0415  (only where an event loop asks)
+        from redis.asyncio.retry import Retry  # noqa: PLC0415
+        from redis.backoff import NoBackoff  # noqa: PLC0415
 
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
-            client = self._async_clients[loop] = aioredis.Redis.from_url(self._servers[0])
+            timeouts = {
+                name: self._pool_options[name]
+                for name in ("socket_connect_timeout", "socket_timeout")
+                if name in self._pool_options
+            }
+            client = self._async_clients[loop] = aioredis.Redis.from_url(
+                self._servers[0], retry=Retry(NoBackoff(), 0), **timeouts
+            )
         return client
+
+
+def _lenient(name, miss):
+    """Django's ``name`` operation, answering ``miss(args, kwargs)`` when Redis cannot be
+    reached (or inside ``required()``, raising ``CacheUnavailable``)."""
+    operation = getattr(DjangoRedisCache, name)
+
+    def method(self, *args, **kwargs):
+        if self._health.down:
+            return unavailable(miss(args, kwargs))
+        try:
+            return operation(self, *args, **kwargs)
+        except CACHE_ERRORS as error:
+            self._health.went_down(error, self)
+            return unavailable(miss(args, kwargs))
+
+    method.__name__ = name
+    method.__doc__ = operation.__doc__
+    return method
+
+
+def _incr_unavailable(args, kwargs):
+    raise CacheUnavailable
 
 
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
+        from redis.backoff import NoBackoff  # noqa: PLC0415
+        from redis.retry import Retry  # noqa: PLC0415
+
+        params = {
+            **params,
+            "OPTIONS": {**DEFAULT_OPTIONS, "retry": Retry(NoBackoff(), 0), **params.get("OPTIONS", {})},
+        }
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+        self._health = _health_of((*self._servers, self.key_prefix, self.version))
+
+    get = _lenient("get", lambda args, kwargs: kwargs.get("default", args[1] if len(args) > 1 else None))
+    get_many = _lenient("get_many", lambda args, kwargs: {})
+    has_key = _lenient("has_key", lambda args, kwargs: False)
+    add = _lenient("add", lambda args, kwargs: False)
+    set = _lenient("set", lambda args, kwargs: None)
+    set_many = _lenient("set_many", lambda args, kwargs: list(args[0] if args else kwargs["data"]))
+    touch = _lenient("touch", lambda args, kwargs: False)
+    delete = _lenient("delete", lambda args, kwargs: False)
+    delete_many = _lenient("delete_many", lambda args, kwargs: None)
+    incr = _lenient("incr", _incr_unavailable)
+    clear = _lenient("clear", lambda args, kwargs: False)
 
     async def aget_many(self, keys, version=None):
         made = {self.make_and_validate_key(key, version=version): key for key in keys}
         if not made:
             return {}
-        values = await self._cache.get_async_client().mget(list(made))
+        if self._health.down:
+            return unavailable({})
+        try:
+            values = await self._cache.get_async_client().mget(list(made))
+        except CACHE_ERRORS as error:
+            self._health.went_down(error, self)
+            return unavailable({})
         loads = self._cache._serializer.loads
         return {made[key]: loads(value) for key, value in zip(made, values, strict=True) if value is not None}
 
     async def aset(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         timeout = self.get_backend_timeout(timeout)
+        if self._health.down:
+            return unavailable()
         client = self._cache.get_async_client()
-        if timeout == 0:
-            await client.delete(key)
-        else:
-            await client.set(key, self._cache._serializer.dumps(value), ex=timeout)
+        try:
+            if timeout == 0:
+                await client.delete(key)
+            else:
+                await client.set(key, self._cache._serializer.dumps(value), ex=timeout)
+        except CACHE_ERRORS as error:
+            self._health.went_down(error, self)
+            return unavailable()
+        return None
+
+
+class RequiredCache:
+    """The default cache, every operation inside ``required()``: for DRF throttles, whose
+    counts must be shared by every process or not be kept at all (``cache =
+    required_cache`` on the throttle class). Unreachable, it raises ``CacheUnavailable``
+    before anything is stored; pages and the API answer 503 with ``Retry-After``."""
+
+    def __getattr__(self, name):
+        from django.core.cache import cache  # noqa: PLC0415  (settings may change: read at use)
+
+        operation = getattr(cache, name)
+        if not callable(operation):
+            return operation
+
+        def call(*args, **kwargs):
+            with required():
+                return operation(*args, **kwargs)
+
+        return call
+
+
+required_cache = RequiredCache()

@@ -342,7 +342,7 @@ class InEventMixin(PublicReadsMixin):
         # An anonymous client's answer is made from the cached counters: current while
         # their generation is (events.counters).
         if getattr(self.event, "from_counters", False):
-            return {counters.generation_key(self.event.pk): self.event.counters_generation}
+            return counters.depends(counters.generation_key(self.event.pk), self.event.counters_generation)
         return {}
 
     def reads_all(self):
@@ -565,8 +565,9 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
         return "all" if self.request.user.is_staff else f"user:{self.request.user.pk}"
 
     def list_version(self):
-        if self.public:
+        if self.public and self.published_generation is not None:
             return ("published", self.published_generation)
+        # (The cache down: the public list's version is read like anyone's, below.)
         # No counter counts "the events a user sees": an aggregate over them does (one
         # query, however many there are). A role given or taken changes the count and
         # the id sums; an event changed, its event_ver and updated_at.
@@ -597,7 +598,7 @@ class EventViewSet(InEventMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
     def public_depends(self):
         if self.detail:
             return super().public_depends()
-        return {counters.PUBLISHED_KEY: self.published_generation}
+        return counters.depends(counters.PUBLISHED_KEY, self.published_generation)
 
     def get_object(self):
         if self.action == "retrieve" and not getattr(self.event, "from_counters", False):

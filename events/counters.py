@@ -12,6 +12,12 @@ it reads could still be rolled back).
 
 ``published_generation()`` changes with any change of any event: the tag of the list of
 published events.
+
+A generation is read with the cache's epoch (``core.cache``: a new one after every
+outage of Redis) and is the pair of both: a generation token that a lost write (Redis
+down when a change committed) left behind never validates an entry made before the
+outage. While the cache is down a generation is ``None``: counters come from the
+database, nothing is cached and nothing is taken for current.
 """
 
 import uuid
@@ -19,6 +25,7 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 
+from core.cache import EPOCH_KEY, epoch_of
 from core.transactions import in_transaction
 
 #: What a public ETag of the event depends on (read with one query on a miss).
@@ -62,41 +69,60 @@ def _new_generation(event_ids):
     cache.set_many({**{generation_key(pk): token for pk in event_ids}, PUBLISHED_KEY: token}, TIMEOUT)
 
 
-def _generation(key):
-    token = cache.get(key)
+def _joined(epoch, token):
+    return None if epoch is None or token is None else f"{epoch}.{token}"
+
+
+def _generation(key, found):
+    """The generation under ``key`` (made if missing) with the epoch: ``found`` is a
+    ``get_many`` answer that asked for both."""
+    epoch, token = epoch_of(found, cache), found.get(key)
     if token is None:
         cache.add(key, uuid.uuid4().hex, TIMEOUT)
         token = cache.get(key)
-    return token
+    return _joined(epoch, token)
+
+
+def depends(key, generation):
+    """The cache keys, with their values, that ``generation`` (of ``key``: an event's
+    ``generation_key`` or ``PUBLISHED_KEY``) was read from: what a front-door memo must
+    find unchanged (``core.api.public.remember``). Empty when it is unknown."""
+    if generation is None:
+        return {}
+    epoch, token = generation.split(".", 1)
+    return {EPOCH_KEY: epoch, key: token}
 
 
 def current_generation(event_id):
-    """The event's generation token now (``None`` if the cache has none)."""
-    return cache.get(generation_key(event_id))
+    """The event's generation now (``None`` if the cache has none or is down)."""
+    key = generation_key(event_id)
+    found = cache.get_many([EPOCH_KEY, key])
+    return _joined(found.get(EPOCH_KEY), found.get(key))
 
 
 def published_generation():
-    """A token that changes whenever any event changes (no query)."""
-    return _generation(PUBLISHED_KEY)
+    """A token that changes whenever any event changes (no query); ``None`` while the
+    cache is down."""
+    return _generation(PUBLISHED_KEY, cache.get_many([EPOCH_KEY, PUBLISHED_KEY]))
 
 
 def counters(event_id):
     """``FIELDS`` of the event (a dict) from the cache, else from the database (one query,
     then cached); ``None`` when there is no such event."""
     gen_key, entry_key = generation_key(event_id), _entry_key(event_id)
-    found = cache.get_many([gen_key, entry_key])
-    generation, entry = found.get(gen_key), found.get(entry_key)
+    found = cache.get_many([EPOCH_KEY, gen_key, entry_key])
+    generation, entry = _joined(found.get(EPOCH_KEY), found.get(gen_key)), found.get(entry_key)
     if generation is not None and entry is not None and entry["generation"] == generation:
         return entry
     if generation is None:
-        generation = _generation(gen_key)
+        generation = _generation(gen_key, found)
     from events.models import Event  # noqa: PLC0415  (events.models calls forget)
 
     entry = Event.objects.filter(pk=event_id).values(*FIELDS).first()
     if entry is None:
         return None
     entry["generation"] = generation
-    if not in_transaction():
+    if generation is not None and not in_transaction():
         cache.set(entry_key, entry, TIMEOUT)
     return entry
 

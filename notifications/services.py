@@ -17,6 +17,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.html import conditional_escape
 
+from core.cache import CACHE_ERRORS
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -288,7 +289,10 @@ def push(user_ids, meta):
         return
     payloads = build_payloads(user_ids, meta)
     messages = [(group_name(user_id), payload) for user_id, payload in payloads.items()]
-    async_to_sync(_group_send_all)(layer, messages)
+    try:
+        async_to_sync(_group_send_all)(layer, messages)
+    except CACHE_ERRORS as error:  # Redis down: the rows are stored; sockets catch up on connect
+        logger.warning("Could not push to the sockets of %d users (channel layer: %s)", len(messages), error)
 
 
 def close_sockets_of_session(user, session_id):
@@ -311,6 +315,8 @@ def _tell_sockets(user, message):
         return
     try:
         async_to_sync(layer.group_send)(group_name(user), message)
+    except CACHE_ERRORS as error:
+        logger.warning("Could not tell the sockets of user %s that their session ended: %s", _user_id(user), error)
     except Exception:
         logger.exception("could not tell the sockets of user %s that their session ended", _user_id(user))
 

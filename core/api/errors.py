@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 
+from core import unavailable
 from core.errors import Conflict
 
 
@@ -20,6 +21,16 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "request_too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """No database connection to be had, or a cache a limit needs is down
+    (``core.unavailable``): 503, with ``Retry-After``."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = unavailable.MESSAGE
+    default_code = "unavailable"
+    wait = unavailable.RETRY_AFTER
 
 
 class ConflictError(exceptions.APIException):
@@ -50,15 +61,23 @@ def exception_handler(exc, context):
     """DRF's handler, plus: a model's ``ValidationError`` is a 400 with field → messages
     (services validate with the model's rules), a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
     is a 413, and a ``Conflict`` (a write a service knows a concurrent writer can make
-    the database refuse) is a 409: JSON answers, never an HTML 400. Anything else DRF does
-    not know, an unexpected ``IntegrityError`` included, stays a 500 (and is logged)."""
+    the database refuse) is a 409: JSON answers, never an HTML 400. A database that cannot
+    be connected to, or a cache that a limit needs and cannot reach, is a 503 with
+    ``Retry-After`` (``core.unavailable``). Anything else DRF does not know, an unexpected
+    ``IntegrityError`` or another ``OperationalError`` included, stays a 500 (and is
+    logged)."""
     if isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE, checked before reading
         exc = RequestTooLarge()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
     elif isinstance(exc, Conflict):
         exc = ConflictError(exc.message)
+    elif unavailable.is_unavailable(exc):  # no database connection, or a required cache down
+        exc = ServiceUnavailable()
     # Imported here: rest_framework.views reads these settings, which name this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, ServiceUnavailable):
+        unavailable.quiet(response)
+    return response

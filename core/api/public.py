@@ -5,7 +5,8 @@ when ``REDIS_URL`` is set, local memory otherwise) under its ETag: after a chang
 first client to ask pays for reading and serializing the rows; the others get the stored
 bytes without a query. Only one client builds each answer at a time (the others wait a
 moment for its bytes), so a change costs one serialization per list however many
-clients refetch it at once.
+clients refetch it at once. With the cache down (Redis unreachable) every answer is built
+from the database (``core.cache``).
 
 Public answers say ``Cache-Control: public, no-cache`` (any cache may keep them, and
 revalidates them every time) and ``Vary: Authorization, Cookie`` (a logged-in client
@@ -25,6 +26,7 @@ from django.db import connections
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 
+from core.cache import CacheUnavailable, required
 from core.transactions import in_transaction
 
 #: How long a built answer stays in the cache, in seconds (a newer ETag replaces it anyway).
@@ -81,7 +83,12 @@ def cached_answer(etag, build, name):
     if in_transaction():
         return json_answer(_render(build, name), etag, "built")
     lock = f"api:building:{etag}"
-    if not cache.add(lock, 1, timeout=int(BUILD_WAIT) + 2):
+    try:
+        with required():
+            locked = cache.add(lock, 1, timeout=int(BUILD_WAIT) + 2)
+    except CacheUnavailable:  # the cache down: nobody to wait for, nowhere to store
+        return json_answer(_render(build, name), etag, "built")
+    if not locked:
         # Someone else builds it: wait for their bytes, a moment at most.
         deadline = time.monotonic() + BUILD_WAIT
         while time.monotonic() < deadline:

@@ -1,0 +1,189 @@
+"""503 with ``Retry-After`` when what an answer needs is out of reach for a moment: no free
+database connection (PostgreSQL's or PgBouncer's limit, or the server refusing), or the
+cache that shared counts live in (``core.cache.CacheUnavailable``).
+
+``ServiceUnavailableMiddleware`` (near the top of ``MIDDLEWARE``) turns them into the
+answer in pages; the API's exception handler (``core.api.errors``) does it for DRF's
+views, which catch exceptions before any middleware; ``guard_websockets`` (``config.asgi``)
+closes a socket that meets them with 1013 ("try again later"). The answer is made without
+the database: no template, no context processor, no session or user.
+
+Only a failure to *connect* is a 503: any other ``OperationalError`` is a bug or a broken
+query, a 500 that is logged as usual. A database that cannot be reached is logged once
+(an error), not for every request it refuses, and once more when it answers again.
+"""
+
+import logging
+import threading
+
+from django.db import OperationalError
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.http import HttpResponse, JsonResponse
+
+from core.cache import CacheUnavailable
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a client is told to wait (``Retry-After``).
+RETRY_AFTER = 5
+MESSAGE = "The service is briefly unavailable. Please try again in a moment."
+PAGE = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>Briefly unavailable · Eventdesk</title></head>"
+    "<body><h1>Briefly unavailable</h1><p>{message}</p>"
+    "<p>Nothing was changed. Try again in a few seconds.</p></body></html>\n"
+)
+#: What the database server or PgBouncer says when it has no connection to give (some
+#: are sent after connecting: PgBouncer's pool waits, then gives up).
+_REFUSALS = (
+    "too many clients",
+    "too many connections",
+    "remaining connection slots are reserved",
+    "no more connections allowed",
+    "query_wait_timeout",
+    "server login has been failing",
+    "pgbouncer cannot connect to server",
+    "the database system is starting up",
+    "the database system is shutting down",
+)
+#: SQLSTATEs of the same: too_many_connections, cannot_connect_now.
+_REFUSAL_CODES = frozenset({"53300", "57P03"})
+
+
+def is_connection_failure(error):
+    """Is ``error`` a database that could not be reached (connecting failed, or it refused
+    a connection), rather than a failing query?"""
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__ or error
+    if getattr(cause, "pgcode", None) in _REFUSAL_CODES:
+        return True
+    text = str(cause).lower()
+    if any(refusal in text for refusal in _REFUSALS):
+        return True
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_name == "get_new_connection":
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+class _Outage:
+    """The database's state as this process saw it: logged when it goes, and when it is back."""
+
+    def __init__(self):
+        self.down = False
+        self.lock = threading.Lock()
+
+    def failed(self, error):
+        with self.lock:
+            if self.down:
+                return
+            self.down = True
+        logger.error("The database cannot be reached (%s): answering 503 until it can.", str(error).strip())
+
+    def connected(self):
+        if not self.down:
+            return
+        with self.lock:
+            if not self.down:
+                return
+            self.down = False
+        logger.warning("The database answers again.")
+
+
+database = _Outage()
+
+
+@receiver(connection_created)
+def _database_answers(sender, connection, **kwargs):
+    database.connected()
+
+
+def is_unavailable(error):
+    """Is ``error`` one that answers 503 (noting a database outage, once)?"""
+    if isinstance(error, CacheUnavailable):
+        return True
+    if is_connection_failure(error):
+        database.failed(error)
+        return True
+    return False
+
+
+def response_for(request):
+    """The 503 itself: JSON under ``/api/`` and to scripts, else a small page."""
+    if request.path.startswith("/api/") or _wants_json(request):
+        response = JsonResponse({"detail": MESSAGE}, status=503)
+    else:
+        response = HttpResponse(PAGE.format(message=MESSAGE), status=503, content_type="text/html; charset=utf-8")
+    return quiet(response)
+
+
+def quiet(response):
+    """``response`` (a 503) with ``Retry-After``, kept by no cache, and not logged by
+    Django as a server error on every request (the outage was logged once)."""
+    response["Retry-After"] = str(RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    response._has_been_logged = True
+    return response
+
+
+def _wants_json(request):
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return True
+    return request.accepts("application/json") and not request.accepts("text/html")
+
+
+class ServiceUnavailableMiddleware:
+    """503 with ``Retry-After`` for a view (or its template) that met an unreachable
+    database or a required cache that is down; nothing else changes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_unavailable(exception):
+            return response_for(request)
+        return None
+
+
+#: The websocket close code of "try again later" (RFC 6455 registry).
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
+def guard_websockets(app):
+    """ASGI middleware for websockets: a socket whose set-up or consumer meets an
+    unreachable database or cache (``is_unavailable``, or Redis errors of the channel
+    layer) is closed with ``CLOSE_TRY_AGAIN_LATER`` instead of an error."""
+    from core.cache import CACHE_ERRORS  # noqa: PLC0415
+
+    async def guarded(scope, receive, send):
+        state = {"accepted": False, "closed": False}
+
+        async def watching_send(message):
+            if message["type"] == "websocket.accept":
+                state["accepted"] = True
+            elif message["type"] == "websocket.close":
+                state["closed"] = True
+            await send(message)
+
+        try:
+            return await app(scope, receive, watching_send)
+        except Exception as error:
+            if not (is_unavailable(error) or isinstance(error, CACHE_ERRORS)):
+                raise
+            if isinstance(error, CACHE_ERRORS):
+                logger.warning("A websocket met an unreachable channel layer: %s", error)
+            if not state["closed"]:
+                if not state["accepted"]:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+            return None
+
+    return guarded

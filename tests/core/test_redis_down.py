@@ -1,0 +1,237 @@
+"""Redis out of reach (core.cache): reads fall back to the database, what truly needs Redis
+(the shared rate limits of log-ins and orders) answers 503 with Retry-After and stores
+nothing, pushes after commit are dropped quietly, /healthz says so; and when Redis comes
+back, nothing cached before the outage is taken for current (no stale 304)."""
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+from channels.testing import HttpCommunicator
+from django.core.cache import caches
+from django.urls import reverse
+
+from events.models import Event, Track
+from notifications.models import Notification
+from notifications.services import notify
+from orders.models import Order
+from tests.factories import TicketFactory
+from tests.utils import PASSWORD, free_port, require, wait_for_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def redis_cache(location):
+    return {
+        "default": {
+            "BACKEND": "core.cache.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": f"h6-down-{uuid.uuid4().hex[:8]}",
+        }
+    }
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache and the channel layer point at a port nothing listens on."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = redis_cache(url)
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 1}]},
+        }
+    }
+    return url
+
+
+@pytest.fixture
+def published(event):
+    Event.objects.filter(pk=event.pk).update(state="published")
+    event.refresh_from_db()
+    Track.objects.create(event=event, name="Main track")
+    event.ticket = TicketFactory(event=event, name="Community", quantity=100)
+    return event
+
+
+def tracks_url(event):
+    return f"/api/v1/events/{event.pk}/tracks/"
+
+
+def test_anonymous_reads_come_from_the_database(client, published, redis_down):
+    started = time.monotonic()
+    for url in (f"/api/v1/events/{published.pk}/", tracks_url(published), "/api/v1/events/?published=true"):
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.content)
+        etag = answer["ETag"]
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert [track["name"] for track in client.get(tracks_url(published)).json()["results"]] == ["Main track"]
+    assert time.monotonic() - started < 3  # a down Redis costs one short timeout, not one per call
+
+    # A change while Redis is down: the old tags are not current any more.
+    old_list, old_tracks = (
+        client.get("/api/v1/events/?published=true")["ETag"],
+        client.get(tracks_url(published))["ETag"],
+    )
+    Track.objects.create(event=published, name="Second track")
+    Event.objects.filter(pk=published.pk).update(name="Renamed")
+    assert client.get(tracks_url(published), HTTP_IF_NONE_MATCH=old_tracks).status_code == 200
+    answer = client.get("/api/v1/events/?published=true", HTTP_IF_NONE_MATCH=old_list)
+    assert answer.status_code == 200
+    assert answer.json()["results"][0]["name"] == "Renamed"
+
+
+def test_public_pages_are_served(client, published, redis_down):
+    assert client.get(f"/e/{published.slug}/").status_code == 200
+
+
+def test_log_in_needs_its_shared_count_503(client, user, redis_down):
+    answer = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    assert answer.status_code == 503
+    assert int(answer["Retry-After"]) >= 1
+    assert answer["Content-Type"].startswith("text/html")
+    assert "_auth_user_id" not in client.session
+
+    api = client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD})
+    assert api.status_code == 503
+    assert int(api["Retry-After"]) >= 1
+    assert "detail" in api.json()
+
+
+def test_anonymous_orders_wait_for_their_count_503_nothing_stored(client, published, redis_down):
+    order = {"name": "Ada", "email": "ada@example.com", "lines": [{"ticket": published.ticket.pk, "quantity": 1}]}
+    answer = client.post(f"/api/v1/events/{published.pk}/orders/", order, content_type="application/json")
+    assert answer.status_code == 503
+    assert int(answer["Retry-After"]) >= 1
+    assert answer.json()["detail"]
+
+    page = client.post(f"/e/{published.slug}/order/", {"name": "Ada", "email": "ada@example.com"})
+    assert page.status_code == 503
+    assert int(page["Retry-After"]) >= 1
+    assert not Order.objects.exists()
+
+
+def test_a_change_is_stored_and_its_push_dropped(organizer, published, redis_down, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(organizer, Notification.Action.values[0], "Hello", "<p>there</p>")
+    assert Notification.objects.filter(user=organizer).count() == 1
+
+
+def test_a_change_through_the_api_succeeds(api_client, organizer, published, redis_down):
+    client = api_client(organizer)
+    answer = client.patch(tracks_url(published) + f"{published.tracks.get().pk}/", {"name": "Renamed"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert published.tracks.get().name == "Renamed"
+
+
+def test_healthz_says_the_cache_is_down(client, redis_down):
+    answer = client.get(reverse("healthz"))
+    assert answer.status_code == 503
+    assert answer.json()["cache"] == "unavailable"
+
+
+def test_without_redis_nothing_changes(client, user, published):
+    # The default: local memory, which never fails.
+    assert client.post(reverse("login"), {"username": user.email, "password": PASSWORD}).status_code == 302
+
+
+# --- Redis back after an outage ------------------------------------------------------
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own on a free port (the shared one is never stopped)."""
+    binary = "/usr/bin/redis-server"
+    require(os.path.exists(binary), "redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, process)
+    process.url = f"redis://127.0.0.1:{port}/0"
+    yield process
+    process.send_signal(signal.SIGCONT)
+    process.terminate()
+    process.wait(10)
+
+
+def health():
+    return caches["default"]._health
+
+
+def wait_until(condition, seconds=5):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+async def asgi_get(path, *headers):
+    from config.asgi import application  # noqa: PLC0415
+
+    communicator = HttpCommunicator(application, "GET", path, headers=[(b"host", b"localhost"), *headers])
+    answer = await communicator.get_response(timeout=10)
+    await communicator.wait(timeout=10)
+    return answer["status"], dict(answer["headers"]), answer["body"]
+
+
+def test_a_change_during_an_outage_is_never_answered_304_after_it(
+    client, api_client, organizer, published, own_redis, settings
+):
+    """Redis keeps its data but cannot be reached (the process paused: a partition); an
+    event changes meanwhile, so its new generation is never written. When Redis answers
+    again, its old generation and entries must not make the old tag current."""
+    settings.CACHES = redis_cache(own_redis.url)
+    url = tracks_url(published)
+    first = client.get(url)
+    etag = first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304  # from the cache
+
+    own_redis.send_signal(signal.SIGSTOP)
+    try:
+        answer = api_client(organizer).post(url, {"name": "During the outage"}, format="json")
+        assert answer.status_code == 201, answer.content
+        assert health().down
+        during = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert during.status_code == 200
+    finally:
+        own_redis.send_signal(signal.SIGCONT)
+    wait_until(lambda: not health().down)
+
+    answer = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 200
+    assert [track["name"] for track in answer.json()["results"]] == ["During the outage", "Main track"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=answer["ETag"]).status_code == 304
+
+
+@pytest.mark.asyncio
+async def test_the_front_door_never_answers_from_a_memo_made_before_an_outage(published, own_redis, settings):
+    from asgiref.sync import sync_to_async  # noqa: PLC0415
+
+    settings.CACHES = redis_cache(own_redis.url)
+    url = tracks_url(published)
+    status, headers, _ = await asgi_get(url)
+    assert status == 200
+    etag = headers[b"ETag"] if b"ETag" in headers else headers[b"etag"]
+    status, _, _ = await asgi_get(url, (b"if-none-match", etag))
+    assert status == 304  # the memo is made
+
+    own_redis.send_signal(signal.SIGSTOP)
+    try:
+        # A change whose new generation cannot be written (Redis unreachable).
+        await sync_to_async(Track.objects.create)(event=published, name="During the outage")
+        await sync_to_async(Event.objects.filter(pk=published.pk).update)(name="Renamed")
+        status, _, _ = await asgi_get(url, (b"if-none-match", etag))
+        assert status == 200
+    finally:
+        own_redis.send_signal(signal.SIGCONT)
+    await sync_to_async(wait_until)(lambda: not health().down)
+
+    status, _, body = await asgi_get(url, (b"if-none-match", etag))
+    assert status == 200
+    assert b"During the outage" in body
