@@ -1,7 +1,11 @@
 """``/api/v1/events/<event_id>/activity/``: the event's activity log, read only, newest
 first, paginated, with ETags (``core.api.etags``). For whoever may read the event
 (``checks.may(user, event, None, "read")``): a draft is 404 to the others
-(``events.scope.enter_event``), a published event 403 to those without a role."""
+(``events.scope.enter_event``), a published event 403 to those without a role. Each
+person gets the entries they may read, their personal data redacted as the page does
+(``events.activity_log``: one rule for both)."""
+
+from functools import cached_property
 
 from django.db.models import Count, Max
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -10,6 +14,7 @@ from rest_framework import mixins, viewsets
 from activity.api import ActivityEntrySerializer, ActivityFilters
 from activity.models import ActivityEntry
 from core.api.etags import ConditionalRequestMixin, aggregate_version
+from events import activity_log
 from events.api import EventResourcePermission, InEventMixin
 
 
@@ -32,7 +37,19 @@ class EventActivityViewSet(InEventMixin, ConditionalRequestMixin, mixins.ListMod
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ActivityEntry.objects.none()
-        return ActivityEntry.objects.filter(event=self.event).order_by("-id")
+        return self.reader.entries()
+
+    @cached_property
+    def reader(self):
+        """What this person reads (in the database: pages, counts and the tag agree)."""
+        return activity_log.reader(self.request.user, self.event)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else self.reader.shown(page)
+
+    def visibility(self):
+        return self.reader.key
 
     def list(self, request, *args, **kwargs):
         self.filters = ActivityFilters(data=request.query_params)
@@ -45,6 +62,5 @@ class EventActivityViewSet(InEventMixin, ConditionalRequestMixin, mixins.ListMod
     def list_version(self):
         # Entries are only ever added (and the event's index gives max id and count);
         # an actor whose account is deleted becomes null: the count of actors says so.
-        entries = ActivityEntry.objects.filter(event=self.event)
-        version = aggregate_version(entries, last=Max("id"), count=Count("id"), actors=Count("actor"))
+        version = aggregate_version(self.reader.entries(), last=Max("id"), count=Count("id"), actors=Count("actor"))
         return (self.event.pk, self.event.created_at, version)

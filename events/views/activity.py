@@ -1,7 +1,9 @@
 """The event's activity log (``/events/<id>/dashboard/activity/``): who changed what in
 it, newest first, filtered by the kind of object and by person. For whoever may read the
-event (``checks.may(user, event, None, "read")``); times in the event's time zone.
-The entries are written by the services (``activity.services.log_action``)."""
+event (``checks.may(user, event, None, "read")``), each person the entries they may read,
+their personal data redacted (``events.activity_log``, the rule the API shares); times in
+the event's time zone. The entries are written by the services
+(``activity.services.log_action``)."""
 
 import datetime
 import re
@@ -11,14 +13,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.views.generic import ListView
 
-from activity.models import ActivityEntry
+from events import activity_log
 from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
 
 
 class ActivityFilters(forms.Form):
-    """``?type=<app_label.model>&person=<user id>``: the kinds and people of this event's
-    entries only; anything else is a 400 with the form's errors."""
+    """``?type=<app_label.model>&person=<user id>``: the kinds and people of the entries
+    the person reads only; anything else is a 400 with the form's errors."""
 
     type = forms.ChoiceField(required=False, label="Object type")
     person = forms.ChoiceField(required=False, label="Person")
@@ -55,7 +57,8 @@ class ActivityView(DashboardMixin, EventPermissionMixin, ListView):
     template_name = "events/dashboard/activity.html"
 
     def get(self, request, *args, **kwargs):
-        entries = ActivityEntry.objects.filter(event=self.event)
+        self.reader = activity_log.reader(request.user, self.event)
+        entries = self.reader.entries()
         self.filters = ActivityFilters(request.GET or None, entries=entries)
         if self.filters.is_bound and not self.filters.is_valid():
             self.object_list = entries.none()
@@ -64,7 +67,7 @@ class ActivityView(DashboardMixin, EventPermissionMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.queryset.select_related("content_type").order_by("-id")
+        return self.queryset.select_related("content_type")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -72,6 +75,9 @@ class ActivityView(DashboardMixin, EventPermissionMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["filter_query"] = query.urlencode()
+        context["object_list"] = self.reader.shown(context["object_list"])
+        if context.get("page_obj") is not None:
+            context["page_obj"].object_list = context["object_list"]
         for entry in context["object_list"]:
             entry.shown_changes = [
                 (name, self.shown(old), self.shown(new)) for name, (old, new) in entry.changes.items()
