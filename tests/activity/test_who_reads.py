@@ -8,6 +8,8 @@ after the super admin takes a role's read of speakers away."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activity.models import ActivityEntry
@@ -223,3 +225,27 @@ def test_no_address_of_a_hidden_object_in_any_entry_text(story, person_as, api_c
     team = set(EventRole.objects.filter(event=story).values_list("user__email", flat=True))
     addresses = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", body))
     assert addresses <= team, addresses - team
+
+
+@pytest.mark.parametrize("who", ["moderator", "coorganizer"])
+def test_queries_do_not_grow_with_the_entries(who, story, person_as, api_client, client, super_admin, organizer):
+    """Reading and redacting a page costs the same queries for 30 entries as for 90."""
+    person = person_as(who)
+    permission_services.set_permission_matrix({("coorganizer", "speaker"): set()}, actor=super_admin)
+    client.force_login(person)
+    api = api_client(person)
+
+    def count():
+        with CaptureQueriesContext(connection) as page_queries:
+            seen_on_page(client, story)
+        with CaptureQueriesContext(connection) as api_queries:
+            seen_through_api(api, story)
+        return len(page_queries), len(api_queries)
+
+    before = count()
+    for number in range(30):
+        session = Session(event=story, title=f"Talk {number}", starts_at=story.starts_at, ends_at=story.ends_at)
+        event_services.save_resource(session, actor=organizer, speakers=list(Speaker.objects.filter(event=story)))
+        event_services.save_resource(Track(event=story, name=f"Track {number}"), actor=organizer)
+    assert count() == before
+    assert before[1] <= 8, before  # the person and their roles, the event, the tag's aggregate, count, page
