@@ -16,7 +16,9 @@ from django.db.models import signals
 
 from events import counters, image_files
 from events.image_files import IMAGE_FIELDS
-from events.models import Event, EventOwned, Microlocation, Session, Speaker, Track, bump_counter
+from events.models import Event, EventOwned, Microlocation, Session, SessionInvite, Speaker, Track, bump_counter
+from events.speakers import invite_path as speaker_invite_path
+from notifications.services import invitation_closed
 
 
 def _whole_event_goes(origin):
@@ -64,6 +66,13 @@ def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, 
         Session.objects.for_event(instance.event_id).filter(pk__in=pk_set).touch()
 
 
+def close_deleted_invitation(sender, instance, **kwargs):
+    """An invitation to speak deleted while pending (its session or event deleted) is
+    closed: its notifications stop offering Accept and Decline, their ETags move."""
+    if instance.status == SessionInvite.Status.PENDING:
+        invitation_closed(speaker_invite_path(instance))
+
+
 def _image_name(instance):
     value = instance.__dict__.get(IMAGE_FIELDS[type(instance)])  # absent when deferred
     return getattr(value, "name", value) or ""
@@ -103,6 +112,9 @@ def connect(models):
         )
     signals.m2m_changed.connect(
         bump_sessions_on_speakers_change, sender=Session.speakers.through, dispatch_uid="bump-session-speakers"
+    )
+    signals.post_delete.connect(
+        close_deleted_invitation, sender=SessionInvite, dispatch_uid="close-deleted-session-invite"
     )
     for model in IMAGE_FIELDS:
         label = model._meta.label

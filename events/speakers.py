@@ -135,6 +135,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
             ),
             link=invite_path(invite),
             awaits_answer=True,
+            answer_by=invite.expires_at,
         )
     else:
         subject = f"Invitation: speak at “{session.title}” ({event.name})"

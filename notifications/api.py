@@ -6,6 +6,7 @@ through ``notifications.services``, which also tells the user's open pages.
 
 from django.db.models import Count, Max, Q, Sum
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,10 @@ from notifications.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    awaits_answer = serializers.BooleanField(
+        source="is_open", read_only=True, help_text="An open invitation: answer it at `link` (accept or decline)."
+    )
+
     class Meta:
         model = Notification
         fields = ["id", "action", "title", "message", "link", "awaits_answer", "received_at", "has_read"]
@@ -70,19 +75,26 @@ class NotificationViewSet(
         return f"user:{self.request.user.pk}"
 
     def list_version(self):
-        # Notifications have no counter. They are created, marked read and deleted, never
-        # edited: the count, the newest id and the unread ones' count and id sum change
-        # with each of those.
+        # Notifications have no counter. They are created and deleted (the count and the
+        # newest id change), and changed by services that move their ``version`` (read,
+        # invitation closed: the sum of versions grows). Time closes invitations too
+        # (``answer_by`` passes): the count of those still flagged open whose time is up
+        # grows with each, until closing one moves its version.
+        expired = Q(awaits_answer=True, answer_by__lte=timezone.now())
         return aggregate_version(
             self.get_queryset(),
             count=Count("id"),
             newest=Max("id"),
+            versions=Sum("version"),
             unread=Count("id", filter=Q(has_read=False)),
             unread_ids=Sum("id", filter=Q(has_read=False)),
+            expired=Count("id", filter=expired),
         )
 
     def object_version(self, obj):
-        return obj.has_read
+        # Everything shown that can change: the row's version, and whether it is open
+        # now (an invitation's time passes without a write).
+        return (obj.version, obj.has_read, obj.is_open)
 
     @extend_schema(summary="Mark one of my notifications read", request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"], url_path="mark-read")

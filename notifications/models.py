@@ -10,7 +10,8 @@ class Notification(models.Model):
     ``action`` says what it is for (a label from ``Action``, shown as a badge and in the
     admin); ``link`` is where it leads. An invitation's notification (``awaits_answer``)
     offers Accept and Decline, posted to its link, until the invitation is answered,
-    withdrawn or expires (``services.invitation_closed``).
+    withdrawn or deleted (``services.invitation_closed``) or its ``answer_by`` passes
+    (``is_open``). ``version`` counts the row's changes (its ETag, with ``is_open``).
     """
 
     class Action(models.TextChoices):
@@ -30,6 +31,10 @@ class Notification(models.Model):
     awaits_answer = models.BooleanField(
         default=False, help_text="An invitation still open: Accept and Decline are offered (posted to the link)."
     )
+    answer_by = models.DateTimeField(
+        null=True, blank=True, help_text="When the invitation expires: no answer is offered from then on."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False, help_text="Counts the row's changes (ETags).")
     title = models.CharField(max_length=200)
     message = models.TextField(blank=True, help_text="Sanitized HTML.")
     received_at = models.DateTimeField(default=timezone.now, db_index=False)
@@ -43,6 +48,11 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.title} → {self.user}"
+
+    @property
+    def is_open(self):
+        """Does it offer Accept and Decline now? An invitation not closed and not expired."""
+        return self.awaits_answer and (self.answer_by is None or timezone.now() < self.answer_by)
 
     @property
     def received_ago(self):

@@ -99,22 +99,25 @@ def group_name(user_or_id):
 # --- creating -----------------------------------------------------------------------
 
 
-def _cleaned(action, title, message, link, awaits_answer):
+def _cleaned(action, title, message, link, awaits_answer, answer_by=None):
     """The stored fields of a notification (see ``notify``)."""
     title_max = Notification._meta.get_field("title").max_length
     link = clean_link(link)
     if awaits_answer and not link:
         raise ValueError("An invitation needs the link its answer is posted to.")
+    if answer_by is not None and not awaits_answer:
+        raise ValueError("Only an invitation has a time to answer by.")
     return {
         "action": clean_action(action),
         "link": link,
         "awaits_answer": bool(awaits_answer),
+        "answer_by": answer_by,
         "title": str(title)[:title_max],
         "message": message_html(message),
     }
 
 
-def notify(user, action, title, message, link="", *, awaits_answer=False):
+def notify(user, action, title, message, link="", *, awaits_answer=False, answer_by=None):
     """Tell ``user`` something: the one way to create a notification.
 
     ``action`` is what it is for, one of ``Notification.Action`` (its label, e.g.
@@ -127,12 +130,14 @@ def notify(user, action, title, message, link="", *, awaits_answer=False):
 
     ``awaits_answer``: the notification is an invitation whose answer is posted to
     ``link`` (``answer=accept`` or ``answer=decline``); it offers Accept and Decline
-    until the inviting app calls ``invitation_closed(link)``.
+    until the inviting app calls ``invitation_closed(link)``, or until ``answer_by`` (the
+    invitation's expiry; None: none) has passed.
 
     The row is saved in the caller's transaction; after that transaction commits (never
     if it rolls back) the user's sockets receive a ``"New notifications"`` payload.
     """
-    notification = Notification.objects.create(user=user, **_cleaned(action, title, message, link, awaits_answer))
+    fields = _cleaned(action, title, message, link, awaits_answer, answer_by)
+    notification = Notification.objects.create(user=user, **fields)
     push_on_commit(user.pk, NEW_NOTIFICATIONS)
     return notification
 
@@ -146,14 +151,15 @@ def notify_many(users, action, title, message, link=""):
 
 
 def invitation_closed(link):
-    """The invitation answered at ``link`` was answered, withdrawn or replaced: its
-    notifications stop offering Accept and Decline and are marked read (each user's
-    sockets hear of it after the commit). Returns how many changed."""
+    """The invitation answered at ``link`` was answered, withdrawn, replaced or deleted:
+    its notifications stop offering Accept and Decline and are marked read, their
+    ``version`` moves (their ETags and their lists' change), in the caller's transaction;
+    each user's sockets hear of it after the commit. Returns how many changed."""
     if not link:
         return 0
     notifications = Notification.objects.filter(link=link, awaits_answer=True)
     user_ids = list(notifications.values_list("user_id", flat=True).distinct())
-    changed = notifications.update(awaits_answer=False, has_read=True)
+    changed = notifications.update(awaits_answer=False, has_read=True, version=F("version") + 1)
     if changed:
         push_on_commit(user_ids, READ_STATE_CHANGED)
     return changed
@@ -203,7 +209,7 @@ def mark_all_read(user):
 def _mark_read(user, **lookups):
     """Mark read ``user``'s unread notifications matching ``lookups``; push the new count
     if any changed. Returns how many changed."""
-    changed = _unread(user).filter(**lookups).update(has_read=True)
+    changed = _unread(user).filter(**lookups).update(has_read=True, version=F("version") + 1)
     if changed:
         push_on_commit(user.pk, READ_STATE_CHANGED)
     return changed
@@ -220,7 +226,7 @@ def serialize(notification, mark_read_url=None):
         "message": notification.message,
         "action": notification.action,
         "link": notification.link,
-        "awaits_answer": notification.awaits_answer,
+        "awaits_answer": notification.is_open,
         "received_at": notification.received_at.isoformat(),
         "received_ago": notification.received_ago,
         "mark_read": (mark_read_url or _mark_read_urls())(notification.pk),

@@ -42,3 +42,7 @@ class PermissionsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_permission_matrix, sender=self, dispatch_uid="permissions.ensure_matrix")
+
+        from permissions import signals
+
+        signals.connect()

@@ -274,6 +274,7 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
             format_html("{} invites you to be <b>{}</b> of <b>{}</b>.", inviter, role.title, event.name),
             link=page,
             awaits_answer=True,
+            answer_by=invite.expires_at,
         )
     context = {
         "invite": invite,
