@@ -22,7 +22,9 @@ from events.api import EventResourcePermission, InEventMixin
     list=extend_schema(
         summary="List the event's activity",
         description="Who changed what in the event, newest first, with the changed fields (`{field: [old, new]}`). "
-        "`?type=events.track` and `?person=<user id>` filter it. Paginated; the ETag changes with every new entry.",
+        "`?type=events.track` and `?person=<user id>` filter it. Only the entries about what the caller may read "
+        "(personal data of objects they may not read shown as `(hidden)`). Paginated; the ETag changes with every "
+        "new entry the caller may read.",
         parameters=[ActivityFilters],
     )
 )
@@ -60,7 +62,8 @@ class EventActivityViewSet(InEventMixin, ConditionalRequestMixin, mixins.ListMod
         return self.filters.filter(super().filter_queryset(queryset))
 
     def list_version(self):
-        # Entries are only ever added (and the event's index gives max id and count);
-        # an actor whose account is deleted becomes null: the count of actors says so.
+        # Entries are only ever added: max id and count of the entries this person reads
+        # (an entry they may not read changes nothing); an actor whose account is deleted
+        # becomes null: the count of actors says so. What they read is in visibility().
         version = aggregate_version(self.reader.entries(), last=Max("id"), count=Count("id"), actors=Count("actor"))
         return (self.event.pk, self.event.created_at, version)
