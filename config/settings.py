@@ -180,10 +180,15 @@ LOGIN_REDIRECT_URL = "events:mine"
 LOGOUT_REDIRECT_URL = "home"
 # Log-in attempts (page and API token) per client address; see accounts.throttling.
 EVENTDESK_LOGIN_RATE = env.str("EVENTDESK_LOGIN_RATE", default="10/min")
-# Orders (orders.services): anonymous orders per client address (orders.throttling),
-# and how long a pending order holds its seats before it expires.
+# Orders (orders.services): orders per client address and per account (orders.throttling),
+# how long a pending order holds its seats before it expires, and the seats one buyer
+# (e-mail address, account, client address) may hold unpaid in one event at once.
 EVENTDESK_ORDER_RATE = env.str("EVENTDESK_ORDER_RATE", default="30/min")
 EVENTDESK_ORDER_HOLD_MINUTES = env.int("EVENTDESK_ORDER_HOLD_MINUTES", default=30)
+EVENTDESK_MAX_HELD_SEATS = env.int("EVENTDESK_MAX_HELD_SEATS", default=20)
+# E-mails to addresses nobody has proven to own (order confirmations, sign-up
+# confirmations): at most this many per recipient per hour (core.mail.may_send).
+EVENTDESK_MAIL_PER_RECIPIENT_HOUR = env.int("EVENTDESK_MAIL_PER_RECIPIENT_HOUR", default=3)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

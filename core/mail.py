@@ -1,8 +1,19 @@
-"""E-mail printed to the console (development's default, ``EMAIL_URL=consolemail://``),
-framed so that it stands out among the server's log lines: a ruled banner naming the
-recipients and the subject, the message, a closing rule."""
+"""E-mail plumbing.
 
+- E-mail printed to the console (development's default, ``EMAIL_URL=consolemail://``),
+  framed so that it stands out among the server's log lines: a ruled banner naming the
+  recipients and the subject, the message, a closing rule.
+- ``may_send(kind, recipient)``: a limit on mail of a kind to one mailbox per hour, for
+  mail to addresses nobody has proven to own."""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.mail.backends.console import EmailBackend as ConsoleEmailBackend
+
+logger = logging.getLogger(__name__)
 
 RULE = "═" * 78
 
@@ -13,3 +24,45 @@ class FramedConsoleEmailBackend(ConsoleEmailBackend):
         self.stream.write(f"\n{RULE}\n  ✉  E-MAIL to {recipients}\n  Subject: {message.subject}\n{RULE}\n")
         super().write_message(message)
         self.stream.write(f"{RULE}\n  (end of the e-mail to {recipients})\n{RULE}\n\n")
+
+
+# --- how much mail one recipient gets --------------------------------------------------------
+
+#: How long a recipient's count runs (``EVENTDESK_MAIL_PER_RECIPIENT_HOUR`` per period).
+MAIL_PERIOD_SECONDS = 3600
+
+
+def mailbox_of(address):
+    """The mailbox an address reaches, as counted: lower case, without a ``+tag`` in its
+    local part (``Ada+1@Example.com`` and ``ada@example.com`` reach the same person)."""
+    local, _, domain = (address or "").strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if local else domain
+
+
+def may_send(kind, recipient, *, limit=None):
+    """May a message of ``kind`` (a short word: ``"order"``, ``"signup"``) go to
+    ``recipient`` now? Counts it if so.
+
+    For mail to addresses nobody has proven to own (anyone can type anyone's address into
+    a form): at most ``limit`` (default ``EVENTDESK_MAIL_PER_RECIPIENT_HOUR``) of a kind per
+    mailbox (``mailbox_of``) per hour; past it, ``False`` and the caller does not send.
+    The counts live in Django's cache (Redis when ``REDIS_URL`` is set, so every process
+    counts together); the key is a digest, never the address. If the cache cannot be
+    reached, ``False``: no count, no unbounded mail.
+    """
+    limit = settings.EVENTDESK_MAIL_PER_RECIPIENT_HOUR if limit is None else limit
+    if limit <= 0:
+        return False
+    digest = hashlib.sha256(mailbox_of(recipient).encode()).hexdigest()[:32]
+    key = f"mail-to:{kind}:{digest}"
+    try:
+        cache.add(key, 0, MAIL_PERIOD_SECONDS)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between the two calls: a new period
+            cache.add(key, 1, MAIL_PERIOD_SECONDS)
+            count = 1
+    except Exception:
+        logger.exception("Could not count the mail to a recipient: not sent")
+        return False
+    return count <= limit

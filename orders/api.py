@@ -3,16 +3,26 @@
 - ``POST``: anyone (no log-in needed) orders a published event's tickets
   (``orders.services.place_order``): 201 with the order; not enough left, 409
   ``{"detail", "ticket", "available"}``; a broken rule, 400 naming the field, or the line
-  (``lines``: ``{"<index from 0>": {field: messages}}``) and the rule. Anonymous clients are
-  limited per address (``EVENTDESK_ORDER_RATE``, 429 past it).
+  (``lines``: ``{"<index from 0>": {field: messages}}``) and the rule. Limited per client
+  address and per account (``EVENTDESK_ORDER_RATE``, 429 past it); a buyer holding too
+  many unpaid seats, 429 with ``Retry-After`` (409 when none of its holds will end).
+  An ``Idempotency-Key`` header (1–255 visible ASCII characters) makes a retry safe: the
+  same key and body within 24 hours answer the first answer again (its status and body,
+  ``Idempotent-Replayed: true``), another body 422; a malformed key 400.
 - ``GET`` (list, one by its code): the matrix's order read, with ETags.
 - ``PATCH`` ``{"state": "paid"}`` or ``{"state": "cancelled"}``: the matrix's order
   update (``If-Match`` honoured; an order not in a state that allows it: 409).
 """
 
+import hashlib
+import json
+import re
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -21,7 +31,7 @@ from core.api.etags import ConditionalRequestMixin, aggregate_version, make_etag
 from events.scope import enter_event
 from orders import services
 from orders.models import Order, OrderLine
-from orders.throttling import OrderRateThrottle
+from orders.throttling import client_digest, order_throttles
 from permissions import checks
 from tickets.services import ConcurrentChange, lock_event
 
@@ -90,6 +100,52 @@ class ConflictError(exceptions.APIException):
     default_code = "conflict"
 
 
+class KeyReusedError(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Makes a retry safe: 1–255 visible ASCII characters, new for each order (a UUID). The same key "
+    "with the same body within 24 hours answers the first answer again (status and body, with "
+    "`Idempotent-Replayed: true`) and places nothing; with another body, 422. Keys are the caller's own "
+    "(per account, or per client address when anonymous) and the event's.",
+)
+
+
+def idempotency_key(request):
+    """The request's ``Idempotency-Key`` (``None`` without one); a malformed one is a 400."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise exceptions.ValidationError(
+            {IDEMPOTENCY_HEADER: ["A key is 1 to 255 visible ASCII characters (no spaces), such as a UUID."]}
+        )
+    return key
+
+
+def idempotency_scope(request, event):
+    """Whose keys: the account's, or the anonymous client address's, in this event."""
+    if request.user and request.user.is_authenticated:
+        return f"api:{event.pk}:user:{request.user.pk}"
+    return f"api:{event.pk}:client:{client_digest(request)}"
+
+
+def fingerprint(data):
+    """A digest of the parsed body (the same JSON however its keys are ordered or spaced)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder, ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 # --- the view ------------------------------------------------------------------------------------
 
 
@@ -118,9 +174,13 @@ class OrderPermission(BasePermission):
     retrieve=extend_schema(summary="Read an order", description="By its code."),
     create=extend_schema(
         summary="Order tickets",
-        description="Anyone, for a published event (anonymous clients: `EVENTDESK_ORDER_RATE` per address). "
-        "409 `{detail, ticket, available}` when not enough is left; 400 naming the line and the rule.",
+        description="Anyone, for a published event (`EVENTDESK_ORDER_RATE` per client address and per account). "
+        "409 `{detail, ticket, available}` when not enough is left; 400 naming the line and the rule, or an "
+        "order whose total is more than 9999999999.99; 429 with `Retry-After` when the buyer (e-mail address, "
+        "account or client address) would hold more than `EVENTDESK_MAX_HELD_SEATS` unpaid seats. "
+        "Send an `Idempotency-Key` to retry safely.",
         request=OrderInSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             201: inline_serializer(
                 "OrderCreated",
@@ -141,6 +201,7 @@ class OrderPermission(BasePermission):
                     "available": serializers.IntegerField(),
                 },
             ),
+            422: inline_serializer("IdempotencyKeyReused", {"detail": serializers.CharField()}),
         },
     ),
     partial_update=extend_schema(
@@ -169,7 +230,7 @@ class OrderViewSet(
         super().check_permissions(request)
 
     def get_throttles(self):
-        return [OrderRateThrottle()] if self.action == "create" else []
+        return order_throttles() if self.action == "create" else []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -216,18 +277,41 @@ class OrderViewSet(
         return self.object_etag(obj.code, obj.version)
 
     def create(self, request, *args, **kwargs):
+        key = idempotency_key(request)
         incoming = OrderInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         lines = [services.Line(line["ticket"], line["quantity"], line.get("amount")) for line in data["lines"]]
+        order_data = {
+            "name": data["name"],
+            "email": data["email"],
+            "lines": lines,
+            "site_url": request.build_absolute_uri("/")[:-1],
+            "user": request.user,
+            "client": client_digest(request),
+        }
         try:
-            order = services.place_order(
-                self.event,
-                name=data["name"],
-                email=data["email"],
-                lines=lines,
-                site_url=request.build_absolute_uri("/")[:-1],
-            )
+            if key is None:
+                order = services.place_order(self.event, **order_data)
+            else:
+                record, placed = services.place_order_once(
+                    self.event,
+                    scope=idempotency_scope(request, self.event),
+                    key=key,
+                    fingerprint=fingerprint(request.data),
+                    answer=lambda order: (status.HTTP_201_CREATED, self.created_body(request, order)),
+                    **order_data,
+                )
+                headers = {"ETag": self.etag_of(record.order)} if placed else {"Idempotent-Replayed": "true"}
+                return Response(record.body, status=record.status, headers=headers)
+        except services.KeyReused as error:
+            raise KeyReusedError(error.message) from None
+        except services.TooManyHeld as error:
+            if error.retry_after:
+                body = {"detail": error.message}
+                headers = {"Retry-After": str(error.retry_after)}
+                return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+            raise ConflictError(error.message) from None
         except services.InvalidOrder as error:
             raise exceptions.ValidationError(error.as_dict()) from None
         except services.NotEnoughLeft as error:
@@ -236,9 +320,14 @@ class OrderViewSet(
             return Response(body, status=status.HTTP_409_CONFLICT)
         except ConcurrentChange as error:
             raise ConflictError(error.messages[0]) from None
-        body = OrderSerializer(order).data
+        return Response(
+            self.created_body(request, order), status=status.HTTP_201_CREATED, headers={"ETag": self.etag_of(order)}
+        )
+
+    def created_body(self, request, order):
+        body = dict(OrderSerializer(order).data)
         body["url"] = request.build_absolute_uri(order.get_absolute_url())
-        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": self.etag_of(order)})
+        return body
 
     def partial_update(self, request, *args, **kwargs):
         incoming = StateSerializer(data=request.data)

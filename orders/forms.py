@@ -1,12 +1,31 @@
 """The order form of an event's public page: a quantity per ticket on sale (and an
 amount for donations), the buyer's name and e-mail. It only maps the page's fields to
-``orders.services.place_order``'s lines; the rules are the service's."""
+``orders.services.place_order``'s lines; the rules are the service's.
+
+It carries a one-time token (``once``, hidden): a random value signed with the time it
+was made, valid ``FORM_TOKEN_MAX_AGE``. The first order placed with it records it
+(``orders.services.place_order_once``); the same page sent again finds that order
+instead of placing a second one."""
+
+import secrets
 
 from django import forms
+from django.core import signing
 
 from core.forms import BootstrapFormMixin
 from orders.services import MAX_QUANTITY, NAME_MAX, Line, with_held
 from tickets.models import Ticket
+
+FORM_TOKEN_SALT = "eventdesk.orders.form-token"  # noqa: S105 (a signing salt, not a secret)
+#: A token older than this is refused (shorter than the 24 hours its record is kept, so a
+#: token is never accepted again after its record is gone).
+FORM_TOKEN_MAX_AGE = 12 * 3600
+FORM_TOKEN_EXPIRED = "This form is too old or was not sent by this site: check the tickets and send it again."  # noqa: S105
+
+
+def new_form_token():
+    """A fresh one-time token for the order form."""
+    return signing.TimestampSigner(salt=FORM_TOKEN_SALT).sign(secrets.token_urlsafe(16))
 
 
 def quantity_field(ticket):
@@ -20,9 +39,11 @@ def amount_field(ticket):
 class OrderForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(max_length=NAME_MAX, label="Your name")
     email = forms.EmailField(label="Your e-mail address", help_text="Your order's link is sent here.")
+    once = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, tickets=(), available=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["once"].initial = new_form_token()
         self.tickets = list(tickets)
         available = available or {}
         self.rows = []
@@ -48,6 +69,23 @@ class OrderForm(BootstrapFormMixin, forms.Form):
                 )
                 row["amount"] = amount_field(ticket)
             self.rows.append(row)
+
+    def clean_once(self):
+        token = self.cleaned_data.get("once") or ""
+        try:
+            if len(token) > 200:
+                raise signing.BadSignature()
+            signing.TimestampSigner(salt=FORM_TOKEN_SALT).unsign(token, max_age=FORM_TOKEN_MAX_AGE)
+        except signing.BadSignature:
+            raise forms.ValidationError(FORM_TOKEN_EXPIRED, code="bad_token") from None
+        return token
+
+    def token(self):
+        """The token the page carries: the one posted while it is good (not yet used for an
+        order: the page again after a refusal), a fresh one otherwise."""
+        if self.is_bound and not self.has_error("once"):
+            return self.cleaned_data.get("once") or self.fields["once"].initial
+        return self.fields["once"].initial
 
     def bound_rows(self):
         """The rows for the template: each ticket with its bound fields."""

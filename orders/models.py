@@ -8,6 +8,8 @@ buyer while pending. Create and change them only through ``orders.services``.
 
 import secrets
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -45,6 +47,13 @@ class Order(models.Model):
     secret = models.CharField(max_length=64, default=new_secret, editable=False)
     name = models.CharField(max_length=150)
     email = models.EmailField()
+    # Who placed it, for the bound on seats one buyer holds (orders.services.held_by_buyer):
+    # the account (if logged in) and a keyed digest of the client's address (never the
+    # address itself).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client = models.CharField(max_length=64, blank=True, default="", editable=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -55,7 +64,10 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["event", "state", "expires_at"], name="order_event_state_expires")]
+        indexes = [
+            models.Index(fields=["event", "state", "expires_at"], name="order_event_state_expires"),
+            models.Index(fields=["event", "client"], name="order_event_client"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(
@@ -105,3 +117,28 @@ class OrderLine(models.Model):
     @property
     def subtotal(self):
         return self.unit_price * self.quantity + (self.donation or 0)
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request that carried a one-time key (the API's
+    ``Idempotency-Key``, the order form's token), kept ``IDEMPOTENCY_HOURS``: a retry with
+    the same key gets this answer again instead of placing a second order. Inserted in
+    the transaction that places the order (``orders.services.place_order_once``); the
+    unique constraint makes a concurrent retry wait for it, or fail, never pass."""
+
+    #: Whose keys: ``"api:<event id>:user:<id>"``, ``"api:<event id>:client:<digest>"``,
+    #: ``"form:<event id>"``.
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=255)
+    #: A digest of the request's body: the same key with another body is refused (422).
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_one_per_scope_key")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

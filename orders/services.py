@@ -20,15 +20,16 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Conflict
+from core.mail import may_send
 from events.models import Event
 from notifications import services as notifications
 from notifications.models import Notification
-from orders.models import Order, OrderLine
+from orders.models import IdempotencyRecord, Order, OrderLine
 from permissions.models import EventRole
 from tickets.models import Ticket
 from tickets.services import ConcurrentChange, lock_event, one_writer_at_a_time
@@ -37,8 +38,23 @@ logger = logging.getLogger(__name__)
 
 #: The largest quantity of one line anyone may ask for (beyond it: "not a sensible number").
 MAX_QUANTITY = 10_000
+
+
+def column_max(model, field):
+    """The largest value a ``DecimalField`` column holds (SQLite stores more, then cannot
+    read it back: every money value is checked against its column before it is saved)."""
+    field = model._meta.get_field(field)
+    return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(1).scaleb(-field.decimal_places)
+
+
 #: The largest donation of one line.
-MAX_DONATION = Decimal("99999999.99")
+MAX_DONATION = column_max(OrderLine, "donation")
+#: The largest unit price of a line (a ticket's price has the same column).
+MAX_PRICE = column_max(OrderLine, "unit_price")
+#: The largest total of an order (its column's), and so of one line too.
+MAX_TOTAL = column_max(Order, "total")
+#: How long an ``IdempotencyRecord`` answers retries.
+IDEMPOTENCY_TTL = timedelta(hours=24)
 NAME_MAX = Order._meta.get_field("name").max_length
 ORDER_RESOURCE = "order"
 
@@ -80,6 +96,31 @@ class OrderStateConflict(Conflict):
     """The order is not (any more) in a state that allows this change: a 409."""
 
 
+class TooManyHeld(Conflict):
+    """The buyer (its e-mail address, account or client address) would hold more unpaid
+    seats of the event than ``EVENTDESK_MAX_HELD_SEATS``: nothing stored. ``retry_after``:
+    seconds until the first of its holds ends (``None`` if none will: free seats)."""
+
+    def __init__(self, held, retry_after):
+        self.held = held
+        self.retry_after = retry_after
+        limit = max_held_seats()
+        message = (
+            f"You already hold {held} unpaid seat{'' if held == 1 else 's'} of this event; "
+            f"one buyer may hold at most {limit} at once."
+        )
+        if retry_after:
+            message += " Pay or cancel your pending orders, or wait until they expire."
+        super().__init__(message)
+
+
+class KeyReused(Conflict):
+    """An idempotency key already used for another request (the API answers 422)."""
+
+    def __init__(self):
+        super().__init__("This Idempotency-Key was used with another request body: use a new key for a new order.")
+
+
 @dataclass
 class Line:
     """One line asked for: a ticket's id, a quantity, a donation amount (or ``None``)."""
@@ -91,6 +132,39 @@ class Line:
 
 def hold_minutes():
     return settings.EVENTDESK_ORDER_HOLD_MINUTES
+
+
+def max_held_seats():
+    return settings.EVENTDESK_MAX_HELD_SEATS
+
+
+def unpaid(now):
+    """The lines whose seats are held without payment at ``now``: of pending orders not
+    yet expired, and of orders paid at once because free (total 0)."""
+    return Q(order__state=Order.State.PENDING, order__expires_at__gt=now) | Q(
+        order__state=Order.State.PAID, order__total=0
+    )
+
+
+def held_by_buyer(event, *, email, user=None, client="", now=None):
+    """The unpaid seats (``unpaid``) of ``event`` held by the buyer: the most of those held
+    by orders with its e-mail address (ignoring case), by its account, and by its client
+    address (``Order.client``); and the first moment one of these holds ends (or
+    ``None``). One query."""
+    now = now or timezone.now()
+    held = OrderLine.objects.filter(order__event_id=event.pk).filter(unpaid(now))
+    buyer = Q(order__email__iexact=email)
+    sums = {"by_email": Sum("quantity", filter=Q(order__email__iexact=email))}
+    if user is not None and user.pk is not None:
+        buyer |= Q(order__user_id=user.pk)
+        sums["by_user"] = Sum("quantity", filter=Q(order__user_id=user.pk))
+    if client:
+        buyer |= Q(order__client=client)
+        sums["by_client"] = Sum("quantity", filter=Q(order__client=client))
+    row = held.filter(buyer).aggregate(
+        **sums, ends=Min("order__expires_at", filter=Q(order__state=Order.State.PENDING))
+    )
+    return max(value or 0 for name, value in row.items() if name != "ends"), row["ends"]
 
 
 def holding(now=None):
@@ -150,14 +224,37 @@ SOLD_OR_HELD = "{held} of this ticket are sold or held by orders: the quantity c
 HAS_ORDERS = "“{name}” has orders, so it cannot be deleted (hide it instead)."
 
 
+TOTAL_TOO_LARGE = (
+    "At this price an order of {max_order} would cost more than an order's total can be ({limit}): "
+    "at most {fits} per order."
+)
+
+
+def _largest_order_errors(tickets):
+    """A ticket's price × its maximum per order must fit an order's total (``MAX_TOTAL``):
+    ``{index: {"max_order": [ValidationError]}}`` (no query)."""
+    rows = {}
+    for index, ticket in enumerate(tickets):
+        price, max_order = ticket.price, ticket.max_order
+        if not isinstance(price, Decimal) or not price.is_finite() or price <= 0 or not isinstance(max_order, int):
+            continue  # no price (or one its own field refuses): nothing to multiply
+        if price * max_order > MAX_TOTAL:
+            fits = int(MAX_TOTAL // price)
+            message = TOTAL_TOO_LARGE.format(max_order=max_order, limit=MAX_TOTAL, fits=fits)
+            rows[index] = {"max_order": [ValidationError(message, code="total_too_large")]}
+    return rows
+
+
 def check_tickets_against_orders(event, tickets, deleted):
-    """The orders' rule of an event's tickets: a ticket's quantity is at least what is
-    sold or held; a ticket that has orders (in any state) is not deleted.
+    """The orders' rules of an event's tickets: a ticket's price × maximum per order fits
+    an order's total; a ticket's quantity is at least what is sold or held; a ticket that
+    has orders (in any state) is not deleted.
     Returns ``(rows, set_errors)`` as ``check_ticket_set`` merges them (one query)."""
+    too_large = _largest_order_errors(tickets)
     stored = [ticket for ticket in tickets if ticket.pk is not None]
     deleted = list(deleted)
     if not stored and not deleted:
-        return {}, []
+        return too_large, []
     now = timezone.now()
     counts = {
         row["ticket_id"]: row
@@ -171,6 +268,8 @@ def check_tickets_against_orders(event, tickets, deleted):
         held = (counts.get(ticket.pk) or {}).get("held") or 0
         if ticket.pk is not None and ticket.quantity is not None and ticket.quantity < held:
             rows[index] = {"quantity": [ValidationError(SOLD_OR_HELD.format(held=held), code="sold_or_held")]}
+    for index, fields in too_large.items():
+        rows.setdefault(index, {}).update(fields)
     set_errors = [
         ValidationError(HAS_ORDERS.format(name=ticket.name), code="has_orders")
         for ticket in deleted
@@ -303,21 +402,29 @@ def expire_due(event=None, now=None):
     return due.update(state=Order.State.EXPIRED, version=F("version") + 1)
 
 
-def place_order(event, *, name, email, lines, site_url="", now=None):
+def place_order(event, *, name, email, lines, site_url="", user=None, client="", now=None):
     """Place an order of ``event``'s tickets for a buyer; returns the ``Order`` (lines saved).
 
     ``lines``: ``Line`` (or mappings with ``ticket``, ``quantity``, ``amount``). Rules:
     the event is published; each ticket is this event's, not hidden, in its sales window;
     each quantity within the ticket's minimum and maximum per order; a donation line
     carries an amount of at least 0, other lines none; one line per ticket. Otherwise
-    ``InvalidOrder`` and nothing is stored. A line asking for more than is left:
-    ``NotEnoughLeft`` (a 409), nothing stored.
+    ``InvalidOrder`` and nothing is stored; so is a total larger than its column
+    (``MAX_TOTAL``). A line asking for more than is left: ``NotEnoughLeft`` (a 409),
+    nothing stored. A buyer who would hold more than ``EVENTDESK_MAX_HELD_SEATS`` unpaid
+    seats of the event (counted by e-mail address, by ``user``, the account, and by
+    ``client``, a digest of the client's address, ``orders.throttling.client_digest``):
+    ``TooManyHeld``, nothing stored; one order alone within its tickets' maximum per
+    order is always allowed.
 
     In one transaction that first locks the event's row: expires the event's due
     orders, reads what is left of the tickets, inserts the order. A total of 0 is paid
     at once; otherwise the order is pending for ``EVENTDESK_ORDER_HOLD_MINUTES``. After
     the commit the buyer gets an e-mail with the order's link and the event's organizers
-    a notification. ``site_url`` (``https://host``) makes the e-mail's link absolute.
+    a notification. ``site_url`` (``https://host``) makes the e-mail's link absolute. The
+    e-mail goes at most ``EVENTDESK_MAIL_PER_RECIPIENT_HOUR`` times an hour to one address
+    (``core.mail.may_send``): past it the order stands, its page (the link the page or
+    API answer carries) shows everything the e-mail would.
     """
     lines = [line if isinstance(line, Line) else Line(**line) for line in lines]
     name, email, field_errors = _check_buyer(name, email)
@@ -326,13 +433,14 @@ def place_order(event, *, name, email, lines, site_url="", now=None):
     parsed, line_errors = _check_lines_shape(lines)
     if field_errors or line_errors:
         raise InvalidOrder(field_errors, line_errors)
-    order = _place(event, name, email, parsed, now or timezone.now())
+    user = user if user is not None and getattr(user, "is_authenticated", False) else None
+    order = _place(event, name, email, parsed, now or timezone.now(), user=user, client=client or "")
     transaction.on_commit(lambda: _tell_about(order, site_url), robust=True)
     return order
 
 
 @one_writer_at_a_time
-def _place(event, name, email, lines, now):
+def _place(event, name, email, lines, now, *, user=None, client=""):
     locked = lock_event(event.pk)
     if locked.state != Event.State.PUBLISHED:
         raise InvalidOrder({"__all__": ["This event is not published: its tickets cannot be ordered."]})
@@ -341,6 +449,11 @@ def _place(event, name, email, lines, now):
     line_errors = _check_lines_rules(event, lines, tickets, now)
     if line_errors:
         raise InvalidOrder(lines=line_errors)
+    wanted = sum(line.quantity for line in lines)
+    held, ends = held_by_buyer(event, email=email, user=user, client=client, now=now)
+    if held and held + wanted > max_held_seats():
+        retry_after = max(1, int((ends - now).total_seconds()) + 1) if ends else None
+        raise TooManyHeld(held, retry_after)
     left = availability([tickets[line.ticket] for line in lines], now)
     for line in lines:
         if line.quantity > left[line.ticket]:
@@ -356,7 +469,9 @@ def _place(event, name, email, lines, now):
         for line in lines
     ]
     total = sum((line.subtotal for line in order_lines), Decimal("0"))
-    order = Order(event_id=event.pk, name=name, email=email, total=total)
+    if total > MAX_TOTAL or any(line.unit_price > MAX_PRICE for line in order_lines):
+        raise InvalidOrder({"__all__": [f"This order's total would be more than {MAX_TOTAL}: order fewer tickets."]})
+    order = Order(event_id=event.pk, name=name, email=email, total=total, user=user, client=client)
     order.event = event
     if total == 0:
         order.state, order.paid_at = Order.State.PAID, now
@@ -380,6 +495,52 @@ def _place(event, name, email, lines, now):
     return order
 
 
+# --- placing an order once per key (the API's Idempotency-Key, the order form's token) -----
+
+
+@one_writer_at_a_time
+def place_order_once(event, *, scope, key, fingerprint="", answer, now=None, **order):
+    """``place_order`` unless ``key`` was used already in ``scope`` within
+    ``IDEMPOTENCY_TTL``: returns ``(record, placed)``, the ``IdempotencyRecord`` holding
+    the first answer (``status``, ``body``, ``order``) and whether this call placed it.
+
+    ``answer(order) -> (status, body)`` makes the answer to keep (a JSON-able body).
+    ``fingerprint`` (a digest of the request's body): a key used before with another one
+    is ``KeyReused``, nothing placed. Only a placed order is kept: a refusal (400, 409,
+    429) stores nothing, so the same key may be tried again.
+
+    In one transaction that first locks the event's row (the lock ``place_order`` takes):
+    a retry racing the first request waits for it and then finds its record (and on
+    SQLite every transaction takes the write lock as it begins). The record is inserted
+    in the order's transaction, so there is no order without its record nor the reverse.
+    """
+    now = now or timezone.now()
+    lock_event(event.pk)
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__gt=now - IDEMPOTENCY_TTL).first()
+    if record is not None:
+        if fingerprint and record.fingerprint != fingerprint:
+            raise KeyReused()
+        return record, False
+    IdempotencyRecord.objects.filter(scope=scope, key=key).delete()  # one past its time
+    placed = place_order(event, now=now, **order)
+    status, body = answer(placed)
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                scope=scope, key=key, fingerprint=fingerprint, status=status, body=body, order=placed, created_at=now
+            )
+    except IntegrityError:  # a writer outside this lock took the key: not placed after all
+        raise ConcurrentChange() from None
+    return record, True
+
+
+def forget_idempotency_records(now=None):
+    """Delete the ``IdempotencyRecord`` rows older than ``IDEMPOTENCY_TTL`` (they answer
+    nothing any more); returns how many."""
+    now = now or timezone.now()
+    return IdempotencyRecord.objects.filter(created_at__lte=now - IDEMPOTENCY_TTL).delete()[0]
+
+
 def _tell_about(order, site_url=""):
     """After the order is committed: the buyer's e-mail, the organizers' notification."""
     event = order.event
@@ -390,8 +551,12 @@ def _tell_about(order, site_url=""):
     if order.is_pending and event.payment_instructions:
         body += ["How to pay:", event.payment_instructions, ""]
     body += ["Your order, at any time:", link]
+    if not may_send("order", order.email):
+        logger.warning("Order %s: its confirmation not sent (too many e-mails to the address this hour)", order.code)
+        body = None
     try:
-        send_mail(f"Your order {order.code} – {event.name}", "\n".join(body), None, [order.email])
+        if body is not None:
+            send_mail(f"Your order {order.code} – {event.name}", "\n".join(body), None, [order.email])
     except Exception:  # the order stands; the page shows everything the e-mail would
         logger.exception("Could not send the confirmation of order %s", order.code)
     with transaction.atomic():

@@ -1,7 +1,16 @@
-"""A limit on anonymous orders per client address (``EVENTDESK_ORDER_RATE``, e.g.
-``"30/min"``), for the order form and the API alike, counted like the log-in limit
-(``accounts.throttling``: the address is ``client_address``'s, the counts live in the
-cache, so every server process counts together). Logged-in buyers are not limited."""
+"""Limits on orders, for the order form and the API alike, counted like the log-in limit
+(``accounts.throttling``: the counts live in the cache, so every server process counts
+together): ``EVENTDESK_ORDER_RATE`` (e.g. ``"30/min"``) per client address, whether
+logged in or not, and as many again per account for logged-in buyers (an account used
+from many addresses).
+
+A client's address is ``client_address``'s, taken to its network for IPv6 (``/64``:
+one machine commonly has a whole ``/64``, and would otherwise count as billions of
+clients). ``client_digest`` is what an order stores of it (``Order.client``)."""
+
+import hashlib
+import hmac
+import ipaddress
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -43,9 +52,23 @@ class OrderRateThrottle(SimpleRateThrottle):
         return settings.EVENTDESK_ORDER_RATE
 
     def get_ident(self, request):
-        return client_address(request)
+        return client_network(request)
 
     def get_cache_key(self, request, view):
-        if request.user and request.user.is_authenticated:
-            return None  # not limited
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AccountOrderRateThrottle(OrderRateThrottle):
+    """``EVENTDESK_ORDER_RATE`` orders per account, for logged-in buyers."""
+
+    scope = "order_account"
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+def order_throttles():
+    """The limits an order passes (the API's ``get_throttles``, the order form)."""
+    return [OrderRateThrottle(), AccountOrderRateThrottle()]

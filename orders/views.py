@@ -29,7 +29,7 @@ from events.views.mixins import EventPermissionMixin
 from orders import services
 from orders.forms import order_form_for
 from orders.models import Order, OrderLine
-from orders.throttling import OrderRateThrottle
+from orders.throttling import client_digest, order_throttles
 from tickets.models import Ticket
 from tickets.services import ConcurrentChange
 
@@ -46,28 +46,36 @@ def _public(request, template, context, status=200):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def order_page_form(request, slug):
-    """``GET``: the order form alone; ``POST``: place the order (``place_order``), then
-    to the order's page. Refused: the form again with the errors (200), or what is left
-    (409), or the anonymous limit (429)."""
+    """``GET``: the order form alone; ``POST``: place the order (``place_order_once``,
+    with the page's one-time token), then to the order's page; the same page sent again,
+    to the order it placed. Refused: the form again with the errors (200), or what is
+    left (409), or the limits: orders per address or account, unpaid seats held (429)."""
     event = enter_event(request, slug=slug)
     if request.method != "POST":
         return _public(request, "orders/order_form_page.html", {"form": order_form_for(event)})
-    throttle = OrderRateThrottle()
-    if not throttle.allow_request(request, None):
-        wait = max(1, round(throttle.wait() or 1))
-        form = order_form_for(event)
-        refusal = f"Too many orders from your address. Try again in {wait} seconds."
-        return _public(request, "orders/order_form_page.html", {"form": form, "refusal": refusal}, status=429)
+    for throttle in order_throttles():
+        if not throttle.allow_request(request, None):
+            wait = max(1, round(throttle.wait() or 1))
+            form = order_form_for(event)
+            refusal = f"Too many orders from your address or account. Try again in {wait} seconds."
+            response = _public(request, "orders/order_form_page.html", {"form": form, "refusal": refusal}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
     form = order_form_for(event, request.POST)
-    status = 200  # errors shown on the page, as Django's forms do
+    status, retry_after = 200, None  # errors shown on the page, as Django's forms do
     if form.is_valid():
         try:
-            order = services.place_order(
+            record, placed = services.place_order_once(
                 event,
+                scope=f"form:{event.pk}",
+                key=form.cleaned_data["once"],
+                answer=lambda order: (303, {"url": order.get_absolute_url()}),
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
                 lines=form.lines(),
                 site_url=request.build_absolute_uri("/")[:-1],
+                user=request.user,
+                client=client_digest(request),
             )
         except services.InvalidOrder as error:
             form.add_service_errors(error)
@@ -75,9 +83,18 @@ def order_page_form(request, slug):
             form.add_error(None, error.message if hasattr(error, "message") else error.messages[0])
             form = _keep_posted(form, event)
             status = 409
+        except services.TooManyHeld as error:
+            form.add_error(None, error.message)
+            form = _keep_posted(form, event)
+            status, retry_after = 429, error.retry_after
         else:
-            return HttpResponseRedirect(order.get_absolute_url(), status=303)
-    return _public(request, "orders/order_form_page.html", {"form": form}, status=status)
+            if not placed:
+                messages.info(request, "This order form was sent already: here is the order it placed.")
+            return HttpResponseRedirect(record.body["url"], status=303)
+    response = _public(request, "orders/order_form_page.html", {"form": form}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _keep_posted(form, event):

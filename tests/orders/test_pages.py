@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from orders.forms import new_form_token
 from orders.models import Order
 from orders.services import Line, place_order
 
@@ -17,7 +18,13 @@ pytestmark = pytest.mark.django_db
 
 
 def form_data(shop, **extra):
-    return {"name": "Ada Lovelace", "email": "ada@example.com", f"quantity_{shop.paid.pk}": "2", **extra}
+    return {
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        f"quantity_{shop.paid.pk}": "2",
+        "once": new_form_token(),
+        **extra,
+    }
 
 
 def test_the_event_page_has_the_order_form_and_it_places_an_order(shop, django_capture_on_commit_callbacks):
@@ -96,8 +103,8 @@ def test_the_form_is_limited_per_address(shop, settings):
     cache.clear()
     client = Client()
     data = {"name": "A", "email": "a@example.com", f"quantity_{shop.free.pk}": "1"}
-    assert client.post(reverse("event_order", args=[shop.slug]), data).status_code == 303
-    assert client.post(reverse("event_order", args=[shop.slug]), data).status_code == 429
+    assert client.post(reverse("event_order", args=[shop.slug]), {**data, "once": new_form_token()}).status_code == 303
+    assert client.post(reverse("event_order", args=[shop.slug]), {**data, "once": new_form_token()}).status_code == 429
     assert Order.objects.count() == 1
 
 
