@@ -13,7 +13,9 @@ from django.db.models.constants import LOOKUP_SEP
 from rest_framework.authtoken import admin as drf_token_admin  # registers TokenProxy: ours replaces it
 from rest_framework.authtoken.models import TokenProxy
 
+from accounts import services
 from accounts.models import User
+from core.links import site_root
 
 
 class NoSecretLookupsMixin:
@@ -59,13 +61,21 @@ class UserAdmin(NoSecretLookupsMixin, DjangoUserAdmin):
     list_filter = ["is_admin", "is_super_admin", "is_active"]
     search_fields = ["email", "full_name"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email", "email_confirmed_at", "password"]}),
         ("Profile", {"fields": ["full_name"]}),
         ("System roles", {"fields": ["is_active", "is_admin", "is_super_admin"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = []
+    # Only the owner confirms an address, through the link sent to it (accounts.services).
+    readonly_fields = ["email_confirmed_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or "email" in form.changed_data:
+            # A new or changed address is unconfirmed (User.save): its owner gets a link.
+            services.send_confirmation(obj, site_root(request))
 
 
 admin.site.unregister(TokenProxy)

@@ -3,22 +3,24 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
 from accounts.models import User
-from accounts.services import EMAIL_TAKEN
 from core.forms import BootstrapFormMixin
 
 
 class SignUpForm(BootstrapFormMixin, BaseUserCreationForm):
-    """E-mail, name and a password checked by Django's password validators."""
+    """E-mail, name and a password checked by Django's password validators.
+
+    Whether the address already has an account is never a form error (that would tell
+    anyone who has an account): ``accounts.services.register`` answers both alike."""
 
     class Meta:
         model = User
         fields = ["email", "full_name"]
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN)
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+    def validate_unique(self):
+        """No "already exists" error for a taken address (see the class)."""
 
 
 # Django's account forms, with the site's Bootstrap classes (red borders on errors).

@@ -20,8 +20,11 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email, password=None, **extra):
-        """A super admin: may do everything, including editing the permission matrix."""
+        """A super admin: may do everything, including editing the permission matrix.
+        Made by an operator (``createsuperuser``, ``createsuperadmin``), so the address
+        counts as confirmed."""
         extra["is_super_admin"] = True
+        extra.setdefault("email_confirmed_at", timezone.now())
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email):
@@ -45,6 +48,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         "super admin", default=False, help_text="May do everything, including editing permissions."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    email_confirmed_at = models.DateTimeField(
+        "e-mail address confirmed",
+        null=True,
+        blank=True,
+        help_text="When the owner opened the confirmation link sent to the address; empty: not confirmed. "
+        "Nothing addressed to the address (invitations, speaker profiles) reaches an unconfirmed account.",
+    )
+
 
     objects = UserManager()
 
@@ -58,8 +69,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    @property
+    def email_confirmed(self):
+        return self.email_confirmed_at is not None
+
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
+        # A changed address is not confirmed, however it is changed (the admin, a shell).
+        update_fields = kwargs.get("update_fields")
+        if (
+            self.email_confirmed_at is not None
+            and not self._state.adding
+            and (update_fields is None or "email" in update_fields)
+        ):
+            stored = type(self)._default_manager.filter(pk=self.pk).values_list("email", flat=True).first()
+            if stored is not None and stored != self.email:
+                self.email_confirmed_at = None
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "email_confirmed_at"}
         # Django's own superuser flag follows the super admin, so the admin's model
         # permissions agree with ours.
         self.is_superuser = self.is_super_admin

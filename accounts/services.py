@@ -1,18 +1,73 @@
-"""Verbs on accounts."""
+"""Verbs on accounts.
 
+*Confirmed addresses.* Anyone may sign up with any address, so an account's address is
+only its owner's word until they open the link sent to it while logged in to the
+account (``confirm_by_link``): the link proves the mailbox, the log-in the password, so
+neither someone who merely typed the address nor someone who merely reads its mailbox
+confirms it. Accepting an invitation through its e-mailed link, or choosing a new
+password through a reset link, confirms it too (``confirm_email``). Until then the
+account may log in and make its own events, but nothing addressed to the address reaches
+it: ``confirmed_account(email)`` is the one way other apps find an account by its
+address. Once confirmed, ``email_confirmed`` is sent, and the apps that hold things for
+the address (invitations to a role or to speak) hand them over. A changed address is
+unconfirmed again (``User.save``).
+
+*Sign-up* (``register``) answers the same whether the address is free or taken: a new,
+unconfirmed account and a confirmation link for a free one, an e-mail to the owner of a
+taken one ("someone tried to sign up with your address") and no account. Mail of either
+kind goes to one address a few times an hour at most (``core.mail.may_send``).
+"""
+
+import hashlib
+
+from django.contrib.auth.hashers import make_password
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from core.errors import Conflict
+from core.mail import may_send
+from core.outbox import send_on_commit
 
 EMAIL_TAKEN = "An account with this e-mail address already exists."
+
+#: Sent (``sender=User``, ``user=``) inside the transaction that confirms an address.
+email_confirmed = Signal()
+
+CONFIRMATION_SALT = "accounts.confirm-email"
+#: How long a confirmation link works (seconds).
+CONFIRMATION_MAX_AGE = 3 * 24 * 3600
+#: ``core.mail.may_send``'s kind for the account mails sent to an address on anyone's
+#: request (confirmation links, "you already have an account").
+ACCOUNT_MAIL = "account"
+
+
+class ConfirmationError(Exception):
+    """A confirmation link that cannot be used, with a message for the person."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def confirmed_account(email):
+    """The active account whose confirmed address is ``email`` (any case), or None: the
+    only account anything addressed to ``email`` may reach."""
+    return User.objects.filter(
+        email__iexact=(email or "").strip(), is_active=True, email_confirmed_at__isnull=False
+    ).first()
 
 
 @transaction.atomic
 def sign_up(email, password, full_name=""):
-    """A new account, returned: ``email`` (stored lower-cased), ``password`` (the caller
-    has checked it with Django's password validators, as ``SignUpForm`` does) and
-    ``full_name``. (Signing up through an invitation: ``permissions.services.sign_up_invited``.)
+    """A new account, returned, its address not confirmed: ``email`` (stored lower-cased),
+    ``password`` (the caller has checked it with Django's password validators, as
+    ``SignUpForm`` does) and ``full_name``. The sign-up page calls ``register``; signing up
+    through an invitation, ``permissions.services.sign_up_invited``.
     ``Conflict`` if someone signed up with the address since the form checked it."""
     try:
         with transaction.atomic():
@@ -28,3 +83,109 @@ def update_profile(user, *, full_name):
     user.full_name = full_name.strip()
     user.save(update_fields=["full_name"])
     return user
+
+
+# --- sign-up and confirmation --------------------------------------------------------------
+
+
+def _address_digest(email):
+    return hashlib.sha256(email.lower().encode()).hexdigest()[:24]
+
+
+def confirmation_token(user):
+    """A signed, expiring token naming the account and its address now (a digest): a
+    changed address makes every earlier link useless."""
+    return signing.dumps({"u": user.pk, "e": _address_digest(user.email)}, salt=CONFIRMATION_SALT)
+
+
+def confirmation_path(user):
+    return reverse("confirm_email", args=[confirmation_token(user)])
+
+
+def check_confirmation(user, token):
+    """``ConfirmationError`` unless ``token`` is an unexpired link made for ``user`` with
+    its present address."""
+    try:
+        data = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ConfirmationError("This link has expired. Ask for a new one on your profile page.") from None
+    except signing.BadSignature:
+        raise ConfirmationError(
+            "This link is not valid. Check that you opened the whole link from the message."
+        ) from None
+    if not isinstance(data, dict) or data.get("u") != user.pk:
+        raise ConfirmationError("This link was sent for another account: log in with the address it was sent to.")
+    if data.get("e") != _address_digest(user.email):
+        raise ConfirmationError("This link was sent to an earlier address of your account. Ask for a new one.")
+
+
+@transaction.atomic
+def confirm_email(user):
+    """Mark ``user``'s present address confirmed (once) and send ``email_confirmed``, so
+    what waits for the address reaches the account. Returns whether it was newly confirmed."""
+    if user.email_confirmed_at is not None:
+        return False
+    confirmed = User.objects.filter(pk=user.pk, email=user.email, email_confirmed_at__isnull=True).update(
+        email_confirmed_at=timezone.now()
+    )
+    user.refresh_from_db(fields=["email_confirmed_at"])
+    if confirmed:
+        email_confirmed.send(sender=User, user=user)
+    return bool(confirmed)
+
+
+def confirm_by_link(user, token):
+    """The logged-in ``user`` opened the confirmation link ``token``: ``ConfirmationError``
+    if it is not theirs (or no longer valid), else ``confirm_email``."""
+    check_confirmation(user, token)
+    return confirm_email(user)
+
+
+def send_confirmation(user, site_root=""):
+    """E-mail ``user`` a link to confirm their address (after the commit), unless the
+    address has had its few account mails this hour; returns whether it will be sent."""
+    if user.email_confirmed_at is not None or not may_send(ACCOUNT_MAIL, user.email):
+        return False
+    context = {"user": user, "url": f"{site_root}{confirmation_path(user)}", "hours": CONFIRMATION_MAX_AGE // 3600}
+    send_on_commit(
+        "Confirm your e-mail address – Eventdesk",
+        render_to_string("accounts/email/confirm.txt", context),
+        [user.email],
+    )
+    return True
+
+
+def _tell_owner_of_sign_up(user, site_root=""):
+    if not may_send(ACCOUNT_MAIL, user.email):
+        return
+    context = {
+        "user": user,
+        "login_url": f"{site_root}{reverse('login')}",
+        "reset_url": f"{site_root}{reverse('password_reset')}",
+    }
+    body = render_to_string("accounts/email/already_registered.txt", context)
+    send_on_commit("Someone tried to sign up with your address – Eventdesk", body, [user.email])
+
+
+@transaction.atomic
+def register(email, password, full_name="", *, site_root=""):
+    """The sign-up page's verb, with the same outcome seen from outside whether or not
+    ``email`` has an account: for a free address, a new unconfirmed account (returned) and
+    a confirmation link to the address; for a taken one, no account (``None``) and an
+    e-mail to its owner saying someone tried, with links to log in and to reset the
+    password. The password is hashed either way (the same work, so about the same time).
+    ``site_root`` makes the e-mails' links absolute (``core.links.site_root``)."""
+    email = email.strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            user = sign_up(email, password, full_name)
+        except Conflict:  # taken a moment ago
+            existing = User.objects.filter(email__iexact=email).first()
+        else:
+            send_confirmation(user, site_root)
+            return user
+    make_password(password)
+    if existing is not None:
+        _tell_owner_of_sign_up(existing, site_root)
+    return None

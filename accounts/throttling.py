@@ -55,3 +55,13 @@ class PasswordResetRateThrottle(LoginRateThrottle):
     same rate."""
 
     scope = "password_reset"
+
+
+class SignUpRateThrottle(LoginRateThrottle):
+    """Sign-ups (each makes an account or sends an e-mail): ``EVENTDESK_SIGNUP_RATE``
+    (e.g. ``"20/hour"``) per client address, counted like log-ins."""
+
+    scope = "signup"
+
+    def get_rate(self):
+        return settings.EVENTDESK_SIGNUP_RATE

@@ -6,6 +6,10 @@ from accounts import views
 urlpatterns = [
     # config.urls serves this path with permissions' invitation-aware subclass.
     path("signup/", views.SignUpView.as_view(), name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    # Confirming the address: the e-mailed link (log-in needed) and the profile's "send again".
+    path("confirm/again/", views.ResendConfirmationView.as_view(), name="confirm_email_again"),
+    path("confirm/<str:token>/", views.ConfirmEmailView.as_view(), name="confirm_email"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("profile/", views.ProfileView.as_view(), name="profile"),

@@ -1,8 +1,9 @@
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.views import SuccessMessageMixin
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -12,16 +13,18 @@ from django.views.generic import FormView
 
 from accounts import forms, services
 from accounts.forms import SignUpForm
-from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle
-from core.errors import Conflict
+from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, SignUpRateThrottle
+from core.links import site_root
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
 class SignUpView(View):
-    """The sign-up page: a new account, logged in at once. It knows nothing of what an
-    account may be made for; a page that signs up *for* something (an invitation:
-    ``permissions.views.InvitationSignUpView``, which ``config.urls`` serves here) extends
-    it through the hooks below."""
+    """The sign-up page. It answers the same whether or not the address has an account
+    (``accounts.services.register``): a redirect to "check your inbox", nobody logged in.
+    Sign-ups count per client address like log-ins (past ``EVENTDESK_SIGNUP_RATE``: 429).
+    It knows nothing of what an account may be made for; a page that signs up *for*
+    something (an invitation: ``permissions.views.InvitationSignUpView``, which
+    ``config.urls`` serves here) extends it through the hooks below."""
 
     template_name = "accounts/signup.html"
     #: The status of a page that shows no form errors (a hook may set another).
@@ -35,16 +38,12 @@ class SignUpView(View):
         """Hook: the answer to someone already logged in."""
         return redirect("events:mine")
 
-    def create_user(self, form):
-        """Hook: make the account from the valid form; ``None`` makes none (the page is
-        shown again, with ``self.status``)."""
+    def form_valid(self, form):
+        """Hook: act on the valid form; the answer, or ``None`` to show the form again
+        (with ``self.status``)."""
         data = form.cleaned_data
-        return services.sign_up(data["email"], data["password1"], data["full_name"])
-
-    def signed_up(self, user):
-        """Hook: where the new, logged-in user goes."""
-        messages.success(self.request, f"Welcome to Eventdesk, {user.get_short_name()}! Your account is ready.")
-        return redirect("events:mine")
+        services.register(data["email"], data["password1"], data["full_name"], site_root=site_root(self.request))
+        return redirect("signup_sent")
 
     def get_context_data(self, **kwargs):
         return kwargs
@@ -58,21 +57,66 @@ class SignUpView(View):
         return self.show(self.get_form())
 
     def post(self, request, *args, **kwargs):
+        throttle = SignUpRateThrottle()
+        if not throttle.allow_request(request, self):
+            wait = max(1, round(throttle.wait() or 1))
+            self.status = 429
+            refusal = f"Too many sign-ups from your address. Try again in {wait} seconds."
+            return self.show(self.get_form(), refusal=refusal)
         form = self.get_form(request.POST)
         if form.is_valid():
-            try:
-                user = self.create_user(form)
-            except Conflict as conflict:  # the address taken since the form checked it
-                form.add_error("email", conflict.message)
-                user = None
-            if user is not None:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return self.signed_up(user)
+            response = self.form_valid(form)
+            if response is not None:
+                return response
         return self.show(form)
 
-    def show(self, form):
-        context = self.get_context_data(form=form)
+    def show(self, form, **context):
+        context = self.get_context_data(form=form, **context)
         return render(self.request, self.template_name, context, status=self.status)
+
+
+def signup_sent(request):
+    """Where every sign-up leads, whatever the address: check your inbox."""
+    return render(request, "accounts/signup_sent.html")
+
+
+class ConfirmEmailView(View):
+    """The link e-mailed to confirm an address. It needs the account's log-in too (module
+    docstring of ``accounts.services``): anonymous visitors are sent to log in first. GET
+    shows a button, POST confirms (a mail scanner that fetches links confirms nothing)."""
+
+    template_name = "accounts/confirm_email.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            services.check_confirmation(request.user, kwargs["token"])
+        except services.ConfirmationError as error:
+            return render(request, self.template_name, {"refusal": error.message}, status=400)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, token):
+        return render(request, self.template_name, {"confirmed": request.user.email_confirmed})
+
+    def post(self, request, token):
+        services.confirm_by_link(request.user, token)
+        messages.success(request, f"Your e-mail address {request.user.email} is confirmed.")
+        return redirect("events:mine")
+
+
+class ResendConfirmationView(LoginRequiredMixin, View):
+    """POST (the profile page's button): e-mail the confirmation link again, a few times an
+    hour at most per address."""
+
+    def post(self, request):
+        if request.user.email_confirmed:
+            messages.info(request, "Your e-mail address is already confirmed.")
+        elif services.send_confirmation(request.user, site_root(request)):
+            messages.success(request, f"We sent a new link to {request.user.email}.")
+        else:
+            messages.error(request, "We sent you several links in the last hour: check your inbox, or try later.")
+        return redirect("profile")
 
 
 class LoginView(auth_views.LoginView):
@@ -124,9 +168,34 @@ class PasswordResetView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form, refusal=refusal), status=429)
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        # The link's scheme, host and port: SITE_URL, or a host ALLOWED_HOSTS names
+        # (core.links; DisallowedHost, a 400, before anything is sent), never the request's word.
+        scheme, _, domain = site_root(self.request).partition("://")
+        form.save(
+            domain_override=domain,
+            use_https=scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context={**(self.extra_email_context or {}), "site_name": "Eventdesk"},
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password through the e-mailed link: it came to the address, so the address
+    is confirmed too (``accounts.services.confirm_email``)."""
+
     form_class = forms.SetPasswordForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.confirm_email(form.user)
+        return response
 
 
 class ProfileView(LoginRequiredMixin, SuccessMessageMixin, FormView):

@@ -180,6 +180,8 @@ LOGIN_REDIRECT_URL = "events:mine"
 LOGOUT_REDIRECT_URL = "home"
 # Log-in attempts (page and API token) per client address; see accounts.throttling.
 EVENTDESK_LOGIN_RATE = env.str("EVENTDESK_LOGIN_RATE", default="10/min")
+# Sign-ups per client address, counted the same way (accounts.throttling).
+EVENTDESK_SIGNUP_RATE = env.str("EVENTDESK_SIGNUP_RATE", default="20/hour")
 # Orders (orders.services): orders per client address and per account (orders.throttling),
 # how long a pending order holds its seats before it expires, and the seats one buyer
 # (e-mail address, account, client address) may hold unpaid in one event at once.

@@ -11,3 +11,9 @@ class EventsConfig(AppConfig):
         from events import signals
 
         signals.connect(apps.get_models())
+
+        from accounts.services import email_confirmed
+        from events.speakers import deliver_invitations
+
+        # A newly confirmed address: its pending invitations to speak reach the account's bell.
+        email_confirmed.connect(deliver_invitations, dispatch_uid="events.deliver_invitations")

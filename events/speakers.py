@@ -16,7 +16,6 @@ without an e-mail, after the commit.
 """
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -25,6 +24,7 @@ from django.utils import dateformat
 from django.utils import timezone as django_timezone
 from django.utils.html import format_html
 
+from accounts.services import confirm_email, confirmed_account
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
@@ -48,8 +48,9 @@ _refuse = SPEAKER_INVITES.refuse
 
 
 def _account(email):
-    """The active account with this e-mail address, or None."""
-    return get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    """The active account whose address is this one and is confirmed, or None (an
+    unconfirmed address reaches no account: ``accounts.services``)."""
+    return confirmed_account(email)
 
 
 def site_url():
@@ -124,19 +125,9 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
     invite.save()
     inviter = (invited_by.get_full_name() if invited_by else "") or "An organizer"
     when = schedule_text(session)
-    user = _account(email)
+    user = _account(email)  # an account whose address is confirmed; else the e-mail
     if user is not None:
-        notify(
-            user,
-            Notification.Action.SESSION_INVITE,
-            f"Invitation: speak at “{session.title}” ({event.name})",
-            format_html(
-                "{} invites you to speak at <b>{}</b> of <b>{}</b>, {}.", inviter, session.title, event.name, when
-            ),
-            link=invite_path(invite),
-            awaits_answer=True,
-            answer_by=invite.expires_at,
-        )
+        _notify_invitee(invite, session, user, inviter, when)
     else:
         subject = f"Invitation: speak at “{session.title}” ({event.name})"
         body = (
@@ -151,9 +142,41 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
     return invite
 
 
+def _notify_invitee(invite, session, user, inviter, when):
+    event = session.event
+    notify(
+        user,
+        Notification.Action.SESSION_INVITE,
+        f"Invitation: speak at “{session.title}” ({event.name})",
+        format_html(
+            "{} invites you to speak at <b>{}</b> of <b>{}</b>, {}.", inviter, session.title, event.name, when
+        ),
+        link=invite_path(invite),
+        awaits_answer=True,
+        answer_by=invite.expires_at,
+    )
+
+
+def deliver_invitations(sender, user, **kwargs):
+    """``accounts.services.email_confirmed``'s receiver: the pending, unexpired invitations
+    to speak sent to the newly confirmed address reach the account's bell (once each)."""
+    pending = SessionInvite.objects.filter(
+        email__iexact=user.email, status=SessionInvite.Status.PENDING, expires_at__gt=django_timezone.now()
+    ).select_related("session__event", "invited_by")
+    for invite in pending:
+        if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
+            continue
+        inviter = (invite.invited_by.get_full_name() if invite.invited_by else "") or "An organizer"
+        _notify_invitee(invite, invite.session, user, inviter, schedule_text(invite.session))
+
+
 def _answer(invite, user, accept, actor=None):
     """Lock the invitation, check it may be answered (by ``user``: the invitee's account,
-    or anyone holding the link when the address has none), record the answer."""
+    or anyone holding the link when the address has none), record the answer.
+
+    An account whose address is not confirmed counts as none: whoever holds the e-mailed
+    link answers; if that is the account, logged in, its address is confirmed by accepting
+    (and the speaker linked to it)."""
     invite = SessionInvite.objects.select_for_update().get(pk=invite.pk)
     _check_usable(invite)
     account = invitee_account(invite)
@@ -162,8 +185,11 @@ def _answer(invite, user, accept, actor=None):
             _refuse("log_in")
         if user.pk != account.pk:
             _refuse("wrong_user")
-    elif user is not None and user.is_authenticated and user.email.lower() != invite.email.lower():
-        _refuse("wrong_user")
+    elif user is not None and user.is_authenticated:
+        if user.email.lower() != invite.email.lower():
+            _refuse("wrong_user")
+        if accept:
+            account = user  # the address's own account, holding the link that went there
     session = Session.objects.select_related("event").get(pk=invite.session_id)
     invite.status = SessionInvite.Status.ACCEPTED if accept else SessionInvite.Status.DECLINED
     invite.answered_at = django_timezone.now()
@@ -171,6 +197,8 @@ def _answer(invite, user, accept, actor=None):
         invite.speaker = _speaker_for(invite, session, account, actor=actor)
         session.speakers.add(invite.speaker)
     invite.save(update_fields=["status", "answered_at", "speaker"])
+    if accept and account is not None and not account.email_confirmed:
+        confirm_email(account)
     invitation_closed(invite_path(invite))
     if invite.invited_by_id is not None and (account is None or invite.invited_by_id != account.pk):
         who = (account.get_full_name() if account else invite.name) or invite.email

@@ -46,3 +46,9 @@ class PermissionsConfig(AppConfig):
         from permissions import signals
 
         signals.connect()
+
+        from accounts.services import email_confirmed
+        from permissions.services import deliver_invitations
+
+        # A newly confirmed address: its pending invitations reach the account's bell.
+        email_confirmed.connect(deliver_invitations, dispatch_uid="permissions.deliver_invitations")

@@ -1,6 +1,8 @@
 from django import forms
+from django.contrib.auth import get_user_model
 
 from accounts.forms import SignUpForm
+from accounts.services import EMAIL_TAKEN
 from permissions import resources
 from permissions.models import Role
 
@@ -99,4 +101,11 @@ class InvitationSignUpForm(SignUpForm):
                 "(or without the invitation's link).",
                 code="not_the_invited_address",
             )
-        return super().clean_email()
+        email = super().clean_email()
+        # The link went to this address, so its holder may learn that it has an account.
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                f"{EMAIL_TAKEN} Log in (or choose a new password) and open the invitation's link again.",
+                code="taken",
+            )
+        return email

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.services import sign_up
+from accounts.services import confirm_email, sign_up
 from activity.services import Action, log_action, log_actions
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
@@ -265,17 +265,9 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
         changes={"email": [None, email], "role": [None, role.title], "status": [None, invite.status]},
     )
     inviter = invited_by.get_full_name() if invited_by else "An organizer"
-    if user is not None:
-        page = invite_path(invite)
-        notify(
-            user,
-            Notification.Action.EVENT_ROLE_INVITE,
-            f"Invitation: {role.title} of {event.name}",
-            format_html("{} invites you to be <b>{}</b> of <b>{}</b>.", inviter, role.title, event.name),
-            link=page,
-            awaits_answer=True,
-            answer_by=invite.expires_at,
-        )
+    # In the bell only of an account whose address is confirmed (accounts.services); an
+    # unconfirmed one gets it there once confirmed (deliver_invitations), meanwhile the e-mail.
+    _notify_invitee(invite, user, inviter)
     context = {
         "invite": invite,
         "inviter": inviter,
@@ -286,6 +278,36 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
     body = render_to_string("permissions/email/invite.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return invite
+
+
+def _notify_invitee(invite, user, inviter):
+    """The invitation's notification (Accept and Decline) to ``user`` if their address is
+    confirmed; nothing otherwise."""
+    event, role = invite.event, invite.role
+    if user is not None and user.is_active and user.email_confirmed:
+        page = invite_path(invite)
+        notify(
+            user,
+            Notification.Action.EVENT_ROLE_INVITE,
+            f"Invitation: {role.title} of {event.name}",
+            format_html("{} invites you to be <b>{}</b> of <b>{}</b>.", inviter, role.title, event.name),
+            link=page,
+            awaits_answer=True,
+            answer_by=invite.expires_at,
+        )
+
+
+def deliver_invitations(sender, user, **kwargs):
+    """``accounts.services.email_confirmed``'s receiver: the pending, unexpired role
+    invitations of the newly confirmed address reach the account's bell (once each)."""
+    pending = RoleInvite.objects.filter(
+        email__iexact=user.email, status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now()
+    ).select_related("event", "role", "invited_by")
+    for invite in pending:
+        if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
+            continue
+        inviter = invite.invited_by.get_full_name() if invite.invited_by else "An organizer"
+        _notify_invitee(invite, user, inviter)
 
 
 def _log_invite(actor, action, invite, event, old_status):
@@ -306,6 +328,10 @@ def _answer(invite, user, status):
         grant_role(invite.event, user, invite.role, actor=user)
     invite.save(update_fields=["status", "answered_at", "accepted_by"])
     accepted = status == RoleInvite.Status.ACCEPTED
+    if accepted and not user.email_confirmed:
+        # An unconfirmed account is never shown the link (no notification): it came by
+        # e-mail, to the address, so accepting through it confirms the address too.
+        confirm_email(user)
     action = Action.INVITATION_ACCEPTED if accepted else Action.INVITATION_DECLINED
     _log_invite(user, action, invite, invite.event, RoleInvite.Status.PENDING)
     invitation_closed(invite_path(invite))
@@ -332,7 +358,8 @@ def accept_invite(invite, user):
 @transaction.atomic
 def sign_up_invited(invite, password, full_name=""):
     """A new account for the invited address (``accounts.services.sign_up``)
-    that accepts ``invite`` in the same transaction. If the invitation can no longer be
+    that accepts ``invite`` in the same transaction, which confirms the address (the link
+    came to it). If the invitation can no longer be
     accepted (answered, withdrawn or expired meanwhile), ``InviteError`` and no account
     is made."""
     user = sign_up(invite.email, password, full_name)

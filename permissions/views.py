@@ -3,7 +3,7 @@
 event's roles page (``events.views.roles``); the rules are ``permissions.services``."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views import View
 
 from accounts.views import SignUpView
+from core.errors import Conflict
 from permissions import services
 from permissions.forms import InvitationSignUpForm
 
@@ -100,20 +101,22 @@ class InvitationSignUpView(SignUpView):
             return super().get_form(data)
         return InvitationSignUpForm(data, invited_email=self.invite.email)
 
-    def create_user(self, form):
+    def form_valid(self, form):
+        """With the invitation: the account (its address confirmed: the link went there),
+        logged in, in the role; without: the plain sign-up."""
         if self.invite is None:
-            return super().create_user(form)
+            return super().form_valid(form)
+        data = form.cleaned_data
         try:
-            data = form.cleaned_data
-            return services.sign_up_invited(self.invite, data["password1"], data["full_name"])
+            user = services.sign_up_invited(self.invite, data["password1"], data["full_name"])
+        except Conflict as conflict:  # the address taken since the form checked it
+            form.add_error("email", conflict.message)
+            return None
         except services.InviteError as error:  # used or withdrawn meanwhile
             self.invite, self.invite_refusal = None, error.message
             self.status = REFUSAL_STATUS.get(error.code, 410)
             return None
-
-    def signed_up(self, user):
-        if self.invite is None:
-            return super().signed_up(user)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         invite = self.invite
         messages.success(self.request, f"Welcome! You are now {invite.role.title} of {invite.event.name}.")
         return HttpResponseRedirect(reverse("events:dashboard", args=[invite.event_id]))

@@ -25,6 +25,8 @@ class UserFactory(DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     password = PASSWORD
+    # Confirmed, as most tests need; email_confirmed_at=None for an unconfirmed address.
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

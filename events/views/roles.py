@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 
+from core.links import site_root
 from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
 from permissions import checks, services
@@ -95,7 +96,7 @@ class InviteView(RolesView):
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
                 invited_by=self.request.user,
-                site_url=self.request.build_absolute_uri("/")[:-1],
+                site_url=site_root(self.request),  # SITE_URL, or a named host (core.links)
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 
+from core.links import site_root
 from events import speakers
 from events.forms import SpeakerInviteForm
 from events.models import Session, SessionInvite
@@ -70,7 +71,7 @@ class SessionInvitesView(DashboardMixin, EventPermissionMixin, FormView):
                 form.cleaned_data["email"],
                 form.cleaned_data["name"],
                 invited_by=self.request.user,
-                site_url=self.request.build_absolute_uri("/")[:-1],
+                site_url=site_root(self.request),  # SITE_URL, or a named host (core.links)
                 actor=self.request.user,
             )
         except ValidationError as error:
