@@ -55,6 +55,9 @@ MIDDLEWARE = [
     "core.unavailable.ServiceUnavailableMiddleware",
     # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # A NUL anywhere in a request (path, query, headers, cookies, form fields): 400 before
+    # the session, the user or any query (core.middleware).
+    "core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

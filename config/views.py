@@ -7,13 +7,18 @@ from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from core.views import wants_json
+from core.views import API_PREFIX, answers_json
 
 CSRF_MESSAGE = "This form has expired or came from elsewhere: reload the page and try again."
 
 
 def csrf_failure(request, reason=""):
-    if wants_json(request):
+    """``CSRF_FAILURE_VIEW``: JSON wherever the answers are JSON (the API, a view marked
+    ``core.views.json_only`` such as the banner upload, a script asking for JSON), in
+    the format of the endpoint's own errors; the page in the site's look otherwise."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": CSRF_MESSAGE}, status=403)
+    if answers_json(request):
         return JsonResponse({"status": "error", "error": CSRF_MESSAGE}, status=403)
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
 

@@ -11,6 +11,33 @@ def wants_json(request):
     return request.accepts("application/json") and not request.accepts("text/html")
 
 
+#: Where the JSON API lives: every answer under it is JSON, errors included.
+API_PREFIX = "/api/"
+
+
+def json_only(view):
+    """Mark a view (function or class) whose every answer is JSON, errors included (an
+    AJAX endpoint such as the banner upload): the site's own refusals, a failed CSRF
+    check among them, answer it in JSON too (``answers_json``)."""
+    view.answers_json = True
+    return view
+
+
+def answers_json(request, view=None):
+    """Is an error for this request to be JSON? Under the API, for a view marked
+    ``json_only`` (``view``, or the one the request's URL resolved to), or when the
+    client asks for JSON (``wants_json``)."""
+    if request.path_info.startswith(API_PREFIX):
+        return True
+    if view is None and getattr(request, "resolver_match", None) is not None:
+        view = request.resolver_match.func
+    if view is not None and (
+        getattr(view, "answers_json", False) or getattr(getattr(view, "view_class", None), "answers_json", False)
+    ):
+        return True
+    return wants_json(request)
+
+
 #: The longest ``next`` followed (Django's own bound on URLs it checks).
 MAX_NEXT_LENGTH = 2048
 

@@ -15,6 +15,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from core.views import json_only
 from events import images, services
 from events.views.mixins import EventPermissionMixin
 
@@ -25,6 +26,7 @@ def error(message, status=400):
 
 # The CSRF check is made in dispatch, after the size check: the middleware reads the
 # body to look for a form token, and a body over the limit must be answered in JSON.
+@json_only  # the site's own refusals (a failed CSRF check) answer in JSON too
 @method_decorator(csrf_exempt, name="dispatch")
 class BackgroundImageView(EventPermissionMixin, View):
     resource = None  # the event itself
@@ -46,6 +48,11 @@ class BackgroundImageView(EventPermissionMixin, View):
             return error("There is no such event.", status=404)
         except PermissionDenied:
             return error("Your role in this event does not allow changing its image.", status=403)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = error(f"{request.method} is not allowed here: POST an image or DELETE it.", status=405)
+        response["Allow"] = ", ".join(method.upper() for method in self._allowed_methods())
+        return response
 
     def refuse_oversized_body(self, request):
         """A JSON 400 for a body over the limit (checked before reading it), else None."""

@@ -405,3 +405,82 @@ class TestAccess:
             headers={"X-CSRFToken": token},
         )
         assert response.status_code == 200
+
+
+class TestEveryAnswerIsJson:
+    """The endpoint promises JSON for every answer: the site's own refusals too (a failed
+    CSRF check, a method it does not take, a NUL), whoever asks and however."""
+
+    CSRF_REFUSAL = {
+        "status": "error",
+        "error": "This form has expired or came from elsewhere: reload the page and try again.",
+    }
+
+    def strict_client(self, user=None):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    def assert_json(self, response, status):
+        assert response.status_code == status, response.content[:200]
+        assert response["Content-Type"] == "application/json"
+        return response.json()
+
+    @pytest.mark.parametrize("accept", [None, "text/html", "*/*"])
+    def test_anonymous_upload_without_a_csrf_token(self, event_with_image, unchanged, accept):
+        client = self.strict_client()
+        headers = {} if accept is None else {"Accept": accept}
+        response = client.post(
+            url(event_with_image),
+            urlencode({"bgimage": data_url(image_bytes())}),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        )
+        assert self.assert_json(response, 403) == self.CSRF_REFUSAL
+        response = client.post(url(event_with_image), {"bgimage": SimpleUploadedFile("a.png", image_bytes())})
+        assert self.assert_json(response, 403) == self.CSRF_REFUSAL
+        assert self.assert_json(client.delete(url(event_with_image)), 403) == self.CSRF_REFUSAL
+        unchanged()
+
+    def test_logged_in_without_a_csrf_token(self, organizer, event_with_image, unchanged):
+        client = self.strict_client(organizer)
+        response = post_value(client, url(event_with_image), data_url(image_bytes()))
+        assert self.assert_json(response, 403) == self.CSRF_REFUSAL
+        unchanged()
+
+    def test_anonymous_with_a_csrf_token_is_told_to_log_in(self, event_with_image, unchanged):
+        client = self.strict_client()
+        client.get(reverse("login"))
+        token = client.cookies["csrftoken"].value
+        response = client.post(
+            url(event_with_image),
+            urlencode({"bgimage": data_url(image_bytes())}),
+            content_type="application/x-www-form-urlencoded",
+            headers={"X-CSRFToken": token},
+        )
+        assert self.assert_json(response, 401)["status"] == "error"  # not a redirect to the log-in page
+        unchanged()
+
+    def test_wrong_role_and_someone_elses_event(self, client, admin_user, make_user, event_with_image, unchanged):
+        client.force_login(admin_user)
+        body = self.assert_json(post_value(client, url(event_with_image), data_url(image_bytes())), 403)
+        assert body["status"] == "error"
+        client.force_login(make_user("stranger@example.com"))
+        assert self.assert_json(client.delete(url(event_with_image)), 404)["status"] == "error"
+        unchanged()
+
+    @pytest.mark.parametrize("method", ["get", "put", "patch", "options"])
+    def test_a_method_it_does_not_take(self, organizer_client, event_with_image, unchanged, method):
+        response = getattr(organizer_client, method)(url(event_with_image))
+        body = self.assert_json(response, 405)
+        assert body["status"] == "error"
+        assert response["Allow"] == "POST, DELETE"
+        unchanged()
+
+    def test_a_nul_in_the_query(self, organizer_client, event_with_image, unchanged):
+        response = post_value(organizer_client, url(event_with_image) + "?x=%00", data_url(image_bytes()))
+        assert self.assert_json(response, 400)["status"] == "error"
+        unchanged()
