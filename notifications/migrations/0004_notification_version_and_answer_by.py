@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_order_messages_as_text'),
+        ("notifications", "0003_order_messages_as_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='answer_by',
-            field=models.DateTimeField(blank=True, help_text='When the invitation expires: no answer is offered from then on.', null=True),
+            model_name="notification",
+            name="answer_by",
+            field=models.DateTimeField(
+                blank=True, help_text="When the invitation expires: no answer is offered from then on.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text="Counts the row's changes (ETags)."),
+            model_name="notification",
+            name="version",
+            field=models.PositiveIntegerField(
+                default=1, editable=False, help_text="Counts the row's changes (ETags)."
+            ),
         ),
     ]

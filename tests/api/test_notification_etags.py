@@ -192,3 +192,41 @@ def test_an_expired_invitation_offers_no_answer_on_the_pages_or_in_the_push(role
 def test_a_new_unanswered_invitation_still_offers_an_answer(role_invite, ada, api_client):
     [listed] = api_client(ada).get(LIST).json()["results"]
     assert listed["awaits_answer"] is True
+
+
+# --- the migration: invitations notified before keep their expiry ----------------------
+
+BEFORE = [("notifications", "0004_notification_version_and_answer_by")]
+AFTER = [("notifications", "0005_answer_by_of_open_invitations")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_open_invitations_their_expiry(make_user, settings):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    ada = make_user("ada@example.com")
+    sent = timezone.now() - timedelta(days=20)
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    try:
+        Old = executor.loader.project_state(BEFORE).apps.get_model("notifications", "Notification")
+
+        def old(action, awaits_answer=True):
+            return Old.objects.create(
+                user_id=ada.pk, action=action, title="x", link="/x/", awaits_answer=awaits_answer, received_at=sent
+            )
+
+        role, talk, closed = old("Event-Role invite"), old("Session invite"), old("Session invite", False)
+        executor = MigrationExecutor(connection)
+        executor.migrate(AFTER)
+        New = executor.loader.project_state(AFTER).apps.get_model("notifications", "Notification")
+        got = {row.pk: row for row in New.objects.all()}
+        assert got[role.pk].answer_by == sent + timedelta(days=settings.EVENTDESK_INVITE_DAYS)
+        assert got[talk.pk].answer_by == sent + timedelta(days=14)
+        assert (got[talk.pk].version, got[closed.pk].answer_by) == (2, None)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
