@@ -156,3 +156,26 @@ EVENT_PERMS = "eventdesk."
 
 def _cell_perm(service, operation):
     return f"{EVENT_PERMS}{getattr(service, 'resource_name', service)}.{operation}"
+
+
+class ApiToken(models.Model):
+    """An API token (``Authorization: Token <key>``), stored as the SHA-256 digest of its
+    key: the key is shown once, in the answer that makes it (``accounts.tokens.issue_token``),
+    and never again, to anyone, the database included (as GitHub's and django-rest-knox's
+    tokens). Keys are 160 random bits, so an unsalted digest cannot be reversed or guessed;
+    the digest is looked up by its unique index (``accounts.authentication``). A user may
+    hold several (one per device), up to ``MAX_PER_USER``."""
+
+    MAX_PER_USER = 10
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        # Its owner, never its digest: admin titles, delete pages, logs.
+        return f"API token of {self.user}" if self.user_id else "API token"

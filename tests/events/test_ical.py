@@ -1,6 +1,7 @@
 """The programme as iCalendar: /e/<slug>/schedule.ics and /e/<slug>/sessions/<id>.ics,
 parsed back with the icalendar library."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,8 @@ import icalendar
 import pytest
 from django.urls import reverse
 
-from events.models import Session
+from core.validators import single_line
+from events.models import Event, Microlocation, Session, Speaker, Track
 from tests.events.programme_data import add_programme, event_fields
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,87 @@ def test_far_future_event_gets_its_time_zone_rules(client, make_event, organizer
     assert vevent.decoded("dtstart") == start
     tz = calendar.timezones[0].to_tz()
     assert datetime(2150, 7, 1, 9, tzinfo=tz).utcoffset().total_seconds() == 7200  # CEST
+
+
+# --- whatever the stored text holds ------------------------------------------------------------
+
+# Names are single-line now (core.validators.validate_single_line), but rows stored before
+# the rule, or written around it, may hold anything: the feeds escape and fold it.
+HOSTILE = 'Py\r\nCon\rX-INJECTED:1\nEND:VCALENDAR\x00\x0b\x1b\x7f\x85\u2028\u2029;,\\:"end'
+
+
+def unescape(value):
+    """A TEXT value as RFC 5545 escapes it (``\\\\``, ``\\;``, ``\\,``, ``\\n``), unescaped:
+    icalendar parses an X- property back as it stands."""
+    return re.sub(r"\\([\\;,nN])", lambda match: "\n" if match[1] in "nN" else match[1], str(value))
+
+
+def content_lines(body):
+    """The feed's content lines (RFC 5545, 3.1): CRLF-ended, at most 75 octets, no control
+    character but a folding line's leading tab."""
+    assert body.endswith(b"\r\n")
+    lines = body[:-2].split(b"\r\n")
+    for line in lines:
+        assert len(line) <= 75, line
+        text = line.decode()
+        assert not [c for c in text.lstrip("\t") if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029"], line
+    return lines
+
+
+@pytest.fixture
+def hostile(programme):
+    """The programme with every name, title and text holding line breaks and controls,
+    stored bypassing validation (QuerySet.update), as rows from before the rule would."""
+    event = programme.event
+    Event.objects.filter(pk=event.pk).update(name=f"Event {HOSTILE}")
+    Session.objects.filter(event=event).update(title=f"Talk {HOSTILE}", abstract=f"Abstract {HOSTILE}")
+    for model, label in ((Track, "Track"), (Microlocation, "Room")):  # names unique in the event
+        for pk in model.objects.filter(event=event).values_list("pk", flat=True):
+            model.objects.filter(pk=pk).update(name=f"{label} {pk} {HOSTILE}")
+    Speaker.objects.filter(event=event).update(name=f"Speaker {HOSTILE}")
+    event.refresh_from_db()
+    return programme
+
+
+def test_both_feeds_carry_any_stored_text(client, hostile):
+    event = hostile.event
+    one_line = single_line(HOSTILE)
+    response = client.get(reverse("event_schedule_ics", args=[event.slug]))
+    assert response.status_code == 200
+    lines = content_lines(response.content)
+    # The text breaks no line and injects no property or component.
+    assert not [line for line in lines if line.startswith((b"X-INJECTED", b"END:VCALENDAR"))][:-1]
+    assert lines[-1] == b"END:VCALENDAR"
+    calendar = icalendar.Calendar.from_ical(response.content)
+    # An X- property: icalendar parses it back as it stands, escaped as TEXT.
+    assert unescape(calendar["x-wr-calname"]) == f"Event {one_line}"
+    keynote = hostile.sessions["Opening keynote"]
+    vevent = vevents(calendar)[f"session-{keynote.pk}@eventdesk"]
+    assert str(vevent["summary"]) == f"Talk {one_line}"
+    room, track = keynote.microlocation_id, keynote.track_id
+    assert str(vevent["location"]) == f"Room {room} {one_line}"
+    assert vevent["categories"].cats == [f"Track {track} {one_line}"]
+    description = str(vevent["description"])
+    assert description.startswith(f"Speaker {one_line}\n\nAbstract Py\nCon\nX-INJECTED:1\nEND:VCALENDAR")
+    assert len(calendar.walk("VEVENT")) == len(hostile.sessions)
+
+    response = client.get(reverse("event_session_ics", args=[event.slug, keynote.pk]))
+    assert response.status_code == 200
+    content_lines(response.content)
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert unescape(calendar["x-wr-calname"]) == f"Talk {one_line} · Event {one_line}"
+    (vevent,) = calendar.walk("VEVENT")
+    assert str(vevent["summary"]) == f"Talk {one_line}"
+
+
+def test_long_names_are_folded_within_75_octets(client, programme):
+    event = programme.event
+    name = "Ünïcødé 日本語 🎉 " * 12
+    Event.objects.filter(pk=event.pk).update(name=name[:200])
+    Session.objects.filter(event=event).update(title=name[:200], abstract=name * 5)
+    response = client.get(reverse("event_schedule_ics", args=[event.slug]))
+    assert response.status_code == 200
+    content_lines(response.content)
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert str(calendar["x-wr-calname"]) == name[:200]
+    assert {str(vevent["summary"]) for vevent in calendar.walk("VEVENT")} == {name[:200]}
