@@ -1,19 +1,22 @@
 """``/api/v1/auth/token/``: trade an e-mail address and password for an API token, or revoke it.
 
 Requests then authenticate with ``Authorization: Token <key>`` (or a session cookie,
-with CSRF). A user has one token, shared by their clients; revoking it logs all of
-them out of the API.
+with CSRF). Tokens are stored hashed (``accounts.tokens``), so a key is in one answer
+only: each ``POST`` makes a new token (one per device; at most ``ApiToken.MAX_PER_USER``,
+the oldest revoked beyond). ``DELETE`` with a token revokes that token; with a session,
+every token of the user.
 """
 
 from django.contrib.auth import authenticate
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import tokens
+from accounts.models import ApiToken
 from accounts.throttling import LoginRateThrottle
 from core.api.etags import PrivateAnswersMixin
 from core.api.schema import error_response
@@ -35,7 +38,8 @@ TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
 
 
 class AuthTokenView(PrivateAnswersMixin, APIView):
-    """POST: e-mail and password → ``{"token": "..."}``; DELETE: revoke the caller's token."""
+    """POST: e-mail and password → ``{"token": "..."}``, a new token; DELETE: revoke the
+    token the request came with (with a session: all of the user's)."""
 
     @property
     def logging_in(self):
@@ -70,10 +74,18 @@ class AuthTokenView(PrivateAnswersMixin, APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        _, key = tokens.issue_token(serializer.validated_data["user"])
+        return Response({"token": key})
 
-    @extend_schema(summary="Revoke my API token", request=None, responses={204: None})
+    @extend_schema(
+        summary="Revoke my API token",
+        description="With a token: revokes that token. With a session: revokes every token of the user.",
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        if isinstance(request.auth, ApiToken):
+            tokens.revoke_token(request.auth)
+        else:
+            tokens.revoke_tokens(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

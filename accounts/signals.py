@@ -1,9 +1,9 @@
 """Sessions end with the password they were opened with, and with the user.
 
-- A new password ends every other session of the user and revokes their API token;
+- A new password ends every other session of the user and revokes their API tokens;
   the session that changed it (the password page, or an admin changing their own)
   goes on, ``update_session_auth_hash`` giving it a new key.
-- Deactivating or deleting a user ends all of their sessions (and the token).
+- Deactivating or deleting a user ends all of their sessions (and the tokens).
 
 However the change is made (the password page, the admin, a shell), it is seen here,
 on the user's save or delete, and acted on once the transaction commits. Bulk
@@ -13,9 +13,8 @@ on the user's save or delete, and acted on once the transaction commits. Bulk
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import post_save, pre_delete, pre_save
-from rest_framework.authtoken.models import Token
 
-from accounts import sessions
+from accounts import sessions, tokens
 from accounts.models import User
 
 WATCHED_FIELDS = {"password", "is_active"}
@@ -52,7 +51,7 @@ def end_sessions_on_delete(sender, instance, **kwargs):
 
 
 def _end(user_id, keep):
-    Token.objects.filter(user_id=user_id).delete()
+    tokens.revoke_tokens(user_id)
     sessions.end_sessions(user_id, keep=keep)
 
 

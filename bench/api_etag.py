@@ -87,9 +87,9 @@ def seed(sessions):
     from django.core.management import call_command
     from django.db import connections
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.tokens import issue_token
     from events.models import Microlocation, Session, Speaker, Track
     from events.services import create_event
 
@@ -114,7 +114,7 @@ def seed(sessions):
             ends_at=begins + timedelta(minutes=15),
         )
         session.speakers.set([speakers[n % 100], speakers[(n * 7 + 1) % 100]])
-    token = Token.objects.create(user=organizer).key
+    _, token = issue_token(organizer)
     connections.close_all()
     return event.pk, token
 

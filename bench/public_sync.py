@@ -87,9 +87,9 @@ def seed():
     from datetime import timedelta
 
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.tokens import issue_token
     from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
     from events.services import create_event
     from tickets.models import Ticket
@@ -123,7 +123,7 @@ def seed():
         [Ticket(event=event, type="free", name=f"Ticket {n}", quantity=100, position=n) for n in range(50)]
     )
     Event.objects.filter(pk=event.pk).update(state=Event.State.PUBLISHED)
-    return event.pk, Token.objects.create(user=organizer).key, sessions[0].pk
+    return event.pk, issue_token(organizer)[1], sessions[0].pk
 
 
 # --- in the application -----------------------------------------------------------------------

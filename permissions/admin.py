@@ -10,7 +10,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from accounts.admin import NoSecretLookupsMixin
 from permissions import services
 from permissions.forms import PermissionMatrixForm
 from permissions.models import EventRole, Permission, Role, RoleInvite, Service
@@ -163,10 +162,10 @@ class EventRoleAdmin(SuperAdminEditsAdmin):
 
 
 @admin.register(RoleInvite)
-class RoleInviteAdmin(NoSecretLookupsMixin, SuperAdminEditsAdmin):
-    """Invitations, without their token (the link's secret part, for the invited person only)."""
+class RoleInviteAdmin(SuperAdminEditsAdmin):
+    """Invitations, without their token (the link's secret part, for the invited person
+    only; no list filters or searches it either: ``core.admin_site``)."""
 
-    secret_fields = ["token"]
     list_display = ["email", "event", "role", "status", "expires_at"]
     list_filter = ["status", "role"]
     search_fields = ["email", "event__name"]

@@ -8,10 +8,10 @@ from django.contrib.admin.utils import quote
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.tokens import issue_token
 from permissions import services as permission_services
 from permissions.models import RoleInvite
 from tests.utils import PASSWORD
@@ -19,13 +19,17 @@ from tests.utils import PASSWORD
 pytestmark = pytest.mark.django_db
 
 #: Fields that hold a secret, by name, wherever they are.
-SECRET_FIELDS = {"password", "key", "token", "session_key", "session_data"}
+SECRET_FIELDS = {"password", "key", "token", "digest", "session_key", "session_data"}
+#: The keys of the API tokens made here (stored nowhere: only their digests are).
+KEYS = {}
 
 
 def secrets():
     """Every secret stored now, and the pieces of each that would give it away."""
     found = set()
-    found.update(Token.objects.values_list("key", flat=True))
+    found.update(KEYS.values())
+    for digest in ApiToken.objects.values_list("digest", flat=True):
+        found.update({digest, digest[:12]})
     for encoded in User.objects.values_list("password", flat=True):
         found.add(encoded)
         *_, salt, digest = encoded.split("$")
@@ -49,8 +53,9 @@ def people(make_user, event, organizer):
     session; an invitation pending."""
     admin_user = make_user("admin@example.com", is_admin=True)
     super_admin = make_user("super@example.com", is_super_admin=True)
+    KEYS.clear()
     for person in (admin_user, super_admin, organizer):
-        Token.objects.create(user=person)
+        KEYS[person.pk] = issue_token(person)[1]
         Client().force_login(person)  # a session row of their own
     permission_services.invite_to_role(event, "newcomer@example.com", "moderator", organizer)
     return {"admin": admin_user, "super_admin": super_admin, "organizer": organizer}
@@ -81,7 +86,7 @@ def test_no_admin_page_shows_a_secret(people, who):
     urls = [reverse("admin:index"), *admin_urls()]
     for person in people.values():
         urls.append(reverse("admin:auth_user_password_change", args=[person.pk]))
-    assert any("/authtoken/" in url for url in urls)
+    assert any("/apitoken/" in url for url in urls)
     for url in urls:
         response = client.get(url, follow=True)
         assert response.status_code in (200, 403), url
@@ -90,28 +95,31 @@ def test_no_admin_page_shows_a_secret(people, who):
 
 def test_the_super_admins_token_is_not_readable_by_an_admin(people):
     client = logged_in(people["admin"])
-    response = client.get("/admin/authtoken/tokenproxy/")
+    response = client.get("/admin/accounts/apitoken/")
     assert response.status_code == 200
     body = response.content.decode()
     assert "super@example.com" in body  # who has a token is no secret; the key is
-    key = Token.objects.get(user=people["super_admin"]).key
+    key = KEYS[people["super_admin"].pk]
+    token = ApiToken.objects.get(user=people["super_admin"])
     assert key not in body
-    change = client.get(reverse("admin:authtoken_tokenproxy_change", args=[people["super_admin"].pk]))
+    assert token.digest not in body
+    change = client.get(reverse("admin:accounts_apitoken_change", args=[token.pk]))
     assert change.status_code == 200
     assert key not in change.content.decode()
+    assert token.digest not in change.content.decode()
 
 
 def test_the_super_admin_revokes_a_token_without_reading_it(people):
     organizer = people["organizer"]
-    key = Token.objects.get(user=organizer).key
+    key = KEYS[organizer.pk]
     client = logged_in(people["super_admin"])
-    url = reverse("admin:authtoken_tokenproxy_delete", args=[organizer.pk])
+    url = reverse("admin:accounts_apitoken_delete", args=[ApiToken.objects.get(user=organizer).pk])
     confirm = client.get(url)
     assert confirm.status_code == 200
     assert key not in confirm.content.decode()
     done = client.post(url, {"post": "yes"}, follow=True)
     assert done.status_code == 200
-    assert not Token.objects.filter(user=organizer).exists()
+    assert not ApiToken.objects.filter(user=organizer).exists()
     assert key not in done.content.decode()
     # Nor later, in the admin's record of what was done.
     assert key not in client.get(reverse("admin:index")).content.decode()
@@ -123,21 +131,22 @@ def test_the_super_admin_revokes_a_token_without_reading_it(people):
 def test_an_admin_may_not_revoke_a_token(people):
     organizer = people["organizer"]
     client = logged_in(people["admin"])
-    response = client.post(reverse("admin:authtoken_tokenproxy_delete", args=[organizer.pk]), {"post": "yes"})
+    token = ApiToken.objects.get(user=organizer)
+    response = client.post(reverse("admin:accounts_apitoken_delete", args=[token.pk]), {"post": "yes"})
     assert response.status_code == 403
-    assert Token.objects.filter(user=organizer).exists()
+    assert ApiToken.objects.filter(pk=token.pk).exists()
 
 
 @pytest.mark.parametrize("who", ["admin", "super_admin"])
 def test_nobody_makes_or_changes_tokens_in_the_admin(people, who):
     # A new token's key would be shown once made; tokens are the owner's, made through the API.
     client = logged_in(people[who])
-    assert client.get(reverse("admin:authtoken_tokenproxy_add")).status_code == 403
+    assert client.get(reverse("admin:accounts_apitoken_add")).status_code == 403
     target = people["organizer"]
-    key = Token.objects.get(user=target).key
-    response = client.post(reverse("admin:authtoken_tokenproxy_change", args=[target.pk]), {"user": people[who].pk})
+    token = ApiToken.objects.get(user=target)
+    response = client.post(reverse("admin:accounts_apitoken_change", args=[token.pk]), {"user": people[who].pk})
     assert response.status_code == 403
-    assert Token.objects.get(key=key).user == target
+    assert ApiToken.objects.get(pk=token.pk).user == target
 
 
 def test_deleting_a_user_does_not_show_their_token(people):
@@ -166,7 +175,7 @@ def test_no_secret_can_be_guessed_through_the_lists_filters(people, who):
     client = logged_in(people[who])
     lookups = list(secret_lookups())
     assert ("admin:accounts_user_changelist", "password__startswith") in lookups
-    assert ("admin:authtoken_tokenproxy_changelist", "key__startswith") in lookups
+    assert ("admin:accounts_apitoken_changelist", "digest__startswith") in lookups
     assert ("admin:permissions_roleinvite_changelist", "token__startswith") in lookups
     for url_name, lookup in lookups:
         response = client.get(reverse(url_name), {lookup: "a"})

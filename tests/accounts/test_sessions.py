@@ -7,9 +7,10 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts import sessions
+from accounts.models import ApiToken
+from accounts.tokens import issue_token
 from notifications import services
 from notifications.consumers import NotificationConsumer
 from tests.utils import PASSWORD, assert_closed_socket_hears_nothing, assert_next_is_sentinel, socket_of_session
@@ -139,14 +140,15 @@ async def test_deactivating_or_deleting_a_user_ends_all_their_sessions(user, mak
     await bystander_socket.disconnect()
 
 
-async def test_a_new_password_revokes_the_api_token(user):
-    await database_sync_to_async(Token.objects.create)(user=user)
+async def test_a_new_password_revokes_the_api_tokens(user):
+    await database_sync_to_async(issue_token)(user)
+    await database_sync_to_async(issue_token)(user)
 
     @database_sync_to_async
     def set_password():
         user.set_password(NEW_PASSWORD)
         user.save()
-        return Token.objects.filter(user=user).exists()
+        return ApiToken.objects.filter(user=user).exists()
 
     assert await set_password() is False
 

@@ -8,8 +8,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 
-from rest_framework.authtoken.models import Token
-
+from accounts.tokens import issue_token
 from events.models import Track
 
 CLIENTS = 20
@@ -32,7 +31,7 @@ def request(url, token, method="GET", body=None, headers=()):
 def test_concurrent_patches_with_one_tag_give_one_200_and_412s(start_daphne, make_event, organizer):
     event = make_event(organizer)
     track = Track.objects.create(event=event, name="Main track")
-    token = Token.objects.create(user=organizer).key
+    _, token = issue_token(organizer)
     server = start_daphne()
     url = f"{server.url}/api/v1/events/{event.pk}/tracks/{track.pk}/"
 

@@ -11,8 +11,8 @@ from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from config.asgi import application
 from core.api import public
 from core.api.front_door import FRONT_DOOR_ANSWERS, shared_cache
@@ -114,7 +114,7 @@ async def test_a_deleted_event_is_404_at_once(published, schedule):
 async def test_clients_that_name_somebody_always_reach_django(published, schedule, organizer):
     url = reverse("api:speaker-list", args=[published.pk])
     etag = (await request(url))[1][b"etag"]
-    token = (await database_sync_to_async(Token.objects.get_or_create)(user=organizer))[0].key
+    token = (await database_sync_to_async(issue_token)(organizer))[1]
     before = answered_here()
     status, _, body = await request(url, (b"authorization", f"Token {token}".encode()))
     assert status == 200

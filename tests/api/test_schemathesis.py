@@ -15,7 +15,6 @@ from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.tokens import issue_token
 from config.wsgi import application
 from notifications.services import notify
 
@@ -82,8 +82,8 @@ def seeded(event, schedule, organizer):
         "tickets": schedule.ticket.pk,
         "notifications": notification.pk,
     }
-    token, _ = Token.objects.get_or_create(user=organizer)
-    return event, ids, {"Authorization": f"Token {token.key}"}
+    _, key = issue_token(organizer)
+    return event, ids, {"Authorization": f"Token {key}"}
 
 
 def point_at_seeded(case, event, ids):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from deploy.stack import PgBouncer, Stack, pgbouncer_path, render_pgbouncer_userlist
 from tests.utils import require, subprocess_database_url
 
@@ -86,7 +86,7 @@ def test_pages_and_api_etags_work_through_pgbouncer(server, pgbouncer, event, or
     assert event.name.encode() in body
 
     # An API list with its tag; the same GET with the tag is a 304.
-    auth = {"Authorization": f"Token {Token.objects.create(user=organizer).key}"}
+    auth = {"Authorization": f"Token {issue_token(organizer)[1]}"}
     url = f"{server.url}/api/v1/events/{event.pk}/tracks/"
     status, headers, body = call(url, **auth)
     assert status == 200, body

@@ -12,8 +12,8 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from events.models import RESOURCE_MODELS, Event, Microlocation, SessionInvite, Speaker, Sponsor, Track
 from orders.models import Order
 from permissions.models import EventRole, Role, RoleInvite
@@ -118,8 +118,8 @@ def test_every_route_answers_a_draft_as_a_missing_event(who, draft, make_user):
     if who == "no_role":
         client.force_login(make_user())
     elif who == "no_role_token":
-        token = Token.objects.create(user=make_user())
-        client = Client(headers={"authorization": f"Token {token.key}"})
+        _, key = issue_token(make_user())
+        client = Client(headers={"authorization": f"Token {key}"})
     missing = Event(pk=Event.objects.order_by("-pk").first().pk + 1000, slug="no-such-event")
     pks = object_pks(draft)
 

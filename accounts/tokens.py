@@ -1,0 +1,61 @@
+"""API tokens, stored hashed: the verbs (``issue_token``, ``revoke_token``,
+``revoke_tokens``) and the one way to find a token by its key (``token_for_key``).
+
+A key is 160 random bits (40 hex digits, as DRF's were); only its SHA-256 digest is
+stored (``ApiToken.digest``). Whoever reads the database, an admin page or a backup
+learns who holds a token and since when, never a key that works. The key is in one
+answer only, the one that made it. No salt and no slow hash: those protect guessable
+passwords; a random 160-bit key cannot be guessed, so a plain digest suffices (as GitHub
+and django-rest-knox do) and a request costs one indexed lookup.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import transaction
+
+from accounts.models import ApiToken
+
+#: Longer than any key this server makes or made: refused before it is hashed.
+MAX_KEY_LENGTH = 100
+
+
+def digest_of(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_token(user):
+    """A new token for ``user``, returned as ``(token, key)``: the key exists nowhere
+    else, so the caller hands it to the user and forgets it. A user holds at most
+    ``ApiToken.MAX_PER_USER`` (one per device, say); a new one beyond revokes the oldest."""
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(user=user, digest=digest_of(key))
+    keep = ApiToken.objects.filter(user=user).order_by("-created", "-id").values("pk")[: ApiToken.MAX_PER_USER]
+    ApiToken.objects.filter(user=user).exclude(pk__in=[row["pk"] for row in keep]).delete()
+    return token, key
+
+
+def token_for_key(key):
+    """The token whose key is ``key`` (its user loaded), or None. Looked up by digest:
+    the index compares digests, not keys, so the time it takes says nothing about how
+    close a guess came; the digest is compared once more in constant time."""
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+        return None
+    digest = digest_of(key)
+    token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+    if token is None or not hmac.compare_digest(token.digest, digest):
+        return None
+    return token
+
+
+def revoke_token(token):
+    """Revoke one token (the one a request came with: logging one device out)."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def revoke_tokens(user_or_id):
+    """Revoke every token of a user (a new password, a deactivated account)."""
+    user_id = getattr(user_or_id, "pk", user_or_id)
+    ApiToken.objects.filter(user_id=user_id).delete()

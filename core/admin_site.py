@@ -1,0 +1,148 @@
+"""The Django admin's site, with one guard for every model admin registered on it: no
+lookup touches a secret field (``core.secrets``).
+
+A changelist answers filters from its URL row by row, so a filter on a secret gives it
+away a character at a time (``?auth_token__key__startswith=8``, then ``=80``, ...), and
+Django allows a filter on any field one relation away, the related model's primary key
+included. Every admin registered on ``admin.site`` (ours, Django's, a library's,
+whenever registered) is made a subclass of ``SecretGuardMixin``, placed first so that
+no admin's own ``lookup_allowed`` can allow what it refuses:
+
+- a URL filter (any lookup, through any relation, forward or reverse, or one ending on
+  a relation whose compared field is a secret) is refused: 400;
+- search fields, list filters, the default ordering, the columns a list may be sorted
+  by (``?o=``), the list's columns, its date hierarchy and ``?_to_field=`` that reach a
+  secret are left out; and ``manage.py check`` reports an admin that names one
+  (``core.E001``).
+
+Installed by ``core.admin_app.AdminConfig``, in place of ``django.contrib.admin``.
+"""
+
+from django.contrib import admin
+from django.core import checks
+from django.db.models import F
+from django.db.models.expressions import OrderBy
+
+from core.secrets import reaches_secret
+
+
+def _ordering_name(item):
+    """The field path an ordering item sorts by (``-a__b``, ``F("a")``, ``F("a").desc()``),
+    or None for another expression."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, OrderBy):
+        item = item.expression
+    if isinstance(item, F):
+        return item.name
+    return None
+
+
+def _safe_ordering(model, ordering):
+    return [item for item in ordering if not reaches_secret(model, _ordering_name(item))]
+
+
+def _name(item):
+    """A list filter's field path (``"a__b"``, ``("a__b", SomeFilter)``); None for a
+    filter class, which names no field."""
+    if isinstance(item, (list, tuple)):
+        item = item[0]
+    return item if isinstance(item, str) else None
+
+
+class GuardedChangeListMixin:
+    def __init__(self, request, model, list_display, list_display_links, list_filter, date_hierarchy, *args, **kw):
+        if date_hierarchy and reaches_secret(model, date_hierarchy):
+            date_hierarchy = None
+        super().__init__(request, model, list_display, list_display_links, list_filter, date_hierarchy, *args, **kw)
+
+    def get_ordering_field(self, field_name):
+        order_field = super().get_ordering_field(field_name)
+        if order_field is not None and reaches_secret(self.model, _ordering_name(order_field)):
+            return None  # ``?o=<this column>`` sorts by nothing
+        return order_field
+
+    def get_ordering(self, request, queryset):
+        return _safe_ordering(self.model, super().get_ordering(request, queryset))
+
+
+_guarded_changelists = {}
+
+
+class SecretGuardMixin:
+    """No lookup of this admin reaches a secret field (see the module's docstring)."""
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if reaches_secret(self.model, lookup):
+            return False  # the changelist answers DisallowedModelAdminLookup: 400
+        return super().lookup_allowed(lookup, value, request)
+
+    def to_field_allowed(self, request, to_field):
+        if reaches_secret(self.model, to_field):
+            return False
+        return super().to_field_allowed(request, to_field)
+
+    def get_search_fields(self, request):
+        return [name for name in super().get_search_fields(request) if not reaches_secret(self.model, name)]
+
+    def get_list_filter(self, request):
+        return [item for item in super().get_list_filter(request) if not reaches_secret(self.model, _name(item))]
+
+    def get_list_display(self, request):
+        return [item for item in super().get_list_display(request) if not reaches_secret(self.model, item)]
+
+    def get_sortable_by(self, request):
+        return [item for item in super().get_sortable_by(request) if not reaches_secret(self.model, item)]
+
+    def get_ordering(self, request):
+        return _safe_ordering(self.model, super().get_ordering(request) or ())
+
+    def get_changelist(self, request, **kwargs):
+        base = super().get_changelist(request, **kwargs)
+        if issubclass(base, GuardedChangeListMixin):
+            return base
+        if base not in _guarded_changelists:
+            _guarded_changelists[base] = type(f"Guarded{base.__name__}", (GuardedChangeListMixin, base), {})
+        return _guarded_changelists[base]
+
+
+def guarded(admin_class):
+    """``admin_class`` with the secret guard first in its bases (itself if it has it)."""
+    if issubclass(admin_class, SecretGuardMixin):
+        return admin_class
+    return type(
+        admin_class.__name__,
+        (SecretGuardMixin, admin_class),
+        {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
+    )
+
+
+class AdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        super().register(model_or_iterable, guarded(admin_class or admin.ModelAdmin), **options)
+
+
+def check_no_secret_in_admins(app_configs=None, **kwargs):
+    """An admin that names a secret where a lookup is made of it: the guard leaves it out
+    at run time; this says so when the project is checked."""
+    errors = []
+    for model, model_admin in admin.site._registry.items():
+        named = [
+            *(("search_fields", name) for name in model_admin.search_fields),
+            *(("list_filter", _name(item)) for item in model_admin.list_filter),
+            *(("list_display", item) for item in model_admin.list_display),
+            *(("list_editable", item) for item in model_admin.list_editable),
+            *(("ordering", _ordering_name(item)) for item in model_admin.ordering or ()),
+            ("date_hierarchy", model_admin.date_hierarchy),
+        ]
+        for option, name in named:
+            if name and reaches_secret(model, name):
+                errors.append(
+                    checks.Error(
+                        f"{option} names {name!r}, which reaches a secret field.",
+                        hint="Secrets are never filtered, searched, sorted or shown in the admin (core.secrets).",
+                        obj=model_admin.__class__,
+                        id="core.E001",
+                    )
+                )
+    return errors
