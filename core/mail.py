@@ -10,8 +10,9 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail.backends.console import EmailBackend as ConsoleEmailBackend
+
+from core.cache import required_cache
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,8 @@ def may_send(kind, recipient, *, limit=None):
     a form): at most ``limit`` (default ``EVENTDESK_MAIL_PER_RECIPIENT_HOUR``) of a kind per
     mailbox (``mailbox_of``) per hour; past it, ``False`` and the caller does not send.
     The counts live in Django's cache (Redis when ``REDIS_URL`` is set, so every process
-    counts together); the key is a digest, never the address. If the cache cannot be
-    reached, ``False``: no count, no unbounded mail.
+    counts together; ``core.cache.required_cache``); the key is a digest, never the
+    address. If the cache cannot be reached, ``False``: no count, no unbounded mail.
     """
     limit = settings.EVENTDESK_MAIL_PER_RECIPIENT_HOUR if limit is None else limit
     if limit <= 0:
@@ -56,11 +57,11 @@ def may_send(kind, recipient, *, limit=None):
     digest = hashlib.sha256(mailbox_of(recipient).encode()).hexdigest()[:32]
     key = f"mail-to:{kind}:{digest}"
     try:
-        cache.add(key, 0, MAIL_PERIOD_SECONDS)
+        required_cache.add(key, 0, MAIL_PERIOD_SECONDS)
         try:
-            count = cache.incr(key)
+            count = required_cache.incr(key)
         except ValueError:  # expired between the two calls: a new period
-            cache.add(key, 1, MAIL_PERIOD_SECONDS)
+            required_cache.add(key, 1, MAIL_PERIOD_SECONDS)
             count = 1
     except Exception:
         logger.exception("Could not count the mail to a recipient: not sent")

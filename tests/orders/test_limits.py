@@ -18,6 +18,7 @@ from orders.forms import new_form_token
 from orders.models import Order
 from tests.factories import TicketFactory
 from tests.tickets.formsets import formset_data, paid
+from tests.utils import free_port
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +315,11 @@ def test_the_order_form_says_so_too(dear):
     assert answer.status_code == 200
     assert "9999999999.99" in answer.content.decode()
     assert not Order.objects.exists()
+
+
+def test_may_send_without_its_count_sends_nothing(settings):
+    """The cache unreachable (Redis down): no count to keep, so no mail (never unbounded)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+    }
+    assert may_send("order", "a@example.com") is False
