@@ -15,5 +15,5 @@ class NotificationAdmin(SuperAdminReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["title"]
     list_select_related = ["user"]
     date_hierarchy = "received_at"
-    fields = ["user", "action", "title", "message", "link", "awaits_answer", "received_at", "has_read"]
+    fields = ["user", "action", "title", "message", "link", "awaits_answer", "answer_by", "received_at", "has_read"]
     readonly_fields = fields
