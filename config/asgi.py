@@ -26,7 +26,7 @@ if settings.SERVE_FILES:
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        # A database or Redis out of reach closes the socket with 1013 (try again later).
+        # A database or Redis out of reach closes the socket with 4503 (try again later).
         "websocket": guard_websockets(
             AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

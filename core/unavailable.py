@@ -5,7 +5,7 @@ cache that shared counts live in (``core.cache.CacheUnavailable``).
 ``ServiceUnavailableMiddleware`` (near the top of ``MIDDLEWARE``) turns them into the
 answer in pages; the API's exception handler (``core.api.errors``) does it for DRF's
 views, which catch exceptions before any middleware; ``guard_websockets`` (``config.asgi``)
-closes a socket that meets them with 1013 ("try again later"). The answer is made without
+closes a socket that meets them with ``CLOSE_TRY_AGAIN_LATER`` (4503). The answer is made without
 the database: no template, no context processor, no session or user.
 
 Only a failure to *connect* is a 503: any other ``OperationalError`` is a bug or a broken
@@ -153,8 +153,10 @@ class ServiceUnavailableMiddleware:
         return None
 
 
-#: The websocket close code of "try again later" (RFC 6455 registry).
-CLOSE_TRY_AGAIN_LATER = 1013
+#: The close code of a socket that met an outage: "try again later" (RFC 6455's 1013,
+#: which daphne may not send, moved into the application's range). The bell retries
+#: (static/js/notifications.js stops only on 4401 and 4402).
+CLOSE_TRY_AGAIN_LATER = 4503
 
 
 def guard_websockets(app):

@@ -12,7 +12,7 @@ from tests.utils import BASE_DIR, free_port
 def test_healthy(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
     assert response["Cache-Control"] == "no-store"
 
 
@@ -26,7 +26,7 @@ def test_healthy_on_redis(client, settings, redis_url):
     }
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def test_redis_unreachable_is_503(client, settings, backend):
     }
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "channel_layer": "unavailable"}
+    assert response.json() == {"database": "ok", "channel_layer": "unavailable", "cache": "ok"}
 
 
 def test_database_unreachable_is_503():
@@ -61,4 +61,4 @@ def test_database_unreachable_is_503():
     )
     status, body = result.stdout.strip().split(" ", 1)
     assert status == "503"
-    assert json.loads(body) == {"database": "unavailable", "channel_layer": "ok"}
+    assert json.loads(body) == {"database": "unavailable", "channel_layer": "ok", "cache": "ok"}
