@@ -17,7 +17,6 @@ without an e-mail, after the commit.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import dateformat
@@ -25,6 +24,7 @@ from django.utils import timezone as django_timezone
 from django.utils.html import format_html
 
 from accounts.services import confirm_email, confirmed_account
+from core.outbox import send_on_commit
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
@@ -138,7 +138,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
             f"{dateformat.format(django_timezone.localtime(invite.expires_at, event.tzinfo), 'j F Y, H:i e')}. "
             "If you did not expect this invitation, ignore this message.\n"
         )
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+        send_on_commit(subject, body, [email])
     return invite
 
 
@@ -332,5 +332,5 @@ def tell_of_schedule_change(session, before):
             f"Hello {name},\n\n“{session.title}” of {event.name}, at which you speak, has moved:\n\n"
             f"  before: {old}\n  now:    {new}\n\n" + (f"The session: {base}{link}\n" if base else "")
         )
-        transaction.on_commit(lambda address=address, body=body: send_mail(title, body, None, [address]))
+        send_on_commit(title, body, [address])
     return list(users.values()), list(addresses)

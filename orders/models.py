@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.validators import validate_single_line
 from events.models import Event
 from tickets.models import Ticket
 
@@ -45,7 +46,7 @@ class Order(models.Model):
     code = models.CharField(max_length=12, unique=True, default=new_code)
     # The buyer's link to the order page carries it (no account needed).
     secret = models.CharField(max_length=64, default=new_secret, editable=False)
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     email = models.EmailField()
     # Who placed it, for the bound on seats one buyer holds (orders.services.held_by_buyer):
     # the account (if logged in) and a keyed digest of the client's address (never the

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from core.mail import may_send
+from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, single_line
 from events.models import Event
 from notifications import services as notifications
 from notifications.models import Notification
@@ -315,6 +316,8 @@ def _check_buyer(name, email):
         errors["name"] = ["Enter the buyer's name."]
     elif len(name) > NAME_MAX:
         errors["name"] = [f"At most {NAME_MAX} characters."]
+    elif NOT_SINGLE_LINE.search(name):
+        errors["name"] = [SINGLE_LINE_ERROR]
     email = (email or "").strip() if isinstance(email, str) else None
     if not email:
         errors["email"] = ["Enter the buyer's e-mail address."]
@@ -556,7 +559,7 @@ def _tell_about(order, site_url=""):
         body = None
     try:
         if body is not None:
-            send_mail(f"Your order {order.code} – {event.name}", "\n".join(body), None, [order.email])
+            send_mail(single_line(f"Your order {order.code} – {event.name}"), "\n".join(body), None, [order.email])
     except Exception:  # the order stands; the page shows everything the e-mail would
         logger.exception("Could not send the confirmation of order %s", order.code)
     with transaction.atomic():

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.validators import validate_single_line
+
 
 class Role(models.Model):
     """An event role. The names are fixed (seeded); titles are for people."""
@@ -15,7 +17,7 @@ class Role(models.Model):
     MODERATOR = "moderator"
 
     name = models.SlugField(max_length=50, unique=True)
-    title = models.CharField(max_length=100)
+    title = models.CharField(max_length=100, validators=[validate_single_line])
 
     class Meta:
         ordering = ["id"]
@@ -31,7 +33,7 @@ class Service(models.Model):
     business-logic layer (``services.py``) and these rows are resources."""
 
     name = models.SlugField(max_length=50, unique=True)
-    title = models.CharField(max_length=100)
+    title = models.CharField(max_length=100, validators=[validate_single_line])
 
     class Meta:
         ordering = ["id"]

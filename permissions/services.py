@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.html import format_html
 
 from accounts.services import confirm_email, sign_up
 from activity.services import Action, log_action, log_actions
+from core.outbox import send_on_commit
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
 from permissions.checks import OPERATIONS, forget
@@ -276,7 +276,7 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
     }
     subject = f"Invitation: {role.title} of {event.name}"
     body = render_to_string("permissions/email/invite.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    send_on_commit(subject, body, [email])
     return invite
 
 

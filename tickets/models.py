@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
+from core.validators import MAX_TEXT_LENGTH, validate_datetime_range, validate_single_line
 from events.models import EventOwned, EventOwnedQuerySet
 from permissions import resources
 
@@ -32,7 +32,7 @@ class Ticket(EventOwned):
         DONATION = "donation", "Donation"
 
     type = models.CharField(max_length=10, choices=Type.choices)
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
