@@ -4,7 +4,8 @@
 // next index and its type (a hidden field; only Paid shows a price). Remove asks first;
 // then a stored ticket is marked with its DELETE checkbox (and can be brought back),
 // while a new one leaves the page and the new rows after it move up one index, so the
-// management form's TOTAL_FORMS always counts exactly the rows sent.
+// management form's TOTAL_FORMS always counts exactly the rows sent. An added row comes in
+// with a short animation (none under prefers-reduced-motion: reduce).
 
 const TYPE_LABELS = { free: "Free", paid: "Paid", donation: "Donation" };
 const INDEXED_ATTRIBUTES = ["name", "id", "for", "data-bs-target", "aria-controls"];
@@ -67,7 +68,16 @@ class TicketFormset {
     const price = row.querySelector("[data-ticket-price]");
     price.hidden = type !== "paid";
     price.querySelector("input").required = type === "paid";
+    // It comes in with a short animation (static/css/wizard.css; none where the system asks
+    // for reduced motion), played once: the class goes when it ends, or at once if none runs.
+    row.classList.add("ticket-row-added");
+    const settle = (event) => {
+      if (event.target === row) row.classList.remove("ticket-row-added");
+    };
+    row.addEventListener("animationend", settle);
+    row.addEventListener("animationcancel", settle);
     this.list.append(row);
+    if (row.getAnimations().length === 0) row.classList.remove("ticket-row-added");
     this.total.value = String(index + 1);
     this.updateEmpty();
     row.querySelector(`input[name="${this.prefix}-${index}-name"]`).focus();
