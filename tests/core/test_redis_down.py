@@ -235,3 +235,23 @@ async def test_the_front_door_never_answers_from_a_memo_made_before_an_outage(pu
     status, _, body = await asgi_get(url, (b"if-none-match", etag))
     assert status == 200
     assert b"During the outage" in body
+
+
+@pytest.mark.asyncio
+async def test_a_socket_whose_channel_layer_is_down_closes_to_be_retried(client, organizer, redis_down):
+    from asgiref.sync import sync_to_async  # noqa: PLC0415
+    from channels.layers import channel_layers  # noqa: PLC0415
+
+    from core.unavailable import CLOSE_TRY_AGAIN_LATER  # noqa: PLC0415
+    from tests.utils import socket_of_session  # noqa: PLC0415
+
+    channel_layers.backends.clear()  # the layer of the settings above
+    await sync_to_async(client.force_login)(organizer)
+    socket = socket_of_session(client)
+    connected, code = await socket.connect(timeout=10)
+    if connected:  # accepted, then closed: the bell sees the code and retries later
+        closed = await socket.receive_output(timeout=10)
+        assert closed == {"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER}
+    else:
+        assert code == CLOSE_TRY_AGAIN_LATER
+    await socket.wait(timeout=10)
