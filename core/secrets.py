@@ -3,8 +3,10 @@
 A secret is a value whose owner alone may know it, or that opens something: password
 hashes, API token digests, session keys and data, invitation and order secrets, one-time
 keys. It is known by its field's name, as the activity log knows what never to store
-(any model: a new secret field is covered by being named for what it is), plus the few
-named otherwise (``EXTRA_SECRET_FIELDS``). Relations are judged by what they compare:
+(any model: a new secret field is covered by being named for what it is), plus those named
+otherwise: a model lists them in a ``secret_fields`` attribute (a notification's link,
+which may carry an invitation's signed token), and Django's session data
+(``EXTRA_SECRET_FIELDS``). Relations are judged by what they compare:
 ``user=5`` compares the user's primary key, ``auth_token=<value>`` the related token's.
 
 A lookup path is Django's: ``a__b__c__startswith``, through forward and reverse
@@ -27,6 +29,8 @@ def is_secret_field(model, field):
         return False
     name = field.name.lower()
     if any(word in name for word in SECRET_WORDS):
+        return True
+    if field.name in getattr(model, "secret_fields", ()):
         return True
     return (model._meta.label, field.name) in EXTRA_SECRET_FIELDS
 

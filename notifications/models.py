@@ -25,6 +25,9 @@ class Notification(models.Model):
         NEW_ORDER = "New order", "New order"
         ANNOUNCEMENT = "Announcement", "Announcement"
 
+    #: A link may carry an invitation's signed token: no admin lookup reaches it (core.secrets).
+    secret_fields = ("link",)
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     action = models.CharField(max_length=40, choices=Action.choices, help_text="What the notification is for.")
     link = models.CharField(max_length=300, blank=True, help_text="A URL the notification leads to.")
