@@ -84,3 +84,21 @@ def test_behind_the_proxy_the_forwarded_port_is_nginxs_not_the_clients(settings,
     forged = rf.get("/", HTTP_X_FORWARDED_HOST="127.0.0.1:6666", HTTP_X_FORWARDED_PORT="8443")
     with pytest.raises(DisallowedHost):
         site_root(forged)
+
+
+def test_invitation_links_use_site_url_too(
+    organizer, event, settings, mailoutbox, client, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://events.example.org"
+    settings.ALLOWED_HOSTS = ["events.example.org", "evil.example.net", "testserver"]
+    client.force_login(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("events:invite-create", args=[event.pk]),
+            {"invite-email": "ada@example.com", "invite-role": "moderator"},
+            headers={"host": "evil.example.net"},
+        )
+    assert response.status_code == 302
+    [mail] = mailoutbox
+    assert "https://events.example.org/accounts/signup/?invite=" in mail.body
+    assert "evil" not in mail.body

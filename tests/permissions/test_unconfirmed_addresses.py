@@ -145,3 +145,16 @@ def test_a_password_reset_through_the_address_confirms_it_and_ends_the_strangers
     assert stranger.email_confirmed_at is not None
     assert Notification.objects.filter(user=stranger, action="Event-Role invite").exists()
     assert client.get(reverse("profile")).status_code == 302  # the stranger is logged out
+
+
+def test_signing_up_through_the_invitations_link_confirms_the_address(
+    client, event, invite_by_post, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite_by_post("newcomer@example.com")
+    path = re.search(r"http://testserver(/accounts/signup/\?invite=\S+)", mailoutbox[-1].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path, {"full_name": "New", "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    user = User.objects.get(email="newcomer@example.com")
+    assert user.email_confirmed_at is not None
+    assert checks.has_role(user, event, "coorganizer")
