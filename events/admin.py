@@ -50,7 +50,8 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Track)
 class TrackAdmin(EventOwnedAdmin):
-    list_display = ["name", "event", "color"]
+    list_display = ["name", "event", "color", "location"]
+    formfield_overrides = {**EventOwnedAdmin.formfield_overrides, models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Microlocation)

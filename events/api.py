@@ -117,14 +117,26 @@ class EventOwnedSerializer(serializers.ModelSerializer):
         return {name: validated_data.pop(name) for name in names if name in validated_data}
 
 
+class TrackSessionSerializer(serializers.ModelSerializer):
+    """A session as its track lists it: ``{id, title}``."""
+
+    class Meta:
+        model = Session
+        fields = ["id", "title"]
+        read_only_fields = fields
+
+
+TRACK_FIELDS = ["id", "name", "color", "description", "sessions", "track_image_url", "location", "version"]
+
+
 class TrackSerializer(EventOwnedSerializer):
-    # The ids of its sessions, as the original system listed them (read-only: a session
-    # names its track).
-    sessions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Its sessions as the original system listed them, ``{id, title}`` (read-only: a
+    # session names its track). The track's tags follow the sessions (``sessions_ver``).
+    sessions = TrackSessionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Track
-        fields = ["id", "name", "color", "description", "sessions", "version", "created_at", "updated_at"]
+        fields = [*TRACK_FIELDS, "created_at", "updated_at"]
 
 
 class MicrolocationSerializer(EventOwnedSerializer):
@@ -178,11 +190,11 @@ class SessionSerializer(EventOwnedSerializer):
 
 
 class PublicTrackSerializer(serializers.ModelSerializer):
-    sessions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    sessions = TrackSessionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Track
-        fields = ["id", "name", "color", "description", "sessions", "version"]
+        fields = TRACK_FIELDS
         read_only_fields = fields
 
 
@@ -431,11 +443,14 @@ class TrackViewSet(EventResourceViewSet):
 
     def get_queryset(self):
         return (
-            super().get_queryset().prefetch_related(Prefetch("sessions", queryset=Session.objects.only("id", "track")))
+            super()
+            .get_queryset()
+            .prefetch_related(Prefetch("sessions", queryset=Session.objects.only("id", "track", "title")))
         )
 
     def list_version(self):
-        # A track lists its sessions' ids: a session moved to another track changes it too.
+        # A track lists its sessions (id, title): a session renamed or moved to another
+        # track changes it too.
         return (*super().list_version(), self.event.sessions_ver)
 
     def object_version(self, obj):

@@ -130,13 +130,22 @@ class EventResourceForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class TrackForm(EventResourceForm):
+    track_image_url = forms.URLField(
+        label="Image URL",
+        required=False,
+        max_length=Track._meta.get_field("track_image_url").max_length,
+        assume_scheme="https",
+        help_text="The address of the track's image on the web (http or https).",
+    )
+
     class Meta:
         model = Track
-        fields = ["name", "color", "description"]
+        fields = ["name", "color", "description", "location", "track_image_url"]
         widgets = {
             "color": forms.TextInput(attrs={"type": "color"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {"location": "Where in the venue the track takes place."}
 
 
 class MicrolocationForm(EventResourceForm):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from core import scopes
 from core.timezones import canonical_zones
-from core.validators import MAX_TEXT_LENGTH, validate_datetime_range
+from core.validators import MAX_TEXT_LENGTH, validate_datetime_range, validate_single_line
 from events import counters as cached_counters
 from events.currencies import validate_currency
 from permissions import resources
@@ -344,6 +344,16 @@ class Track(EventOwned):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")],
     )
     description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
+    # The original system's track fields, under its names (the API's too): the address of
+    # the track's image (on the web, http or https; nothing is fetched or uploaded) and
+    # where in the venue the track takes place.
+    track_image_url = models.URLField(
+        "image URL",
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"], message="Enter a web address (http or https).")],
+    )
+    location = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
 
     class Meta:
         ordering = ["name", "id"]

@@ -63,9 +63,9 @@ def test_the_public_lists_show_what_the_public_page_shows(published, schedule, a
         assert private not in everything
     assert [t["name"] for t in body["tickets"]["results"]] == ["Community"]
     assert body["speakers"]["results"][0]["name"] == "Ada"
-    # A track lists its sessions' ids.
-    assert body["tracks"]["results"][0]["sessions"] == [schedule.session.pk]
-    assert body["track"]["sessions"] == [schedule.session.pk]
+    # A track lists its sessions (id and title).
+    assert body["tracks"]["results"][0]["sessions"] == [{"id": schedule.session.pk, "title": schedule.session.title}]
+    assert body["track"]["sessions"] == [{"id": schedule.session.pk, "title": schedule.session.title}]
     assert body["session"]["speakers"] == [schedule.speaker.pk]
     assert body["event"]["name"] == published.name
     assert [e["id"] for e in body["events"]["results"]] == [published.pk]
