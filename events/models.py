@@ -69,13 +69,13 @@ class Event(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     starts_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_range])
     ends_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_range])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    location = models.CharField(max_length=300, blank=True)
+    location = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     # Shown with every pending order (orders): how to pay, as there is no payment provider.
@@ -336,7 +336,7 @@ class Track(EventOwned):
     counter = "tracks_ver"
     resource_name = resources.TRACK
 
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     color = models.CharField(
         "colour",  # one spelling wherever a person reads it; the field and API name stay `color`
         max_length=7,
@@ -367,7 +367,7 @@ class Microlocation(EventOwned):
     counter = "microlocations_ver"
     resource_name = resources.MICROLOCATION
 
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     floor = models.IntegerField(null=True, blank=True)
     latitude = models.DecimalField(
         max_digits=9,
@@ -399,10 +399,10 @@ class Speaker(EventOwned):
     counter = "speakers_ver"
     resource_name = resources.SPEAKER
 
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     email = models.EmailField(blank=True)
     bio = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
-    organisation = models.CharField(max_length=200, blank=True)
+    organisation = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     photo = models.ImageField(upload_to="events/speakers/", blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -424,9 +424,9 @@ class Sponsor(EventOwned):
     counter = "sponsors_ver"
     resource_name = resources.SPONSOR
 
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     url = models.URLField(blank=True)
-    level = models.CharField(max_length=50, blank=True)
+    level = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
     logo = models.ImageField(upload_to="events/sponsors/", blank=True)
 
     class Meta:
@@ -441,7 +441,7 @@ class Session(EventOwned):
     counter = "sessions_ver"
     resource_name = resources.SESSION
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     abstract = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     microlocation = models.ForeignKey(
@@ -503,7 +503,12 @@ class SessionInvite(models.Model):
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField()
-    name = models.CharField(max_length=150, blank=True, help_text="The speaker's name, if the organizer knows it.")
+    name = models.CharField(
+        max_length=150,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="The speaker's name, if the organizer knows it.",
+    )
     token = models.CharField(max_length=64, unique=True, default=_session_invite_token, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(
