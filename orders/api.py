@@ -28,6 +28,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from core.api.etags import ConditionalRequestMixin, aggregate_version, make_etag
+from core.links import site_root
 from events.scope import enter_event
 from orders import services
 from orders.models import Order, OrderLine
@@ -286,7 +287,7 @@ class OrderViewSet(
             "name": data["name"],
             "email": data["email"],
             "lines": lines,
-            "site_url": request.build_absolute_uri("/")[:-1],
+            "site_url": site_root(request),  # SITE_URL, or a named host (core.links)
             "user": request.user,
             "client": client_digest(request),
         }

@@ -23,6 +23,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView, View
 
+from core.links import site_root
 from events.scope import enter_event
 from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
@@ -73,7 +74,7 @@ def order_page_form(request, slug):
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
                 lines=form.lines(),
-                site_url=request.build_absolute_uri("/")[:-1],
+                site_url=site_root(request),  # SITE_URL, or a named host (core.links)
                 user=request.user,
                 client=client_digest(request),
             )

@@ -7,7 +7,7 @@ refusal (a concurrent writer took the name first, say) and said so by raising
 it answers 500 and is logged (``django.request``), like any other server error.
 """
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -72,6 +72,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(validation_detail(exc))
     elif isinstance(exc, Conflict):
         exc = ConflictError(exc.message)
+    elif isinstance(exc, DisallowedHost):  # a link to e-mail would name a host not ours (core.links)
+        exc = exceptions.ParseError("This request's host cannot be used in e-mailed links.")
     elif unavailable.is_unavailable(exc):  # no database connection, or a required cache down
         exc = ServiceUnavailable()
     # Imported here: rest_framework.views reads these settings, which name this module.
