@@ -141,23 +141,43 @@ def test_without_redis_nothing_changes(client, user, published):
 # --- Redis back after an outage ------------------------------------------------------
 
 
+class OwnRedis:
+    """A redis-server of a test's own on a free port (the shared one is never stopped),
+    keeping its data on disk at every write (so a restarted one has all it had)."""
+
+    binary = "/usr/bin/redis-server"
+
+    def __init__(self, folder):
+        self.port, self.folder = free_port(), folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self):
+        arguments = ["--port", str(self.port), "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+        self.process = subprocess.Popen(
+            [self.binary, *arguments, "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_port(self.port, self.process)
+
+    def send_signal(self, number):
+        self.process.send_signal(number)
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(10)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGCONT)
+        self.process.terminate()
+        self.process.wait(10)
+
+
 @pytest.fixture
 def own_redis(tmp_path):
-    """A redis-server of this test's own on a free port (the shared one is never stopped)."""
-    binary = "/usr/bin/redis-server"
-    require(os.path.exists(binary), "redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port, process)
-    process.url = f"redis://127.0.0.1:{port}/0"
-    yield process
-    process.send_signal(signal.SIGCONT)
-    process.terminate()
-    process.wait(10)
+    require(os.path.exists(OwnRedis.binary), "redis-server is not installed")
+    redis = OwnRedis(tmp_path)
+    yield redis
+    redis.stop()
 
 
 def health():
@@ -180,10 +200,12 @@ async def asgi_get(path, *headers):
     return answer["status"], dict(answer["headers"]), answer["body"]
 
 
+@pytest.mark.parametrize("outage", ["paused", "restarted"])
 def test_a_change_during_an_outage_is_never_answered_304_after_it(
-    client, api_client, organizer, published, own_redis, settings
+    client, api_client, organizer, published, own_redis, settings, outage
 ):
-    """Redis keeps its data but cannot be reached (the process paused: a partition); an
+    """Redis keeps its data but cannot be reached (paused: a partition, where reads time
+    out; or stopped and started again from its data, where connections are refused); an
     event changes meanwhile, so its new generation is never written. When Redis answers
     again, its old generation and entries must not make the old tag current."""
     settings.CACHES = redis_cache(own_redis.url)
@@ -192,7 +214,10 @@ def test_a_change_during_an_outage_is_never_answered_304_after_it(
     etag = first["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304  # from the cache
 
-    own_redis.send_signal(signal.SIGSTOP)
+    if outage == "paused":
+        own_redis.send_signal(signal.SIGSTOP)
+    else:
+        own_redis.kill()
     try:
         answer = api_client(organizer).post(url, {"name": "During the outage"}, format="json")
         assert answer.status_code == 201, answer.content
@@ -200,7 +225,10 @@ def test_a_change_during_an_outage_is_never_answered_304_after_it(
         during = client.get(url, HTTP_IF_NONE_MATCH=etag)
         assert during.status_code == 200
     finally:
-        own_redis.send_signal(signal.SIGCONT)
+        if outage == "paused":
+            own_redis.send_signal(signal.SIGCONT)
+        else:
+            own_redis.start()
     wait_until(lambda: not health().down)
 
     answer = client.get(url, HTTP_IF_NONE_MATCH=etag)
