@@ -3,8 +3,8 @@ check, so that the user's own methods (``user.can_create(service, event)``, ...,
 ``user.is_organizer(event)``, ...: ``accounts.models.User``, the seed's names) ask Django,
 and ``accounts`` imports nothing of ``permissions``.
 
-Permission names, all under ``eventdesk.`` (``EVENT_PERMS``), with the event (an Event
-or its id) as the object:
+Permission names, all under ``eventdesk.`` (``EVENT_PERMS``), with the event as the
+object (an Event, its id, or one of its objects, which stands for its event: ``event_of``):
 
 - ``eventdesk.<resource>.<operation>``: ``checks.may(user, event, resource, operation)``
   (``eventdesk.track.create``; a resource of ``permissions.resources.RESOURCES``);
@@ -37,6 +37,27 @@ def role_perm(role):
     return f"{EVENT_PERMS}is_{role}"
 
 
+def event_of(obj):
+    """The event a permission is asked in: ``obj`` is an Event, its id (an int, or a
+    string of digits), or one of the event's objects (a track, ...: its event, never the
+    event whose id happens to be the object's). Anything else is a ``ValueError``."""
+    if isinstance(obj, bool):
+        raise ValueError(f"Not an event: {obj!r}")
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, str):
+        if not obj.strip().isdigit():
+            raise ValueError(f"Not an event: {obj!r}")
+        return int(obj)
+    meta = getattr(obj, "_meta", None)
+    if meta is not None and meta.label == "events.Event":
+        return obj
+    event_id = getattr(obj, "event_id", None) if meta is not None else None
+    if event_id is None:
+        raise ValueError(f"Not an event or an event's object: {obj!r}")
+    return event_id
+
+
 class EventPermissionBackend(BaseBackend):
     """Answers the ``eventdesk.*`` permissions for an event from ``permissions.checks``;
     every other permission is someone else's (no)."""
@@ -48,23 +69,25 @@ class EventPermissionBackend(BaseBackend):
         if not isinstance(perm, str) or not perm.startswith(EVENT_PERMS):
             return False
         name = perm.removeprefix(EVENT_PERMS)
-        if name == "has_role":
-            return obj is not None and checks.has_role(user_obj, obj)
         resource, dot, operation = name.rpartition(".")
+        role = name.removeprefix("is_")
         if dot:
             checks.resource_name(resource)  # a ValueError, also when there is no event
             if operation not in checks.OPERATIONS:
                 raise ValueError(f"Unknown operation: {operation!r}")
-            return obj is not None and checks.may(user_obj, obj, resource, operation)
-        role = name.removeprefix("is_")
-        if name.startswith("is_") and role in ROLES:
-            return obj is not None and checks.has_role(user_obj, obj, role)
-        raise ValueError(f"Unknown permission: {perm!r}")
+        elif name != "has_role" and not (name.startswith("is_") and role in ROLES):
+            raise ValueError(f"Unknown permission: {perm!r}")
+        if obj is None:
+            return False
+        event = event_of(obj)
+        if dot:
+            return checks.may(user_obj, event, resource, operation)
+        return checks.has_role(user_obj, event, None if name == "has_role" else role)
 
     def get_all_permissions(self, user_obj, obj=None):
         if obj is None:
             return set()
-        perms = checks.event_permissions(user_obj, obj)
+        perms = checks.event_permissions(user_obj, event_of(obj))
         granted = {
             cell_perm(resource, op)
             for resource in RESOURCES

@@ -96,6 +96,24 @@ class TestTheSeedsMethods:
         assert person.can_update(track, str(event.pk))
         assert not person.can_delete(Track, event.pk)
 
+    def test_an_object_of_the_event_stands_for_its_event_never_for_an_id(self, make_event, organizer, make_user):
+        """``has_perm(perm, obj)`` as Django's object permissions are asked: the object is
+        the track itself. It is asked in the track's event, not in the event whose id
+        happens to be the track's."""
+        mine = make_event(organizer, name="Mine")
+        theirs = make_event(make_user(), name="Theirs")
+        their_track = Track.objects.create(pk=mine.pk, event=theirs, name="Theirs")
+        assert organizer.can_update("track", mine)
+        assert not organizer.can_update("track", their_track)
+        assert not organizer.has_perm("eventdesk.track.delete", their_track)
+        assert not organizer.is_organizer(their_track)
+        my_track = Track.objects.create(event=mine, name="Mine")
+        assert organizer.has_perm("eventdesk.track.delete", my_track)
+        assert organizer.can_delete(my_track, my_track)
+        for garbage in (True, "abc", 1.5, object(), Track(name="unsaved")):
+            with pytest.raises(ValueError, match="event"):
+                organizer.can_read("track", garbage)
+
     @pytest.mark.parametrize("service", ["badge", "", "tracks", "track.create", 5, None, "Track"])
     def test_an_unknown_resource_is_a_value_error(self, event, organizer, service):
         with pytest.raises(ValueError, match="Unknown resource"):
