@@ -203,6 +203,7 @@ class OrderPermission(BasePermission):
                 },
             ),
             422: inline_serializer("IdempotencyKeyReused", {"detail": serializers.CharField()}),
+            429: inline_serializer("TooManyOrdersOrSeats", {"detail": serializers.CharField()}),
         },
     ),
     partial_update=extend_schema(
