@@ -93,6 +93,18 @@ def _names_somebody(headers):
     return any(part.strip().split(b"=", 1)[0] == session for part in cookie.split(b";"))
 
 
+def _holds_nul(scope, headers):
+    """A NUL in the path, the query string (raw or ``%00``) or a header: Django refuses
+    the request (``core.middleware.RefuseNulMiddleware``), never a memo."""
+    query = scope.get("query_string", b"")
+    return (
+        "\x00" in scope["path"]
+        or b"\x00" in query
+        or b"%00" in query
+        or any(b"\x00" in value for value in headers.values())
+    )
+
+
 def _memo_key(scope, headers):
     parts = [
         scope.get("scheme", "http").encode(),
@@ -127,7 +139,7 @@ class PublicAnswers:
         ):
             return await self.app(scope, receive, send)
         headers = _headers(scope)
-        if _names_somebody(headers):
+        if _names_somebody(headers) or _holds_nul(scope, headers):
             return await self.app(scope, receive, send)
         try:
             key = _memo_key(scope, headers)

@@ -217,7 +217,7 @@ async def asgi_get(path, query=b"", headers=()):
     communicator.scope["query_string"] = query
     answer = await communicator.get_response(timeout=10)
     await communicator.wait(timeout=10)
-    return answer["status"], dict(answer["headers"]), answer["body"]
+    return answer["status"], {name.lower(): value for name, value in answer["headers"]}, answer["body"]
 
 
 @pytest.mark.asyncio
@@ -230,3 +230,67 @@ async def test_the_asgi_front_door_passes_nul_to_the_refusal(query):
         assert NUL_MESSAGE.encode() in body
     status, _, _ = await asgi_get("/api/v1/events/\x00/")
     assert status == 400
+
+
+@pytest.mark.parametrize(
+    ("resource", "body"),
+    [
+        ("session", {"title": "Talk", "track": "1\x00"}),
+        ("session", {"title": "Talk", "speakers": ["1\x00"]}),
+        ("session", {"title": "Talk", "starts_at": "2031-06-02T09:00\x00"}),
+        ("track", {"name": "Web", "color": "#123456\x00"}),
+        ("track", {"name": "Web", "na\x00me": "Web"}),
+        ("ticket", {"name": "Free", "type": "free\x00", "quantity": 10}),
+        ("ticket", {"name": "Free", "type": "free", "quantity": "10\x00"}),
+        ("microlocation", {"name": "Hall", "latitude": "1\x00"}),
+    ],
+)
+def test_nul_in_any_json_field_of_the_api_is_a_400(world, as_organizer, resource, body):
+    event = world["event"]
+    answer = as_organizer.post(f"/api/v1/events/{event.pk}/{resource}s/", body, format="json")
+    assert answer.status_code == 400, answer.content[:300]
+    assert answer["Content-Type"] == "application/json"
+
+
+def test_nul_in_the_json_of_anonymous_endpoints_is_a_400(world, api_client):
+    event, ticket = world["event"], world["ticket"]
+    client = api_client()
+    for body in (
+        {"name": "Ada", "email": "ada\x00@example.com", "lines": [{"ticket": ticket.pk, "quantity": 1}]},
+        {"name": "Ada", "email": "ada@example.com", "lines": [{"ticket": f"{ticket.pk}\x00", "quantity": 1}]},
+        {"name": "Ada\x00", "email": "ada@example.com", "lines": [{"ticket": ticket.pk, "quantity": 1}]},
+    ):
+        answer = client.post(f"/api/v1/events/{event.pk}/orders/", body, format="json")
+        assert answer.status_code == 400, answer.content[:300]
+    answer = client.post("/api/v1/auth/token/", {"email": "a\x00@example.com", "password": "x\x00"}, format="json")
+    assert answer.status_code == 400
+    answer = client.post(
+        "/api/v1/auth/token/", b'{"email": "a@example.com", "password": "x"}\x00', content_type="application/json"
+    )
+    assert answer.status_code == 400
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_memo_at_the_front_door_never_answers_a_request_with_a_nul():
+    from channels.db import database_sync_to_async
+
+    from accounts.models import User as Users
+    from events.models import Event as Events
+
+    @database_sync_to_async
+    def published_event():
+        organizer = Users.objects.create_user("door@example.com", "x")
+        return Events.objects.create(name="Door Conf", slug="door-conf", state="published", created_by=organizer)
+
+    event = await published_event()
+    path = f"/api/v1/events/{event.pk}/"
+    status, headers, _ = await asgi_get(path)
+    assert status == 200
+    assert (await asgi_get(path))[0] == 200  # answered at the door from here on
+    etag = headers[b"etag"]
+    assert (await asgi_get(path, headers=[(b"if-none-match", etag)]))[0] == 304
+    for nul_header in [(b"if-none-match", etag + b"\x00"), (b"x-anything", b"a\x00b"), (b"accept-language", b"\x00")]:
+        status, _, body = await asgi_get(path, headers=[nul_header])
+        assert status == 400, nul_header
+        assert NUL_MESSAGE.encode() in body
