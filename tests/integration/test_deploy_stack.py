@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -225,3 +226,39 @@ def test_log_in_attempts_count_the_address_nginx_saw(stack, user, settings):
     assert "/api/v1/auth/token/" in logs
     assert "203.0.113." not in logs
     assert "198.51.100.99" not in logs
+
+
+def test_the_password_reset_link_names_the_site_not_the_forged_host(stack, user):
+    """Without SITE_URL, behind nginx: a Host naming another port (nginx passes it on as
+    X-Forwarded-Host; its own port as X-Forwarded-Port) is refused before any e-mail;
+    the honest one gets a link to nginx's own address (core.links)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    port = stack.url.rsplit(":", 1)[1]
+
+    def reset(host):
+        headers = {"Host": host}
+        page = opener.open(urllib.request.Request(stack.url + "/accounts/password/reset/", headers=headers))
+        csrf_cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode()).group(1)
+        request = urllib.request.Request(
+            stack.url + "/accounts/password/reset/",
+            data=urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": user.email}).encode(),
+            headers={**headers, "Cookie": f"csrftoken={csrf_cookie}"},
+            method="POST",
+        )
+        try:
+            with opener.open(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def mails():
+        return "".join((stack._stack.run_dir / f"daphne-{p}.log").read_text() for p in stack.daphne_ports)
+
+    before = mails().count("/accounts/password/reset/")
+    assert reset("127.0.0.1:6666") == 400
+    assert mails().count("/accounts/password/reset/") == before
+    assert reset(f"127.0.0.1:{port}") == 200  # the "sent" page, after the redirect
+    sent = mails()
+    assert f"http://127.0.0.1:{port}/accounts/password/reset/" in sent
+    assert "://127.0.0.1:6666" not in sent
