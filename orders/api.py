@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from core.api.etags import ConditionalRequestMixin, aggregate_version, make_etag
 from core.links import site_root
+from core.validators import validate_single_line
 from events.scope import enter_event
 from orders import services
 from orders.models import Order, OrderLine
@@ -79,7 +80,7 @@ class LineInSerializer(serializers.Serializer):
 
 
 class OrderInSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=services.NAME_MAX)
+    name = serializers.CharField(max_length=services.NAME_MAX, validators=[validate_single_line])
     email = serializers.EmailField()
     lines = LineInSerializer(many=True, allow_empty=False, max_length=100)
 

@@ -13,6 +13,7 @@ from django import forms
 from django.core import signing
 
 from core.forms import BootstrapFormMixin
+from core.validators import validate_single_line
 from orders.services import MAX_QUANTITY, NAME_MAX, Line, with_held
 from tickets.models import Ticket
 
@@ -37,7 +38,7 @@ def amount_field(ticket):
 
 
 class OrderForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(max_length=NAME_MAX, label="Your name")
+    name = forms.CharField(max_length=NAME_MAX, label="Your name", validators=[validate_single_line])
     email = forms.EmailField(label="Your e-mail address", help_text="Your order's link is sent here.")
     once = forms.CharField(widget=forms.HiddenInput, required=False)
 
