@@ -30,6 +30,7 @@ from django.test import Client
 from django.urls import path, reverse
 from rest_framework.test import APIClient
 
+from core.admin_site import check_no_secret_in_admins
 from permissions import services as permission_services
 from permissions.models import RoleInvite
 from tests.utils import PASSWORD
@@ -271,6 +272,10 @@ def test_a_new_admin_gets_the_guard_too(people, settings):
         assert answer.context["cl"].result_count == 0
         # Nor is it offered as a filter's choice.
         assert password not in client.get(url).content.decode()
+        # And the project's checks name the careless options.
+        errors = [error for error in check_no_secret_in_admins() if error.obj.__name__ == "CarelessGroupAdmin"]
+        assert {error.id for error in errors} == {"core.E001"}
+        assert len(errors) == 2  # the list filter and the search field
     finally:
         admin.site.unregister(Group)
         admin.site.register(Group, original)
