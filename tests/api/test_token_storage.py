@@ -173,3 +173,15 @@ def test_drf_tokens_made_before_keep_working_and_leave_no_key():
     user.save()
     assert not works(keys[owner.pk])
     assert works(keys[other.pk])
+
+
+@pytest.mark.django_db
+def test_deactivating_a_user_revokes_every_token(user, make_user, django_capture_on_commit_callbacks):
+    keys = [get_token(user), get_token(user)]
+    other = get_token(make_user())
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save()
+    assert not account_models.ApiToken.objects.filter(user=user).exists()
+    assert not any(works(key) for key in keys)
+    assert works(other)
