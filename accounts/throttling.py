@@ -59,9 +59,23 @@ class PasswordResetRateThrottle(LoginRateThrottle):
 
 class SignUpRateThrottle(LoginRateThrottle):
     """Sign-ups (each makes an account or sends an e-mail): ``EVENTDESK_SIGNUP_RATE``
-    (e.g. ``"20/hour"``) per client address, counted like log-ins."""
+    (e.g. ``"20/hour"``) per client address, counted like log-ins; an IPv6 address by
+    its ``/64`` (one machine commonly holds a whole ``/64``, and would otherwise count as
+    billions of clients)."""
 
     scope = "signup"
 
     def get_rate(self):
         return settings.EVENTDESK_SIGNUP_RATE
+
+    def get_ident(self, request):
+        address = client_address(request)
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return address
+        if parsed.version == 6:
+            if parsed.ipv4_mapped is not None:
+                return str(parsed.ipv4_mapped)
+            return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+        return str(parsed)

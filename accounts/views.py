@@ -136,6 +136,16 @@ class LoginView(auth_views.LoginView):
             return self.render_to_response(self.get_context_data(form=form, refusal=refusal), status=429)
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not form.get_user().email_confirmed:
+            messages.info(
+                self.request,
+                "Your e-mail address is not confirmed yet: open the link we e-mailed you "
+                "(your profile page sends a new one). Until then, invitations sent to it do not reach you.",
+            )
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """Django's log-out (POST only), saying so on the page it leads to."""

@@ -77,6 +77,17 @@ def test_sign_ups_are_limited_per_client_address(settings, mailoutbox, django_ca
     assert "Too many sign-ups" in refused.content.decode()
 
 
+def test_an_ipv6_client_counts_by_its_64(settings, django_capture_on_commit_callbacks):
+    settings.EVENTDESK_SIGNUP_RATE = "2/hour"
+    answers = [
+        signup(Client(REMOTE_ADDR=f"2001:db8:1:2::{n:x}"), f"v{n}@example.com", django_capture_on_commit_callbacks)
+        for n in range(3)
+    ]
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    other = Client(REMOTE_ADDR="2001:db8:1:3::1")
+    assert signup(other, "w@example.com", django_capture_on_commit_callbacks).status_code == 302
+
+
 def test_confirming_needs_the_link_and_the_log_in(make_user, client, mailoutbox, django_capture_on_commit_callbacks):
     signup(client, "new@example.com", django_capture_on_commit_callbacks)
     user = User.objects.get(email="new@example.com")
@@ -98,6 +109,16 @@ def test_confirming_needs_the_link_and_the_log_in(make_user, client, mailoutbox,
     assert client.post(path).status_code == 302
     user.refresh_from_db()
     assert user.email_confirmed_at is not None
+
+
+def test_logging_in_unconfirmed_says_so(make_user, client):
+    make_user("new@example.com", email_confirmed_at=None)
+    page = client.post(reverse("login"), {"username": "new@example.com", "password": PASSWORD}, follow=True)
+    assert "not confirmed yet" in page.content.decode()
+    make_user("old@example.com")
+    other = Client()
+    page = other.post(reverse("login"), {"username": "old@example.com", "password": PASSWORD}, follow=True)
+    assert "not confirmed yet" not in page.content.decode()
 
 
 def test_the_profile_sends_the_link_again_a_few_times(
