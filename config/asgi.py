@@ -15,6 +15,7 @@ from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.api.front_door import PublicAnswers  # noqa: E402
+from core.middleware import refuse_nul_websockets  # noqa: E402
 from core.unavailable import guard_websockets  # noqa: E402
 
 http_app = PublicAnswers(django_asgi_app, prefix="/api/")
@@ -27,8 +28,9 @@ application = ProtocolTypeRouter(
     {
         "http": http_app,
         # A database or Redis out of reach closes the socket with 4503 (try again later).
+        # A NUL in the handshake (a cookie looked up as a session key...): refused first.
         "websocket": guard_websockets(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            refuse_nul_websockets(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))))
         ),
     }
 )

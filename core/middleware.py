@@ -10,7 +10,7 @@ answer is a 400 (JSON under the API and for JSON-only views and scripts, a plain
 otherwise) before the session, the user or any query is touched.
 """
 
-from django.http import HttpResponseBadRequest, JsonResponse, UnreadablePostError
+from django.http import HttpResponseBadRequest, JsonResponse, UnreadablePostError, parse_cookie
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
@@ -82,3 +82,33 @@ class RefuseNulMiddleware:
         if _holds_nul(post) or any(NUL in name for name in files):
             return nul_refusal(request, view_func)
         return None
+
+
+def refuse_nul_websockets(app):
+    """ASGI middleware for websockets: a handshake with a NUL in its path, query string,
+    a header or a cookie is refused (closed before it is accepted: the server answers
+    403) before the session is looked up, as ``RefuseNulMiddleware`` does for HTTP."""
+
+    async def refusing(scope, receive, send):
+        if _scope_holds_nul(scope):
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close"})
+            return None
+        return await app(scope, receive, send)
+
+    return refusing
+
+
+def _scope_holds_nul(scope):
+    query = scope.get("query_string", b"")
+    if NUL in scope.get("path", "") or b"\x00" in query or b"%00" in query:
+        return True
+    for name, value in scope.get("headers", ()):
+        if b"\x00" in name or b"\x00" in value:
+            return True
+        if name.lower() == b"cookie":
+            cookies = parse_cookie(value.decode("latin-1"))
+            if any(NUL in key or NUL in text for key, text in cookies.items()):
+                return True
+    return False

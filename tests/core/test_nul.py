@@ -8,7 +8,7 @@ accepts it, so these tests prove the 400 on both."""
 import re
 
 import pytest
-from channels.testing import HttpCommunicator
+from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -294,3 +294,25 @@ async def test_a_memo_at_the_front_door_never_answers_a_request_with_a_nul():
         status, _, body = await asgi_get(path, headers=[nul_header])
         assert status == 400, nul_header
         assert NUL_MESSAGE.encode() in body
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/ws/notifications/", [(b"cookie", b'sessionid="ab\\000cdefghijklmnop"')]),
+        ("/ws/notifications/", [(b"cookie", b"sessionid=ab\x00cdefghijklmnop")]),
+        ("/ws/notifications/", [(b"x-anything", b"\x00")]),
+        ("/ws/notifications/?x=%00", []),
+        ("/ws/notifications/\x00", []),
+    ],
+    ids=["quoted cookie", "raw cookie", "header", "query", "path"],
+)
+async def test_a_websocket_handshake_with_a_nul_is_refused(path, headers):
+    communicator = WebsocketCommunicator(
+        application, path, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), *headers]
+    )
+    connected, _ = await communicator.connect(timeout=10)
+    assert not connected  # the handshake answered 403, before the session was looked up
+    await communicator.wait(timeout=10)
