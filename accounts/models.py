@@ -58,7 +58,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         "Nothing addressed to the address (invitations, speaker profiles) reaches an unconfirmed account.",
     )
 
-
     objects = UserManager()
 
     EMAIL_FIELD = "email"
