@@ -199,6 +199,9 @@ NOT_USER_ENTERED = {
     "orders.Order.expires_at",
     "orders.Order.paid_at",
     "orders.Order.cancelled_at",
+    "orders.IdempotencyRecord.created_at",
+    "notifications.Notification.answer_by",
+    "accounts.User.email_confirmed_at",
     "notifications.Notification.message",  # built by the server from bounded names
 }
 # Every app of this project (a new app is covered the day it appears).
