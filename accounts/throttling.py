@@ -32,9 +32,24 @@ def client_address(request):
     return remote_addr
 
 
+def client_network(request):
+    """The client as the limits count it: its IPv4 address, or its IPv6 address's ``/64``
+    (one machine commonly holds a whole ``/64``, and would otherwise count as billions of
+    clients); an IPv4 address mapped into IPv6 counts as itself."""
+    address = client_address(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 class LoginRateThrottle(SimpleRateThrottle):
-    """``EVENTDESK_LOGIN_RATE`` (e.g. ``"10/min"``) attempts per client address
-    (``client_address``)."""
+    """``EVENTDESK_LOGIN_RATE`` (e.g. ``"10/min"``) attempts per client (``client_network``)."""
 
     scope = "login"
     # Counts every process shares, or none: the cache down, a 503 (core.cache.required).
@@ -44,7 +59,7 @@ class LoginRateThrottle(SimpleRateThrottle):
         return settings.EVENTDESK_LOGIN_RATE
 
     def get_ident(self, request):
-        return client_address(request)
+        return client_network(request)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -59,23 +74,9 @@ class PasswordResetRateThrottle(LoginRateThrottle):
 
 class SignUpRateThrottle(LoginRateThrottle):
     """Sign-ups (each makes an account or sends an e-mail): ``EVENTDESK_SIGNUP_RATE``
-    (e.g. ``"20/hour"``) per client address, counted like log-ins; an IPv6 address by
-    its ``/64`` (one machine commonly holds a whole ``/64``, and would otherwise count as
-    billions of clients)."""
+    (e.g. ``"20/hour"``) per client address, counted like log-ins."""
 
     scope = "signup"
 
     def get_rate(self):
         return settings.EVENTDESK_SIGNUP_RATE
-
-    def get_ident(self, request):
-        address = client_address(request)
-        try:
-            parsed = ipaddress.ip_address(address)
-        except ValueError:
-            return address
-        if parsed.version == 6:
-            if parsed.ipv4_mapped is not None:
-                return str(parsed.ipv4_mapped)
-            return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-        return str(parsed)

@@ -4,33 +4,17 @@ together): ``EVENTDESK_ORDER_RATE`` (e.g. ``"30/min"``) per client address, whet
 logged in or not, and as many again per account for logged-in buyers (an account used
 from many addresses).
 
-A client's address is ``client_address``'s, taken to its network for IPv6 (``/64``:
-one machine commonly has a whole ``/64``, and would otherwise count as billions of
-clients). ``client_digest`` is what an order stores of it (``Order.client``)."""
+A client is counted as ``accounts.throttling.client_network`` counts it (an IPv6
+address by its ``/64``). ``client_digest`` is what an order stores of it (``Order.client``)."""
 
 import hashlib
 import hmac
-import ipaddress
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.throttling import client_address
+from accounts.throttling import client_network
 from core.cache import required_cache
-
-
-def client_network(request):
-    """The client's address as counted: an IPv4 address, or an IPv6 address's ``/64``."""
-    address = client_address(request)
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if parsed.version == 6:
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
 
 
 def client_digest(request):

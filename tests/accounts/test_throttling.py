@@ -34,6 +34,22 @@ def test_another_address_is_counted_apart(client, user):
     assert response.status_code == 302
 
 
+def test_an_ipv6_client_counts_by_its_64(client, user):
+    # One machine holds a whole /64: a new address in it for every guess is the same client.
+    for host in range(1, 4):
+        client.post(
+            reverse("login"), {"username": user.email, "password": "wrong"}, REMOTE_ADDR=f"2001:db8:1:2::{host}"
+        )
+    response = client.post(
+        reverse("login"), {"username": user.email, "password": PASSWORD}, REMOTE_ADDR="2001:db8:1:2::99"
+    )
+    assert response.status_code == 429
+    response = client.post(
+        reverse("login"), {"username": user.email, "password": PASSWORD}, REMOTE_ADDR="2001:db8:1:3::1"
+    )
+    assert response.status_code == 302  # the next /64 is another client
+
+
 def test_token_endpoint_shares_the_limit(client, user):
     for _ in range(2):
         client.post(reverse("login"), {"username": user.email, "password": "wrong"})
