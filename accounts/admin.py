@@ -15,7 +15,12 @@ from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswor
 
 from accounts import services
 from accounts.models import ApiToken, User
+from accounts.throttling import LoginRateThrottle
 from core.links import site_root
+
+# The admin's log-in counts with the log-in page's and the token endpoint's (per client
+# address; Redis unreachable, a 503): core.admin_site.AdminSite.login.
+admin.site.login_throttle = LoginRateThrottle
 
 
 class PasswordStateWidget(ReadOnlyPasswordHashWidget):

@@ -19,9 +19,11 @@ Installed by ``core.admin_app.AdminConfig``, in place of ``django.contrib.admin`
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core import checks
 from django.db.models import F
 from django.db.models.expressions import OrderBy
+from django.template.response import TemplateResponse
 
 from core.secrets import reaches_secret
 
@@ -118,8 +120,41 @@ def guarded(admin_class):
 
 
 class AdminSite(admin.AdminSite):
+    #: The limit on log-in attempts (a DRF throttle class), set by the app that owns
+    #: log-ins (``accounts``) so that the admin's log-in counts with the site's own:
+    #: without it, passwords could be guessed here without end. None: no limit.
+    login_throttle = None
+
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, guarded(admin_class or admin.ModelAdmin), **options)
+
+    def login(self, request, extra_context=None):
+        """Django's admin log-in, after the log-in limit: past it, the form again with
+        the refusal (429), the password not even checked."""
+        if request.method == "POST" and self.login_throttle is not None:
+            throttle = self.login_throttle()
+            if not throttle.allow_request(request, None):
+                return self._login_refused(request, throttle, extra_context)
+        return super().login(request, extra_context)
+
+    def _login_refused(self, request, throttle, extra_context):
+        form = AdminAuthenticationForm(request, initial={"username": request.POST.get("username", "")[:254]})
+        form.cleaned_data = {}
+        wait = max(1, round(throttle.wait() or 1))
+        form.add_error(None, f"Too many log-in attempts from your address. Try again in {wait} seconds.")
+        context = {
+            **self.each_context(request),
+            "title": "Log in",
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+            "form": form,
+            **(extra_context or {}),
+        }
+        request.current_app = self.name
+        response = TemplateResponse(request, self.login_template or "admin/login.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
 
 def check_no_secret_in_admins(app_configs=None, **kwargs):

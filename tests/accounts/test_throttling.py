@@ -61,6 +61,20 @@ def test_token_endpoint_shares_the_limit(client, user):
     assert "Retry-After" in response
 
 
+def test_the_admin_log_in_shares_the_limit(client, super_admin):
+    # The admin's own log-in page guessed passwords without end: it counts with the others.
+    client.post(reverse("login"), {"username": super_admin.email, "password": "wrong"})
+    for _ in range(2):
+        response = client.post("/admin/login/", {"username": super_admin.email, "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post("/admin/login/", {"username": super_admin.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "Too many log-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session  # even the right password waits
+    assert client.post(reverse("login"), {"username": super_admin.email, "password": PASSWORD}).status_code == 429
+
+
 def test_limit_holds_across_processes_on_redis(settings, redis_url, user):
     # With REDIS_URL the counts are in Redis, which every server process shares.
     settings.CACHES = {

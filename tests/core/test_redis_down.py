@@ -101,6 +101,13 @@ def test_log_in_needs_its_shared_count_503(client, user, redis_down):
     assert "detail" in api.json()
 
 
+def test_the_admin_log_in_needs_the_count_too_503(client, super_admin, redis_down):
+    answer = client.post("/admin/login/", {"username": super_admin.email, "password": PASSWORD})
+    assert answer.status_code == 503
+    assert int(answer["Retry-After"]) >= 1
+    assert "_auth_user_id" not in client.session
+
+
 def test_anonymous_orders_wait_for_their_count_503_nothing_stored(client, published, redis_down):
     order = {"name": "Ada", "email": "ada@example.com", "lines": [{"ticket": published.ticket.pk, "quantity": 1}]}
     answer = client.post(f"/api/v1/events/{published.pk}/orders/", order, content_type="application/json")
