@@ -41,12 +41,23 @@ async def _channel_layer_ok():
     return await layer.receive(channel) == message
 
 
+#: The checks failing now in this process: a failure is logged when it starts, not on
+#: every poll (a load balancer asks every few seconds through the whole outage).
+_failing = set()
+
+
 async def _check(name, coroutine):
     try:
-        return "ok" if await asyncio.wait_for(coroutine, TIMEOUT) else "unavailable"
+        ok = await asyncio.wait_for(coroutine, TIMEOUT)
     except Exception:
-        logger.exception("health check %s failed", name)
+        if name not in _failing:
+            _failing.add(name)
+            logger.exception("health check %s failed (logged again only after it has passed)", name)
         return "unavailable"
+    if name in _failing:
+        _failing.discard(name)
+        logger.warning("health check %s passes again", name)
+    return "ok" if ok else "unavailable"
 
 
 async def healthz(request):
@@ -60,4 +71,6 @@ async def healthz(request):
     status = 200 if all(value == "ok" for value in result.values()) else 503
     response = JsonResponse(result, status=status)
     response["Cache-Control"] = "no-store"
+    # Not Django's "Service Unavailable" line on every poll: _check logged the failure.
+    response._has_been_logged = True
     return response

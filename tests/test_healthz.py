@@ -5,6 +5,7 @@ import sys
 import pytest
 from django.urls import reverse
 
+from config import health
 from tests.utils import BASE_DIR, free_port
 
 
@@ -41,6 +42,36 @@ def test_redis_unreachable_is_503(client, settings, backend):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "channel_layer": "unavailable", "cache": "ok"}
+
+
+@pytest.fixture
+def no_failure_seen(monkeypatch):
+    monkeypatch.setattr(health, "_failing", set())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("no_failure_seen")
+def test_a_failing_check_is_logged_once_per_outage(client, settings, caplog):
+    # Polled every few seconds through an outage: one traceback, not one per poll.
+    unreachable = {
+        "BACKEND": settings.CHANNEL_LAYER_BACKEND,
+        "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"]},
+    }
+    healthy = settings.CHANNEL_LAYERS["default"]
+    settings.CHANNEL_LAYERS = {"default": unreachable}
+    with caplog.at_level("INFO"):
+        for _ in range(3):
+            assert client.get(reverse("healthz")).status_code == 503
+        failed = [record for record in caplog.records if "failed" in record.getMessage()]
+        assert len(failed) == 1
+        assert failed[0].exc_info
+        settings.CHANNEL_LAYERS = {"default": healthy}
+        assert client.get(reverse("healthz")).status_code == 200
+        assert client.get(reverse("healthz")).status_code == 200
+        assert [record.getMessage() for record in caplog.records][1:] == ["health check channel_layer passes again"]
+        settings.CHANNEL_LAYERS = {"default": unreachable}
+        assert client.get(reverse("healthz")).status_code == 503
+    assert len([record for record in caplog.records if "failed" in record.getMessage()]) == 2
 
 
 def test_database_unreachable_is_503():
