@@ -15,6 +15,7 @@ from accounts import forms, services
 from accounts.forms import SignUpForm
 from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, SignUpRateThrottle
 from core.links import site_root
+from core.views import local_path
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
@@ -126,6 +127,11 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     form_class = forms.LoginForm
 
+    def get_redirect_url(self):
+        # ``next`` as every form takes it: a path on this site, else the default
+        # (Django's check kept "foo" or "logout", which led to a page relative to this one).
+        return local_path(self.request, super().get_redirect_url()) or ""
+
     def post(self, request, *args, **kwargs):
         throttle = LoginRateThrottle()
         if not throttle.allow_request(request, self):
@@ -149,6 +155,9 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """Django's log-out (POST only), saying so on the page it leads to."""
+
+    def get_redirect_url(self):
+        return local_path(self.request, super().get_redirect_url()) or ""
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

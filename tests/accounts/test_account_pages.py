@@ -60,6 +60,31 @@ def test_log_out_says_so(client, user):
     assert not get_user(client).is_authenticated
 
 
+@pytest.mark.parametrize(
+    ("target", "lands_on"),
+    [
+        ("/events/new/", "/events/new/"),
+        ("foo", "/events/"),  # Django's check kept it: /accounts/login/foo, a 404
+        ("logout", "/events/"),
+        ("events:mine", "/events/"),
+        ("//evil.example/", "/events/"),
+        ("/\\evil.example/", "/events/"),
+        ("https:evil.example", "/events/"),
+        ("http://testserver/events/new/", "/events/"),  # a path, not a URL
+    ],
+)
+def test_log_in_and_log_out_follow_next_only_to_a_local_path(client, user, target, lands_on):
+    page = client.get(reverse("login"), {"next": target}).content.decode()
+    shown = re.search(r'name="next" value="([^"]*)"', page).group(1)
+    assert shown == (target if target == lands_on else "")
+    response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+    response = client.post(reverse("logout"), {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == (target if target == lands_on else reverse("home"))
+
+
 def test_the_profile_page_changes_the_name_only(client, user):
     assert client.get(reverse("profile")).status_code == 302  # log in first
     client.force_login(user)
