@@ -15,15 +15,24 @@ no admin's own ``lookup_allowed`` can allow what it refuses:
   secret are left out; and ``manage.py check`` reports an admin that names one
   (``core.E001``).
 
+The "view on site" shortcut (``r/<content type>/<id>/``, Django's redirect to an object's
+``get_absolute_url()``) answers only for models registered here, for an object the person
+may view here: Django's answers any staff member for any object of any model.
+
 Installed by ``core.admin_app.AdminConfig``, in place of ``django.contrib.admin``.
 """
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.db.models import F
 from django.db.models.expressions import OrderBy
+from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from core.secrets import reaches_secret
 
@@ -127,6 +136,30 @@ class AdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, guarded(admin_class or admin.ModelAdmin), **options)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        for index, pattern in enumerate(urls):
+            if getattr(pattern, "name", None) == "view_on_site":
+                urls[index] = path(str(pattern.pattern), self.admin_view(self.view_on_site), name="view_on_site")
+        return urls
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """Django's shortcut to an object's page, for a model registered here and an
+        object the person may view here; anything else is not found. (Django's own sends
+        any staff member to the ``get_absolute_url()`` of any object of any model: an
+        order's link, with its secret, to a read-only admin.)"""
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ValueError, ContentType.DoesNotExist):
+            raise Http404 from None
+        model_admin = self._registry.get(model)
+        if model_admin is None or not model_admin.view_on_site:
+            raise Http404
+        obj = model_admin.get_object(request, unquote(object_id))
+        if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+            raise Http404
+        return contenttype_views.shortcut(request, content_type_id, object_id)
 
     def login(self, request, extra_context=None):
         """Django's admin log-in, after the log-in limit: past it, the form again with

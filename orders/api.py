@@ -329,7 +329,7 @@ class OrderViewSet(
 
     def created_body(self, request, order):
         body = dict(OrderSerializer(order).data)
-        body["url"] = request.build_absolute_uri(order.get_absolute_url())
+        body["url"] = request.build_absolute_uri(order.get_buyer_url())
         return body
 
     def partial_update(self, request, *args, **kwargs):

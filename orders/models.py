@@ -79,8 +79,10 @@ class Order(models.Model):
     def __str__(self):
         return f"{self.code} ({self.name})"
 
-    def get_absolute_url(self):
-        """The buyer's page (the secret is in the link)."""
+    def get_buyer_url(self):
+        """The buyer's page (the secret is in the link). Not ``get_absolute_url``: that is
+        an object's public address, which generic code (the admin's "view on site", its
+        shortcut, ``redirect(obj)``) hands to anyone who may see the object."""
         return reverse("order_page", kwargs={"slug": self.event.slug, "code": self.code, "secret": self.secret})
 
     def get_dashboard_url(self):

@@ -547,7 +547,7 @@ def forget_idempotency_records(now=None):
 def _tell_about(order, site_url=""):
     """After the order is committed: the buyer's e-mail, the organizers' notification."""
     event = order.event
-    link = site_url.rstrip("/") + order.get_absolute_url()
+    link = site_url.rstrip("/") + order.get_buyer_url()
     body = [f"Thank you for your order {order.code} for {event.name}.", ""]
     body += [f"{line.quantity} × {line.ticket.name}" for line in order.lines.all()]
     body += ["", f"Total: {order.total} {event.currency}", f"State: {order.get_state_display()}", ""]

@@ -70,7 +70,7 @@ def order_page_form(request, slug):
                 event,
                 scope=f"form:{event.pk}",
                 key=form.cleaned_data["once"],
-                answer=lambda order: (303, {"url": order.get_absolute_url()}),
+                answer=lambda order: (303, {"url": order.get_buyer_url()}),
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
                 lines=form.lines(),
@@ -134,7 +134,7 @@ def order_cancel(request, slug, code, secret):
         messages.error(request, error.message if hasattr(error, "message") else error.messages[0])
     else:
         messages.success(request, "Your order is cancelled.")
-    return HttpResponseRedirect(order.get_absolute_url(), status=303)
+    return HttpResponseRedirect(order.get_buyer_url(), status=303)
 
 
 # --- organizers --------------------------------------------------------------------------

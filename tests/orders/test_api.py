@@ -33,7 +33,7 @@ def test_anyone_orders_a_published_events_tickets(shop, api_client):
     assert data["total"] == "25.00"
     assert data["expires_at"]
     assert len(data["code"]) == 6
-    assert data["url"].endswith(Order.objects.get().get_absolute_url())
+    assert data["url"].endswith(Order.objects.get().get_buyer_url())
     assert [line["ticket"] for line in data["lines"]] == [shop.paid.pk, shop.donation.pk]
 
 

@@ -22,7 +22,7 @@ def test_the_order_e_mail_links_to_site_url_whatever_the_host(
     answer = order(api_client(), shop, django_capture_on_commit_callbacks, host="evil.example.net")
     assert answer.status_code == 201
     [mail] = [mail for mail in mailoutbox if mail.to == ["ada@example.com"]]
-    assert f"https://events.example.org{Order.objects.get().get_absolute_url()}" in mail.body
+    assert f"https://events.example.org{Order.objects.get().get_buyer_url()}" in mail.body
     assert "evil" not in mail.body
 
 

@@ -300,7 +300,7 @@ def test_an_order_whose_total_does_not_fit_is_400_and_nothing_is_stored(dear, ap
     assert order.total == Decimal("9999999999.00")
     organizer_client = api_client(organizer)
     assert organizer_client.get(url(dear)).status_code == 200
-    assert Client().get(order.get_absolute_url()).status_code == 200
+    assert Client().get(order.get_buyer_url()).status_code == 200
     page = Client()
     page.force_login(organizer)
     assert page.get(reverse("orders:list", args=[dear.pk])).status_code == 200

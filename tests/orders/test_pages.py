@@ -39,13 +39,13 @@ def test_the_event_page_has_the_order_form_and_it_places_an_order(shop, django_c
         answer = client.post(reverse("event_order", args=[shop.slug]), form_data(shop))
     order = Order.objects.get()
     assert answer.status_code == 303
-    assert answer["Location"] == order.get_absolute_url()
-    page = client.get(order.get_absolute_url()).content.decode()
+    assert answer["Location"] == order.get_buyer_url()
+    page = client.get(order.get_buyer_url()).content.decode()
     assert order.code in page
     assert "Pay to IBAN DE00 1234." in page
     assert "20.00 EUR" in page
     assert mail.outbox[0].to == ["ada@example.com"]
-    assert order.get_absolute_url() in mail.outbox[0].body
+    assert order.get_buyer_url() in mail.outbox[0].body
     # The buyer cancels while pending.
     answer = client.post(reverse("order_cancel", args=[shop.slug, order.code, order.secret]))
     order.refresh_from_db()

@@ -39,7 +39,7 @@ def test_a_paid_order_holds_its_seats_pending_with_the_prices_copied(shop, djang
     assert services.availability([shop.paid])[shop.paid.pk] == 8
     # The buyer's e-mail has the order's link; the organizers are notified.
     assert len(mail.outbox) == 1
-    assert placed.get_absolute_url() in mail.outbox[0].body
+    assert placed.get_buyer_url() in mail.outbox[0].body
     assert "IBAN DE00 1234" in mail.outbox[0].body
     note = Notification.objects.get(user=shop.created_by)
     assert note.action == Notification.Action.NEW_ORDER
