@@ -6,11 +6,15 @@
 - ``may_send(kind, recipient)``: a limit on mail of a kind to one mailbox per hour, for
   mail to addresses nobody has proven to own."""
 
+import contextlib
 import hashlib
 import logging
+from email import _header_value_parser as _header_parser
+from email.errors import HeaderParseError
 
 from django.conf import settings
 from django.core.mail.backends.console import EmailBackend as ConsoleEmailBackend
+from django.utils.encoding import punycode
 
 from core.cache import required_cache
 
@@ -34,9 +38,22 @@ MAIL_PERIOD_SECONDS = 3600
 
 
 def mailbox_of(address):
-    """The mailbox an address reaches, as counted: lower case, without a ``+tag`` in its
-    local part (``Ada+1@Example.com`` and ``ada@example.com`` reach the same person)."""
-    local, _, domain = (address or "").strip().lower().rpartition("@")
+    """The mailbox an address reaches, as counted: the address as the mailer sends it
+    (``django.core.mail.message.sanitize_address``: a quoted local part unquoted, the
+    domain IDNA-encoded, which folds full-width and other compatibility forms), in lower
+    case, without a ``+tag`` in its local part. ``Ada+1@Example.com``, ``"ada"@example.com``
+    and ``ada@ｅｘａｍｐｌｅ.com`` all reach ``ada@example.com``."""
+    text = (address or "").strip()
+    try:
+        mailbox, rest = _header_parser.get_mailbox(text)
+        if rest or mailbox.local_part is None or not mailbox.domain:
+            raise ValueError(text)
+        local, domain = mailbox.local_part, mailbox.domain
+    except (HeaderParseError, ValueError, IndexError):
+        local, _, domain = text.rpartition("@")
+    with contextlib.suppress(UnicodeError):  # a name IDNA cannot encode: counted as written
+        domain = punycode(domain)
+    local, domain = local.lower(), domain.lower().rstrip(".")
     return f"{local.split('+', 1)[0]}@{domain}" if local else domain
 
 

@@ -81,7 +81,7 @@ class LineInSerializer(serializers.Serializer):
 
 class OrderInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=services.NAME_MAX, validators=[validate_single_line])
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=services.EMAIL_MAX)
     lines = LineInSerializer(many=True, allow_empty=False, max_length=100)
 
 

@@ -14,7 +14,7 @@ from django.core import signing
 
 from core.forms import BootstrapFormMixin
 from core.validators import validate_single_line
-from orders.services import MAX_QUANTITY, NAME_MAX, Line, with_held
+from orders.services import EMAIL_MAX, MAX_QUANTITY, NAME_MAX, Line, with_held
 from tickets.models import Ticket
 
 FORM_TOKEN_SALT = "eventdesk.orders.form-token"  # noqa: S105 (a signing salt, not a secret)
@@ -39,7 +39,9 @@ def amount_field(ticket):
 
 class OrderForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(max_length=NAME_MAX, label="Your name", validators=[validate_single_line])
-    email = forms.EmailField(label="Your e-mail address", help_text="Your order's link is sent here.")
+    email = forms.EmailField(
+        max_length=EMAIL_MAX, label="Your e-mail address", help_text="Your order's link is sent here."
+    )
     once = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, tickets=(), available=None, **kwargs):

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.mail import mailbox_of
 from core.validators import validate_single_line
 from events.models import Event
 from tickets.models import Ticket
@@ -22,6 +23,10 @@ from tickets.models import Ticket
 #: Order codes: letters and digits that cannot be read one for another (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+
+
+#: The longest ``Order.mailbox`` kept (an IDNA-encoded domain may be longer than typed).
+MAILBOX_MAX = 400
 
 
 def new_code():
@@ -55,6 +60,10 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     client = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The mailbox ``email`` reaches (``core.mail.mailbox_of``: no ``+tag``, lower case, the
+    # domain as the mailer encodes it), set by ``save``: the held-seat bound counts a
+    # buyer's address by it, so ``Ada+1@Example.com`` and ``ada@ｅｘａｍｐｌｅ.com`` are one.
+    mailbox = models.CharField(max_length=MAILBOX_MAX, blank=True, default="", editable=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,6 +77,7 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["event", "state", "expires_at"], name="order_event_state_expires"),
             models.Index(fields=["event", "client"], name="order_event_client"),
+            models.Index(fields=["event", "mailbox"], name="order_event_mailbox"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
@@ -78,6 +88,13 @@ class Order(models.Model):
 
     def __str__(self):
         return f"{self.code} ({self.name})"
+
+    def save(self, *args, **kwargs):
+        self.mailbox = mailbox_of(self.email)[:MAILBOX_MAX]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "mailbox"}
+        super().save(*args, **kwargs)
 
     def get_buyer_url(self):
         """The buyer's page (the secret is in the link). Not ``get_absolute_url``: that is

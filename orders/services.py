@@ -25,12 +25,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Conflict
-from core.mail import may_send
+from core.mail import mailbox_of, may_send
 from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, single_line
 from events.models import Event
 from notifications import services as notifications
 from notifications.models import Notification
-from orders.models import IdempotencyRecord, Order, OrderLine
+from orders.models import MAILBOX_MAX, IdempotencyRecord, Order, OrderLine
 from permissions.models import EventRole
 from tickets.models import Ticket
 from tickets.services import ConcurrentChange, lock_event, one_writer_at_a_time
@@ -57,6 +57,7 @@ MAX_TOTAL = column_max(Order, "total")
 #: How long an ``IdempotencyRecord`` answers retries.
 IDEMPOTENCY_TTL = timedelta(hours=24)
 NAME_MAX = Order._meta.get_field("name").max_length
+EMAIL_MAX = Order._meta.get_field("email").max_length
 ORDER_RESOURCE = "order"
 
 
@@ -149,13 +150,15 @@ def unpaid(now):
 
 def held_by_buyer(event, *, email, user=None, client="", now=None):
     """The unpaid seats (``unpaid``) of ``event`` held by the buyer: the most of those held
-    by orders with its e-mail address (ignoring case), by its account, and by its client
-    address (``Order.client``); and the first moment one of these holds ends (or
+    by orders to its e-mail address's mailbox (``Order.mailbox``, ``core.mail.mailbox_of``:
+    case, ``+tags``, quoting and the domain's encodings aside), by its account, and by its
+    client address (``Order.client``); and the first moment one of these holds ends (or
     ``None``). One query."""
     now = now or timezone.now()
     held = OrderLine.objects.filter(order__event_id=event.pk).filter(unpaid(now))
-    buyer = Q(order__email__iexact=email)
-    sums = {"by_email": Sum("quantity", filter=Q(order__email__iexact=email))}
+    mailbox = mailbox_of(email)[:MAILBOX_MAX]
+    buyer = Q(order__mailbox=mailbox)
+    sums = {"by_email": Sum("quantity", filter=Q(order__mailbox=mailbox))}
     if user is not None and user.pk is not None:
         buyer |= Q(order__user_id=user.pk)
         sums["by_user"] = Sum("quantity", filter=Q(order__user_id=user.pk))
@@ -321,6 +324,8 @@ def _check_buyer(name, email):
     email = (email or "").strip() if isinstance(email, str) else None
     if not email:
         errors["email"] = ["Enter the buyer's e-mail address."]
+    elif len(email) > EMAIL_MAX:  # validate_email takes up to 320: more than the column holds
+        errors["email"] = [f"At most {EMAIL_MAX} characters."]
     else:
         try:
             validate_email(email)
