@@ -69,6 +69,8 @@ class Event(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    resource_name = resources.EVENT  # the event itself, in the permission matrix
+
     name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from core.mail import mailbox_of
 from core.validators import validate_single_line
 from events.models import Event
+from permissions import resources
 from tickets.models import Ticket
 
 #: Order codes: letters and digits that cannot be read one for another (no 0/O, 1/I/L).
@@ -43,6 +44,8 @@ class Order(models.Model):
         PAID = "paid", "Paid"
         CANCELLED = "cancelled", "Cancelled"
         EXPIRED = "expired", "Expired"
+
+    resource_name = resources.ORDER  # the matrix's row for orders (permissions.resources)
 
     #: The states whose orders hold their seats.
     HOLDING = (State.PENDING, State.PAID)

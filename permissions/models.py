@@ -41,6 +41,12 @@ class Service(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def resource_name(self):
+        """The row stands for its resource wherever a resource is asked for
+        (``checks.may(user, event, row, "read")``, ``user.can_read(row, event)``)."""
+        return self.name
+
 
 class Permission(models.Model):
     """One cell of the matrix: what a role may do to a service."""

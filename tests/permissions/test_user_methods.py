@@ -12,12 +12,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
 import accounts.models
-from events.models import Track
+from events.models import RESOURCE_MODELS, Event, Track
 from permissions import checks, resources
 from permissions.backends import EVENT_PERMS, EventPermissionBackend, role_perm
 from permissions.models import Permission, Role
 from tests.permissions.utils import current_flags, inverted
 from tests.utils import PASSWORD
+from tickets.models import Ticket
 
 KINDS = ["organizer", "coorganizer", "track_organizer", "moderator", "no_role", "admin", "super_admin"]
 ROLES = [Role.ORGANIZER, Role.COORGANIZER, Role.TRACK_ORGANIZER, Role.MODERATOR]
@@ -113,6 +114,25 @@ class TestTheSeedsMethods:
         for garbage in (True, "abc", 1.5, object(), Track(name="unsaved")):
             with pytest.raises(ValueError, match="event"):
                 organizer.can_read("track", garbage)
+
+    @pytest.mark.parametrize("who", KINDS)
+    def test_every_resource_as_its_model_or_its_matrix_row(self, event, person_as, who):
+        """Each resource of the matrix by its model class (the event and orders too, not
+        only the dashboard's resources and tickets) or by its row (``permissions.Service``),
+        as by its name; ``checks.may`` takes them alike."""
+        from orders.models import Order
+        from permissions.models import Service
+
+        person = person_as(who)
+        models = {model.resource_name: model for model in (Event, Order, Ticket, *RESOURCE_MODELS.values())}
+        rows = {row.name: row for row in Service.objects.all()}
+        assert set(models) == set(rows) == set(resources.RESOURCES)
+        for name in resources.RESOURCES:
+            for op, method in METHODS.items():
+                expected = checks.may(person, event, name, op)
+                assert getattr(person, method)(models[name], event) == expected, (name, op)
+                assert getattr(person, method)(rows[name], event.pk) == expected, (name, op)
+                assert checks.may(person, event, models[name], op) == expected
 
     @pytest.mark.parametrize("service", ["badge", "", "tracks", "track.create", 5, None, "Track"])
     def test_an_unknown_resource_is_a_value_error(self, event, organizer, service):
