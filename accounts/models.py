@@ -30,7 +30,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        # The address as stored (lower-cased by ``User.save``), compared exactly: PostgreSQL's
+        # iexact would take bob@gmaıl.com for bob@gmail.com (accounts.services.canonical_address).
+        return self.get(email=(email or "").strip().lower())
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -54,11 +54,32 @@ class ConfirmationError(Exception):
         self.message = message
 
 
+def canonical_address(email):
+    """``email`` as accounts store it (``User.save``) and as addresses are compared: stripped
+    and lower-cased by Python. Two addresses are the same when these are equal, and only
+    then: never by the database's case-insensitive comparison (``iexact``), which on
+    PostgreSQL is UPPER on both sides and so also takes a dotless ı for an i and a long ſ
+    for an s (``bob@gmaıl.com``, whose domain is xn--gmal-nza.com, anyone's to register,
+    would be ``bob@gmail.com``)."""
+    return (email or "").strip().lower()
+
+
+def same_address(first, second):
+    return canonical_address(first) == canonical_address(second)
+
+
+def with_address(rows, email, field="email"):
+    """The rows of the queryset ``rows`` whose ``field`` is the address ``email``
+    (``same_address``), as a list: the database narrows them (``iexact``), Python decides."""
+    address = canonical_address(email)
+    return [row for row in rows.filter(**{f"{field}__iexact": address}) if same_address(getattr(row, field), address)]
+
+
 def confirmed_account(email):
-    """The active account whose confirmed address is ``email`` (any case), or None: the
-    only account anything addressed to ``email`` may reach."""
+    """The active account whose confirmed address is ``email`` (any case: ``same_address``),
+    or None: the only account anything addressed to ``email`` may reach."""
     return User.objects.filter(
-        email__iexact=(email or "").strip(), is_active=True, email_confirmed_at__isnull=False
+        email=canonical_address(email), is_active=True, email_confirmed_at__isnull=False
     ).first()
 
 
@@ -73,7 +94,7 @@ def sign_up(email, password, full_name=""):
         with transaction.atomic():
             return User.objects.create_user(email, password, full_name=full_name)
     except IntegrityError:
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=canonical_address(email)).exists():
             raise Conflict(EMAIL_TAKEN) from None
         raise
 
@@ -175,13 +196,13 @@ def register(email, password, full_name="", *, site_root=""):
     e-mail to its owner saying someone tried, with links to log in and to reset the
     password. The password is hashed either way (the same work, so about the same time).
     ``site_root`` makes the e-mails' links absolute (``core.links.site_root``)."""
-    email = email.strip().lower()
-    existing = User.objects.filter(email__iexact=email).first()
+    email = canonical_address(email)
+    existing = User.objects.filter(email=email).first()
     if existing is None:
         try:
             user = sign_up(email, password, full_name)
         except Conflict:  # taken a moment ago
-            existing = User.objects.filter(email__iexact=email).first()
+            existing = User.objects.filter(email=email).first()
         else:
             send_confirmation(user, site_root)
             return user

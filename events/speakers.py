@@ -23,7 +23,7 @@ from django.utils import dateformat
 from django.utils import timezone as django_timezone
 from django.utils.html import format_html
 
-from accounts.services import confirm_email, confirmed_account
+from accounts.services import confirm_email, confirmed_account, same_address, with_address
 from core.outbox import send_on_commit
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
@@ -160,10 +160,8 @@ def _notify_invitee(invite, session, user, inviter, when):
 def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired invitations
     to speak sent to the newly confirmed address reach the account's bell (once each)."""
-    pending = SessionInvite.objects.filter(
-        email__iexact=user.email, status=SessionInvite.Status.PENDING, expires_at__gt=django_timezone.now()
-    ).select_related("session__event", "invited_by")
-    for invite in pending:
+    pending = SessionInvite.objects.filter(status=SessionInvite.Status.PENDING, expires_at__gt=django_timezone.now())
+    for invite in with_address(pending.select_related("session__event", "invited_by"), user.email):
         if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
             continue
         inviter = (invite.invited_by.get_full_name() if invite.invited_by else "") or "An organizer"
@@ -186,7 +184,7 @@ def _answer(invite, user, accept, actor=None):
         if user.pk != account.pk:
             _refuse("wrong_user")
     elif user is not None and user.is_authenticated:
-        if user.email.lower() != invite.email.lower():
+        if not same_address(user.email, invite.email):
             _refuse("wrong_user")
         if accept:
             account = user  # the address's own account, holding the link that went there
@@ -220,9 +218,9 @@ def _speaker_for(invite, session, account, actor=None):
     from events import services  # services calls this module (schedule changes)
 
     speakers = Speaker.objects.for_event(session.event_id)
-    speaker = (account and speakers.filter(user=account).first()) or speakers.filter(
-        email__iexact=invite.email
-    ).first()
+    speaker = (account and speakers.filter(user=account).first()) or next(
+        iter(with_address(speakers, invite.email)), None
+    )
     if speaker is None:
         name = invite.name or (account.get_full_name() if account else "") or invite.email.split("@")[0]
         speaker = Speaker(event_id=session.event_id, name=name, email=invite.email)

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.forms import SignUpForm
-from accounts.services import EMAIL_TAKEN
+from accounts.services import EMAIL_TAKEN, same_address
 from permissions import resources
 from permissions.models import Role
 
@@ -95,7 +95,7 @@ class InvitationSignUpForm(SignUpForm):
 
     def clean_email(self):
         sent = self.data.get(self.add_prefix("email"))
-        if sent and sent.strip().lower() != self.invited_email.lower():
+        if sent and not same_address(sent, self.invited_email):
             raise forms.ValidationError(
                 f"This invitation is for {self.invited_email}: sign up with that address "
                 "(or without the invitation's link).",
@@ -103,7 +103,7 @@ class InvitationSignUpForm(SignUpForm):
             )
         email = super().clean_email()
         # The link went to this address, so its holder may learn that it has an account.
-        if get_user_model().objects.filter(email__iexact=email).exists():
+        if get_user_model().objects.filter(email=email).exists():
             raise forms.ValidationError(
                 f"{EMAIL_TAKEN} Log in (or choose a new password) and open the invitation's link again.",
                 code="taken",

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.services import confirm_email, sign_up
+from accounts.services import canonical_address, confirm_email, same_address, sign_up, with_address
 from activity.services import Action, log_action, log_actions
 from core.outbox import send_on_commit
 from notifications.models import Notification
@@ -34,7 +34,7 @@ def _role(role):
 
 
 def _active_user(email):
-    return get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    return get_user_model().objects.filter(email=canonical_address(email), is_active=True).first()
 
 
 def _already_has_role(user, role):
@@ -216,7 +216,7 @@ def find_invite(link):
 
 
 def is_invitee(invite, user):
-    return user.is_authenticated and user.is_active and user.email.lower() == invite.email.lower()
+    return user.is_authenticated and user.is_active and same_address(user.email, invite.email)
 
 
 def pending_invites(event):
@@ -300,10 +300,8 @@ def _notify_invitee(invite, user, inviter):
 def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired role
     invitations of the newly confirmed address reach the account's bell (once each)."""
-    pending = RoleInvite.objects.filter(
-        email__iexact=user.email, status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now()
-    ).select_related("event", "role", "invited_by")
-    for invite in pending:
+    pending = RoleInvite.objects.filter(status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now())
+    for invite in with_address(pending.select_related("event", "role", "invited_by"), user.email):
         if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
             continue
         inviter = invite.invited_by.get_full_name() if invite.invited_by else "An organizer"

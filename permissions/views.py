@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+from accounts.services import canonical_address
 from accounts.views import SignUpView
 from core.errors import Conflict
 from permissions import services
@@ -21,7 +22,7 @@ REFUSAL_STATUS = {"invalid": 404, "wrong_user": 403}
 
 
 def invite_has_account(invite):
-    return get_user_model().objects.filter(email__iexact=invite.email, is_active=True).exists()
+    return get_user_model().objects.filter(email=canonical_address(invite.email), is_active=True).exists()
 
 
 class AnswerInviteView(View):
