@@ -15,6 +15,11 @@ admin.site.site_header = "Eventdesk administration"
 admin.site.site_title = "Eventdesk admin"
 admin.site.index_title = "Site administration"
 
+# Errors raised past a view's own handling: JSON under the API and for JSON-only views.
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     # Browsers ask for /favicon.ico whatever the page's <link rel=icon> says.

@@ -1,10 +1,11 @@
-"""Site-wide views: the CSRF failure answer in the site's look (JSON for scripts), the
-/favicon.ico that browsers ask for."""
+"""Site-wide views: the CSRF failure answer and the 400, 403 and 500 handlers in the site's
+look (JSON where the answers are JSON), the /favicon.ico that browsers ask for."""
 
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
+from django.views import defaults
 from django.views.decorators.http import require_safe
 
 from core.views import API_PREFIX, answers_json
@@ -21,6 +22,35 @@ def csrf_failure(request, reason=""):
     if answers_json(request):
         return JsonResponse({"status": "error", "error": CSRF_MESSAGE}, status=403)
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+def _json_error(request, message, status):
+    """The error in the format of the endpoint's own errors, if its answers are JSON."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": message}, status=status)
+    if answers_json(request):
+        return JsonResponse({"status": "error", "error": message}, status=status)
+    return None
+
+
+def bad_request(request, exception):
+    """``handler400`` (a request Django refuses before a view: a Host header ``ALLOWED_HOSTS``
+    does not name, a malformed body): JSON where the answers are JSON, else the page."""
+    answer = _json_error(request, "Bad request.", 400)
+    return answer or defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    """``handler403``: JSON where the answers are JSON, else the page."""
+    answer = _json_error(request, "You do not have permission to do this.", 403)
+    return answer or defaults.permission_denied(request, exception)
+
+
+def server_error(request):
+    """``handler500``: JSON where the answers are JSON (the API, the banner upload, a
+    script), else the page (templates/500.html). Nothing of the error is shown."""
+    answer = _json_error(request, "Server error: the failure is logged. Try again later.", 500)
+    return answer or defaults.server_error(request)
 
 
 @require_safe

@@ -22,6 +22,7 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
 from core.cache import CacheUnavailable
+from core.views import API_PREFIX, answers_json
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +115,13 @@ def is_unavailable(error):
 
 
 def response_for(request):
-    """The 503 itself: JSON under ``/api/`` and to scripts, else a small page."""
-    if request.path.startswith("/api/") or _wants_json(request):
+    """The 503 itself: JSON wherever the answers are JSON (``core.views.answers_json``:
+    the API, a view marked JSON-only such as the banner upload, a script), in the
+    endpoint's error format; else a small page."""
+    if request.path_info.startswith(API_PREFIX):
         response = JsonResponse({"detail": MESSAGE}, status=503)
+    elif answers_json(request):
+        response = JsonResponse({"status": "error", "error": MESSAGE, "detail": MESSAGE}, status=503)
     else:
         response = HttpResponse(PAGE.format(message=MESSAGE), status=503, content_type="text/html; charset=utf-8")
     return quiet(response)
@@ -129,12 +134,6 @@ def quiet(response):
     response["Cache-Control"] = "no-store"
     response._has_been_logged = True
     return response
-
-
-def _wants_json(request):
-    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-        return True
-    return request.accepts("application/json") and not request.accepts("text/html")
 
 
 class ServiceUnavailableMiddleware:
