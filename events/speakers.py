@@ -15,6 +15,8 @@ with an account gets one notification (old → new, in the event's time zone), e
 without an e-mail, after the commit.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,13 +26,18 @@ from django.utils import timezone as django_timezone
 from django.utils.html import format_html
 
 from accounts.services import confirm_email, confirmed_account, same_address, with_address
+from core.mail import may_send
 from core.outbox import send_on_commit
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
-from permissions.services import SignedInvites
+from permissions.services import SignedInvites, check_invitation_mail
+
+logger = logging.getLogger(__name__)
 
 INVITE_SIGNING_SALT = "events.SessionInvite"
+#: ``core.mail.may_send``'s kind for schedule changes e-mailed to speakers without an account.
+SCHEDULE_MAIL = "schedule"
 
 INVITE_REFUSALS = {
     "invalid": "This invitation link is not valid. Check that you opened the whole link from the message.",
@@ -122,6 +129,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
         invitation_closed(invite_path(old))
     invite = SessionInvite(session=session, email=email, name=name, invited_by=invited_by)
     invite.full_clean(exclude=["token"])
+    check_invitation_mail(email)
     invite.save()
     inviter = (invited_by.get_full_name() if invited_by else "") or "An organizer"
     when = schedule_text(session)
@@ -326,6 +334,9 @@ def tell_of_schedule_change(session, before):
         )
     base = site_url()
     for address, name in addresses.items():
+        if not may_send(SCHEDULE_MAIL, address):  # an address nobody proved: a few an hour
+            logger.warning("A schedule change not e-mailed to a speaker: too many e-mails to the address this hour")
+            continue
         body = (
             f"Hello {name},\n\n“{session.title}” of {event.name}, at which you speak, has moved:\n\n"
             f"  before: {old}\n  now:    {new}\n\n" + (f"The session: {base}{link}\n" if base else "")

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 
 from accounts.services import canonical_address, confirm_email, same_address, sign_up, with_address
 from activity.services import Action, log_action, log_actions
+from core.mail import may_send
 from core.outbox import send_on_commit
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
@@ -40,6 +41,20 @@ def _active_user(email):
 def _already_has_role(user, role):
     message = f"{user.email} already is {role.title} of this event."
     return ValidationError({"email": ValidationError(message, code="already_has_role")})
+
+
+#: ``core.mail.may_send``'s kind for invitations (to a role, to speak): anyone who makes an
+#: event may invite any address, so one mailbox gets a few an hour at most, whoever sends.
+INVITATION_MAIL = "invitation"
+
+
+def check_invitation_mail(email):
+    """Count an invitation to ``email`` (``core.mail.may_send``); past the hour's limit a
+    ``ValidationError`` keyed ``email`` and the caller stores nothing. Counted whether or
+    not the address has an account (the answer tells nothing of accounts)."""
+    if not may_send(INVITATION_MAIL, email):
+        message = f"{email} has had as many invitations as it may get in an hour: try again later."
+        raise ValidationError({"email": ValidationError(message, code="too_many_invitations")})
 
 
 @transaction.atomic
@@ -256,6 +271,7 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
         invite.save(update_fields=["status", "answered_at"])
         _log_invite(actor, Action.INVITATION_REVOKED, invite, event, RoleInvite.Status.PENDING)
         invitation_closed(invite_path(invite))
+    check_invitation_mail(email)
     invite = RoleInvite.objects.create(event=event, email=email, role=role, invited_by=invited_by)
     log_action(
         actor,
