@@ -55,3 +55,13 @@ def test_notify_command_says_what_the_running_server_shows(user, settings, capsy
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
     call_command("notify", "--email", user.email, "--title", "Two")
     assert "Their bell shows 2 unread: pushed at once to every open page" in capsys.readouterr().out
+
+
+def test_notify_command_finds_the_address_itself_not_a_look_alike(make_user):
+    # On PostgreSQL iexact took bob@gmaıl.com (dotless ı: another domain) for bob@gmail.com.
+    make_user(email="bob@gmaıl.com")
+    with pytest.raises(CommandError, match="No user with the e-mail address"):
+        call_command("notify", "--email", "Bob@Gmail.com", "--title", "T")
+    bob = make_user(email="bob@gmail.com")
+    call_command("notify", "--email", "Bob@Gmail.com", "--title", "T")
+    assert Notification.objects.get().user == bob

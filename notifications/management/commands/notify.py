@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, title, message, action, link, **options):
         try:
-            user = User.objects.get(email__iexact=email.strip())
+            user = User.objects.get_by_natural_key(email)  # the address itself, in any case
         except User.DoesNotExist:
             raise CommandError(f"No user with the e-mail address {email!r}.") from None
         if not title.strip():
