@@ -1,9 +1,17 @@
+import logging
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
 from accounts.models import User
 from core.forms import BootstrapFormMixin
+from core.mail import may_send
+
+logger = logging.getLogger(__name__)
+
+#: ``core.mail.may_send``'s kind for password-reset links.
+PASSWORD_RESET_MAIL = "password_reset"  # noqa: S105 (a word, not a password)
 
 
 class SignUpForm(BootstrapFormMixin, BaseUserCreationForm):
@@ -35,7 +43,15 @@ class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
 
 
 class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
-    pass
+    """Django's form; its e-mail goes to one mailbox a few times an hour at most
+    (``core.mail.may_send``): requests are limited per client address, and many clients
+    asking for one address's link would otherwise have the site mail it without end."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        if not may_send(PASSWORD_RESET_MAIL, to_email):
+            logger.warning("A password-reset link not sent: too many e-mails to the address this hour")
+            return
+        super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, **kwargs)
 
 
 class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
