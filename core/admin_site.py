@@ -11,9 +11,9 @@ no admin's own ``lookup_allowed`` can allow what it refuses:
 - a URL filter (any lookup, through any relation, forward or reverse, or one ending on
   a relation whose compared field is a secret) is refused: 400;
 - search fields, list filters, the default ordering, the columns a list may be sorted
-  by (``?o=``), the list's columns, its date hierarchy and ``?_to_field=`` that reach a
-  secret are left out; and ``manage.py check`` reports an admin that names one
-  (``core.E001``).
+  by (``?o=``; a name, or an expression reading one: ``Lower("password")``), the
+  list's columns, its date hierarchy and ``?_to_field=`` that reach a secret are left
+  out; and ``manage.py check`` reports an admin that names one (``core.E001``).
 
 The "view on site" shortcut (``r/<content type>/<id>/``, Django's redirect to an object's
 ``get_absolute_url()``) answers only for models registered here, for an object the person
@@ -29,7 +29,6 @@ from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.db.models import F
-from django.db.models.expressions import OrderBy
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -37,20 +36,23 @@ from django.urls import path
 from core.secrets import reaches_secret
 
 
-def _ordering_name(item):
-    """The field path an ordering item sorts by (``-a__b``, ``F("a")``, ``F("a").desc()``),
-    or None for another expression."""
+def _ordering_names(item):
+    """The field paths an ordering item sorts by: ``-a__b``, ``F("a")``, ``F("a").desc()``,
+    and every field an expression reads (``Lower("a")``, ``Concat("a", "b")``, ...)."""
     if isinstance(item, str):
-        return item
-    if isinstance(item, OrderBy):
-        item = item.expression
+        return [item]
     if isinstance(item, F):
-        return item.name
-    return None
+        return [item.name]
+    sources = item.get_source_expressions() if hasattr(item, "get_source_expressions") else ()
+    return [name for source in sources if source is not None for name in _ordering_names(source)]
+
+
+def _sorts_by_secret(model, item):
+    return any(reaches_secret(model, name) for name in _ordering_names(item))
 
 
 def _safe_ordering(model, ordering):
-    return [item for item in ordering if not reaches_secret(model, _ordering_name(item))]
+    return [item for item in ordering if not _sorts_by_secret(model, item)]
 
 
 def _name(item):
@@ -69,7 +71,7 @@ class GuardedChangeListMixin:
 
     def get_ordering_field(self, field_name):
         order_field = super().get_ordering_field(field_name)
-        if order_field is not None and reaches_secret(self.model, _ordering_name(order_field)):
+        if order_field is not None and _sorts_by_secret(self.model, order_field):
             return None  # ``?o=<this column>`` sorts by nothing
         return order_field
 
@@ -200,7 +202,7 @@ def check_no_secret_in_admins(app_configs=None, **kwargs):
             *(("list_filter", _name(item)) for item in model_admin.list_filter),
             *(("list_display", item) for item in model_admin.list_display),
             *(("list_editable", item) for item in model_admin.list_editable),
-            *(("ordering", _ordering_name(item)) for item in model_admin.ordering or ()),
+            *(("ordering", name) for item in model_admin.ordering or () for name in _ordering_names(item)),
             ("date_hierarchy", model_admin.date_hierarchy),
         ]
         for option, name in named:

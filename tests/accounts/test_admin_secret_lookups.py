@@ -280,3 +280,44 @@ def test_a_new_admin_gets_the_guard_too(people, settings):
         admin.site.unregister(Group)
         admin.site.register(Group, original)
         del sys.modules[urls.__name__]
+
+
+def test_an_ordering_expression_over_a_secret_sorts_by_nothing_secret(people, settings):
+    """Ordering may be an expression (``Lower("user__password")``, a column's
+    ``admin_order_field``): one that reads a secret is left out like a name that does,
+    else sorting the list (``?o=``) would give the secret away by the order of rows."""
+    from django.contrib.auth.models import Group
+    from django.db.models.functions import Lower
+
+    from accounts.models import User
+
+    class SortingGroupAdmin(admin.ModelAdmin):
+        ordering = [Lower("user__password").desc(), "name"]
+        list_display = ["name", "members"]
+
+        @admin.display(ordering=Lower("user__password"))
+        def members(self, group):
+            return group.user_set.count()
+
+    original = admin.site._registry[Group].__class__
+    admin.site.unregister(Group)
+    admin.site.register(Group, SortingGroupAdmin)
+    urls = types.ModuleType("fresh_admin_urls_ordering")
+    urls.urlpatterns = [path("admin/", admin.site.urls)]
+    sys.modules[urls.__name__] = urls
+    settings.ROOT_URLCONF = urls.__name__
+    try:
+        group = Group.objects.create(name="Staff")
+        group.user_set.add(User.objects.get(email="super@example.com"))
+        client = logged_in(people["admin"])
+        url = reverse("admin:auth_group_changelist")
+        for query in ({}, {ORDER_VAR: "1"}, {ORDER_VAR: "-1.0"}):
+            answer = client.get(url, query)
+            assert answer.status_code == 200, query
+            assert "password" not in str(answer.context["cl"].queryset.query).lower(), query
+        errors = [error for error in check_no_secret_in_admins() if error.obj.__name__ == "SortingGroupAdmin"]
+        assert [error.id for error in errors] == ["core.E001"]  # the ordering
+    finally:
+        admin.site.unregister(Group)
+        admin.site.register(Group, original)
+        del sys.modules[urls.__name__]
