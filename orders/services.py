@@ -307,7 +307,7 @@ def _amount(value):
         raise ValueError from None
     if not amount.is_finite():
         raise ValueError
-    return amount
+    return abs(amount) if amount.is_zero() else amount  # "-0" is 0 (PostgreSQL keeps no -0)
 
 
 def _check_buyer(name, email):
