@@ -31,6 +31,15 @@ as what it validates: ``epoch_of``). A process that met an outage treats the cac
 down until it has written a new epoch, which it does as soon as Redis answers again (a
 thread tries every ``RETRY_INTERVAL``): every entry and memo made before is stale from
 that moment, in every process.
+
+**Redis refusing writes.** A Redis that answers but refuses to store (full under the
+``noeviction`` policy: OOM; a read-only replica after a failover: READONLY; persistence
+failing: MISCONF; ``refuses_writes``) is an outage too: the process treats the cache as
+down until its new epoch is written. One thing differs: the others still read the old
+generations from it, so a change whose new generation cannot be written would go unseen
+by them. Inside ``announcing()`` (``events.counters.forget``, in the change's
+transaction) such a refusal raises ``CacheUnavailable``: the change is rolled back and
+answered 503, nothing stored.
 """
 
 import asyncio
@@ -46,12 +55,15 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
 #: What "Redis cannot be reached" raises (``OSError``: sockets refused, reset, unreachable).
 CACHE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+#: What a Redis that answers but refuses to store raises (see ``refuses_writes``).
+REFUSALS = (OutOfMemoryError, ReadOnlyError, ResponseError)
 #: Seconds between two attempts to reach a Redis that was down (and the ``Retry-After``
 #: of what needs it meanwhile).
 RETRY_INTERVAL = 1.0
@@ -77,6 +89,14 @@ class CacheUnavailable(Exception):
 
 
 _required = contextvars.ContextVar("eventdesk_cache_required", default=False)
+_announcing = contextvars.ContextVar("eventdesk_cache_announcing", default=False)
+
+
+def refuses_writes(error):
+    """Is ``error`` Redis refusing to store (OOM, READONLY, MISCONF), not a broken command?"""
+    if isinstance(error, (OutOfMemoryError, ReadOnlyError)):
+        return True
+    return isinstance(error, ResponseError) and str(error).startswith("MISCONF")
 
 
 @contextlib.contextmanager
@@ -91,10 +111,23 @@ def required():
         _required.reset(token)
 
 
-def unavailable(default=None):
+@contextlib.contextmanager
+def announcing():
+    """Inside, a write that a Redis refusing writes (``refuses_writes``) does not store
+    raises ``CacheUnavailable``: for invalidations other processes must see (a new
+    generation), which cannot be skipped while they still read the old one."""
+    token = _announcing.set(True)
+    try:
+        yield
+    finally:
+        _announcing.reset(token)
+
+
+def unavailable(default=None, *, refusing=False):
     """What a cache operation that could not reach the cache returns: ``default``, or,
-    inside ``required()``, ``CacheUnavailable``."""
-    if _required.get():
+    inside ``required()`` (or ``announcing()``, when Redis refuses writes),
+    ``CacheUnavailable``."""
+    if _required.get() or (refusing and _announcing.get()):
         raise CacheUnavailable
     return default
 
@@ -117,10 +150,14 @@ class _Health:
     def __init__(self, place):
         self.location = " ".join(place[:-2])
         self.down = False
+        #: Down because Redis refuses writes (it still answers reads, to the others too).
+        self.refusing = False
         self.lock = threading.Lock()
 
     def went_down(self, error, backend):
         with self.lock:
+            if refuses_writes(error):
+                self.refusing = True
             if self.down:
                 return
             self.down = True
@@ -140,6 +177,11 @@ class _Health:
                 DjangoRedisCache.set(backend, EPOCH_KEY, uuid.uuid4().hex, EPOCH_TIMEOUT)
             except CACHE_ERRORS:
                 continue
+            except REFUSALS as error:
+                if refuses_writes(error):
+                    continue
+                raise
+            self.refusing = False
             self.down = False
             logger.warning("The cache (Redis at %s) answers again: a new epoch is written.", self.location)
             return
@@ -199,12 +241,17 @@ def _lenient(name, miss):
 
     def method(self, *args, **kwargs):
         if self._health.down:
-            return unavailable(miss(args, kwargs))
+            return unavailable(miss(args, kwargs), refusing=self._health.refusing)
         try:
             return operation(self, *args, **kwargs)
         except CACHE_ERRORS as error:
             self._health.went_down(error, self)
             return unavailable(miss(args, kwargs))
+        except REFUSALS as error:
+            if not refuses_writes(error):
+                raise
+            self._health.went_down(error, self)
+            return unavailable(miss(args, kwargs), refusing=True)
 
     method.__name__ = name
     method.__doc__ = operation.__doc__
@@ -251,6 +298,11 @@ class RedisCache(DjangoRedisCache):
         except CACHE_ERRORS as error:
             self._health.went_down(error, self)
             return unavailable({})
+        except REFUSALS as error:
+            if not refuses_writes(error):
+                raise
+            self._health.went_down(error, self)
+            return unavailable({})
         loads = self._cache._serializer.loads
         return {made[key]: loads(value) for key, value in zip(made, values, strict=True) if value is not None}
 
@@ -266,6 +318,11 @@ class RedisCache(DjangoRedisCache):
             else:
                 await client.set(key, self._cache._serializer.dumps(value), ex=timeout)
         except CACHE_ERRORS as error:
+            self._health.went_down(error, self)
+            return unavailable()
+        except REFUSALS as error:
+            if not refuses_writes(error):
+                raise
             self._health.went_down(error, self)
             return unavailable()
         return None

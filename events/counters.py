@@ -25,7 +25,7 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 
-from core.cache import EPOCH_KEY, epoch_of
+from core.cache import EPOCH_KEY, announcing, epoch_of
 from core.transactions import in_transaction
 
 #: What a public ETag of the event depends on (read with one query on a miss).
@@ -60,7 +60,14 @@ def forget(event_ids):
     event_ids = list(event_ids)
     if not event_ids:
         return
-    _new_generation(event_ids)
+    if in_transaction():
+        # A Redis that refuses writes (full, read-only) but still answers the other
+        # processes' reads: the change cannot be announced, so it is refused (503, rolled
+        # back) rather than stored unseen (core.cache.announcing).
+        with announcing():
+            _new_generation(event_ids)
+    else:
+        _new_generation(event_ids)
     transaction.on_commit(lambda: _new_generation(event_ids))
 
 

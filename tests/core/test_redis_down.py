@@ -290,3 +290,65 @@ async def test_a_socket_whose_channel_layer_is_down_closes_to_be_retried(client,
     else:
         assert code == CLOSE_TRY_AGAIN_LATER
     await socket.wait(timeout=10)
+
+
+# --- Redis answering but refusing writes (full, read-only) ----------------------------
+
+
+def refuse_writes(redis_url, how):
+    import redis  # noqa: PLC0415
+
+    admin = redis.Redis.from_url(redis_url)
+    if how == "full":  # maxmemory reached under the noeviction policy: OOM
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", "1")
+    else:  # a replica after a failover: READONLY
+        admin.execute_command("REPLICAOF", "127.0.0.1", str(free_port()))
+    return admin
+
+
+def accept_writes(admin, how):
+    if how == "full":
+        admin.config_set("maxmemory", "0")
+    else:
+        admin.execute_command("REPLICAOF", "NO", "ONE")
+
+
+@pytest.mark.parametrize("how", ["full", "read-only"])
+def test_a_redis_refusing_writes_is_an_outage_not_a_500(
+    client, api_client, user, organizer, published, own_redis, settings, how
+):
+    """It still answers reads (the other processes' too), so a change whose new generation
+    it refuses is refused with it (503, nothing stored) rather than stored unseen; reads
+    come from the database; log-ins and orders wait for their counts (503)."""
+    settings.CACHES = redis_cache(own_redis.url)
+    url = tracks_url(published)
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    admin = refuse_writes(own_redis.url, how)
+    try:
+        change = api_client(organizer).post(url, {"name": "Refused"}, format="json")
+        assert change.status_code == 503, change.content
+        assert int(change["Retry-After"]) >= 1
+        assert not Track.objects.filter(name="Refused").exists()
+        assert health().down
+
+        page = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+        assert page.status_code == 503
+        assert "_auth_user_id" not in client.session
+        assert client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).status_code == 503
+        order = {"name": "Ada", "email": "ada@example.com", "lines": [{"ticket": published.ticket.pk, "quantity": 1}]}
+        answer = client.post(f"/api/v1/events/{published.pk}/orders/", order, content_type="application/json")
+        assert answer.status_code == 503
+        assert not Order.objects.exists()
+
+        read = client.get(url)  # from the database
+        assert read.status_code == 200
+        assert [track["name"] for track in read.json()["results"]] == ["Main track"]
+    finally:
+        accept_writes(admin, how)
+    wait_until(lambda: not health().down)
+    assert api_client(organizer).post(url, {"name": "Stored"}, format="json").status_code == 201
+    answer = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 200
+    assert [track["name"] for track in answer.json()["results"]] == ["Main track", "Stored"]
