@@ -136,3 +136,27 @@ def test_the_service_refuses_it_whatever_calls_it(shop):
     with pytest.raises(InvalidOrder) as refused:
         place_order(shop, name="Ada", email=LONG, lines=[Line(shop.free.pk, 1)])
     assert "email" in refused.value.fields
+
+
+# --- the migration: stored orders get their mailbox ------------------------------------------
+
+BEFORE, AFTER = [("orders", "0003_single_line_names")], [("orders", "0004_order_mailbox")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_stored_orders_their_mailbox(event):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    try:
+        Old = executor.loader.project_state(BEFORE).apps.get_model("orders", "Order")
+        stored = Old.objects.create(
+            event_id=event.pk, code="OLD234", secret="s", name="Ada", state="paid", email='"Ada+x"@Example.com'
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(AFTER)
+    assert Order.objects.get(pk=stored.pk).mailbox == "ada@example.com"
