@@ -161,12 +161,23 @@ class _Health:
             if self.down:
                 return
             self.down = True
-        logger.warning(
-            "The cache (Redis at %s) is unreachable (%s): answering without it, and trying again every %s s.",
-            self.location,
-            error,
-            RETRY_INTERVAL,
-        )
+        if refuses_writes(error):
+            # Not the error's text: a pipeline's names its command, with the stored bytes.
+            reason = str(error).rsplit("caused error: ", 1)[-1]
+            logger.warning(
+                "The cache (Redis at %s) refuses writes (%s): answering without it, refusing changes, "
+                "and trying again every %s s.",
+                self.location,
+                reason,
+                RETRY_INTERVAL,
+            )
+        else:
+            logger.warning(
+                "The cache (Redis at %s) is unreachable (%s): answering without it, and trying again every %s s.",
+                self.location,
+                error,
+                RETRY_INTERVAL,
+            )
         threading.Thread(target=self._come_back, args=(backend,), daemon=True, name="cache-recovery").start()
 
     def _come_back(self, backend):

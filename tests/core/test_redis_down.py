@@ -316,7 +316,7 @@ def accept_writes(admin, how):
 
 @pytest.mark.parametrize("how", ["full", "read-only"])
 def test_a_redis_refusing_writes_is_an_outage_not_a_500(
-    client, api_client, user, organizer, published, own_redis, settings, how
+    client, api_client, user, organizer, published, own_redis, settings, how, caplog
 ):
     """It still answers reads (the other processes' too), so a change whose new generation
     it refuses is refused with it (503, nothing stored) rather than stored unseen; reads
@@ -332,6 +332,9 @@ def test_a_redis_refusing_writes_is_an_outage_not_a_500(
         assert int(change["Retry-After"]) >= 1
         assert not Track.objects.filter(name="Refused").exists()
         assert health().down
+        [warning] = [record.getMessage() for record in caplog.records if record.name == "core.cache"]
+        assert "refuses writes" in warning
+        assert "MSET" not in warning  # not the refused command with its stored bytes
 
         page = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
         assert page.status_code == 503
