@@ -137,6 +137,50 @@ def test_one_daphne_down_the_other_answers(stack):
         assert status == 200
 
 
+def fetch(url, data=None, method="GET"):
+    """(status, headers, body) of any answer, errors included."""
+    request = urllib.request.Request(url, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_nginx_refuses_an_over_large_body_in_the_answers_format(stack):
+    # Over client_max_body_size nginx answers itself: JSON where the answers are JSON.
+    body = b"x" * (17 * 1024 * 1024)
+    status, headers, answer = fetch(f"{stack.url}/api/v1/auth/token/", body, "POST")
+    assert status == 413
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(answer)["detail"]
+    status, headers, answer = fetch(f"{stack.url}/events/1/files/bgimage/", body, "POST")
+    assert status == 413
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(answer)["status"] == "error"
+    status, headers, _ = fetch(f"{stack.url}/accounts/login/", body, "POST")
+    assert status == 413
+    assert headers["Content-Type"].startswith("text/html")
+
+
+def test_no_daphne_answering_is_a_503_with_retry_after(stack):
+    # A restart or a crash of every daphne: nginx's 502 page was HTML, without Retry-After.
+    for port in stack.daphne_ports:
+        stack.stop_daphne(port)
+    status, headers, answer = fetch(f"{stack.url}/api/v1/events/")
+    assert status == 503
+    assert headers["Content-Type"] == "application/json"
+    assert int(headers["Retry-After"]) >= 1
+    assert json.loads(answer)["detail"]
+    status, headers, answer = fetch(f"{stack.url}/events/1/files/bgimage/", b"", "POST")
+    assert status == 503
+    assert json.loads(answer)["status"] == "error"
+    status, headers, _ = fetch(f"{stack.url}/accounts/login/")
+    assert status == 503
+    assert headers["Content-Type"].startswith("text/html")
+    assert int(headers["Retry-After"]) >= 1
+
+
 def session_of(user):
     client = Client()
     client.force_login(user)
