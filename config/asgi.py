@@ -18,6 +18,30 @@ from core.api.front_door import PublicAnswers  # noqa: E402
 from core.middleware import refuse_nul_websockets  # noqa: E402
 from core.unavailable import guard_websockets  # noqa: E402
 
+
+def leave_bodies_to_django():
+    """Daphne's requests are Twisted's, which parse a multipart body into ``request.args``
+    (daphne never reads them) before the application is called: a malformed one got
+    Twisted's bare 400, without headers or body (neither the API's JSON nor the site's
+    page), and every upload was parsed twice. Django parses the body it receives and
+    answers in the endpoint's format."""
+    try:
+        from daphne.http_protocol import WebRequest  # noqa: PLC0415
+    except ImportError:  # another server
+        return
+    if getattr(WebRequest, "eventdesk_leaves_bodies", False):
+        return
+    started = WebRequest.__init__
+
+    def __init__(self, *args, **kwargs):
+        started(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False  # twisted.web.http.Request's own switch
+
+    WebRequest.__init__ = __init__
+    WebRequest.eventdesk_leaves_bodies = True
+
+
+leave_bodies_to_django()
 http_app = PublicAnswers(django_asgi_app, prefix="/api/")
 if settings.SERVE_FILES:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
