@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail.backends.console import EmailBackend as ConsoleEmailBackend
 from django.utils.encoding import punycode
 
-from core.cache import required_cache
+from core.cache import CacheUnavailable, required_cache
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def mailbox_of(address):
     return f"{local.split('+', 1)[0]}@{domain}" if local else domain
 
 
-def may_send(kind, recipient, *, limit=None):
+def may_send(kind, recipient, *, limit=None, required=False):
     """May a message of ``kind`` (a short word: ``"order"``, ``"signup"``) go to
     ``recipient`` now? Counts it if so.
 
@@ -66,7 +66,9 @@ def may_send(kind, recipient, *, limit=None):
     mailbox (``mailbox_of``) per hour; past it, ``False`` and the caller does not send.
     The counts live in Django's cache (Redis when ``REDIS_URL`` is set, so every process
     counts together; ``core.cache.required_cache``); the key is a digest, never the
-    address. If the cache cannot be reached, ``False``: no count, no unbounded mail.
+    address. If the cache cannot be reached, ``False``: no count, no unbounded mail; with
+    ``required`` (a caller that has stored nothing yet, and would otherwise tell its user
+    that the limit is reached) ``core.cache.CacheUnavailable``, a 503 with ``Retry-After``.
     """
     limit = settings.EVENTDESK_MAIL_PER_RECIPIENT_HOUR if limit is None else limit
     if limit <= 0:
@@ -80,6 +82,12 @@ def may_send(kind, recipient, *, limit=None):
         except ValueError:  # expired between the two calls: a new period
             required_cache.add(key, 1, MAIL_PERIOD_SECONDS)
             count = 1
+    except CacheUnavailable:
+        if required:
+            raise
+        # The outage itself is logged once (core.cache); this says what it cost.
+        logger.warning("A %s e-mail not sent: the cache that counts them is out of reach", kind)
+        return False
     except Exception:
         logger.exception("Could not count the mail to a recipient: not sent")
         return False

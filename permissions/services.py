@@ -51,8 +51,9 @@ INVITATION_MAIL = "invitation"
 def check_invitation_mail(email):
     """Count an invitation to ``email`` (``core.mail.may_send``); past the hour's limit a
     ``ValidationError`` keyed ``email`` and the caller stores nothing. Counted whether or
-    not the address has an account (the answer tells nothing of accounts)."""
-    if not may_send(INVITATION_MAIL, email):
+    not the address has an account (the answer tells nothing of accounts). The cache that
+    counts out of reach: ``CacheUnavailable`` (503), not "past the limit"."""
+    if not may_send(INVITATION_MAIL, email, required=True):
         message = f"{email} has had as many invitations as it may get in an hour: try again later."
         raise ValidationError({"email": ValidationError(message, code="too_many_invitations")})
 

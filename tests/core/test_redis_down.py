@@ -14,11 +14,11 @@ from channels.testing import HttpCommunicator
 from django.core.cache import caches
 from django.urls import reverse
 
-from events.models import Event, Track
+from events.models import Event, SessionInvite, Track
 from notifications.models import Notification
 from notifications.services import notify
 from orders.models import Order
-from tests.factories import TicketFactory
+from tests.factories import SessionFactory, TicketFactory
 from tests.utils import PASSWORD, free_port, require, wait_for_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,6 +119,26 @@ def test_anonymous_orders_wait_for_their_count_503_nothing_stored(client, publis
     assert page.status_code == 503
     assert int(page["Retry-After"]) >= 1
     assert not Order.objects.exists()
+
+
+def test_an_invitation_waits_for_its_mail_count_503_nothing_stored(client, organizer, published, redis_down):
+    # Its count per mailbox is in Redis: without it the page said the address "has had as
+    # many invitations as it may get in an hour", and the other (expired) ones stayed revoked.
+    from permissions.models import RoleInvite  # noqa: PLC0415
+
+    client.force_login(organizer)
+    answer = client.post(
+        reverse("events:invite-create", args=[published.pk]),
+        {"invite-email": "someone@example.com", "invite-role": "moderator"},
+    )
+    assert answer.status_code == 503
+    assert int(answer["Retry-After"]) >= 1
+    assert not RoleInvite.objects.exists()
+    session = SessionFactory(event=published, title="A talk")
+    url = reverse("events:session-invites", args=[published.pk, session.pk])
+    answer = client.post(url, {"email": "someone@example.com", "name": ""})
+    assert answer.status_code == 503
+    assert not SessionInvite.objects.exists()
 
 
 def test_a_change_is_stored_and_its_push_dropped(organizer, published, redis_down, django_capture_on_commit_callbacks):
