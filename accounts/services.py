@@ -162,10 +162,12 @@ def confirm_by_link(user, token):
     return confirm_email(user)
 
 
-def send_confirmation(user, site_root=""):
+def send_confirmation(user, site_root="", *, required=False):
     """E-mail ``user`` a link to confirm their address (after the commit), unless the
-    address has had its few account mails this hour; returns whether it will be sent."""
-    if user.email_confirmed_at is not None or not may_send(ACCOUNT_MAIL, user.email):
+    address has had its few account mails this hour; returns whether it will be sent.
+    ``required``: the cache that counts them out of reach is ``CacheUnavailable`` (503),
+    not "too many" (``core.mail.may_send``)."""
+    if user.email_confirmed_at is not None or not may_send(ACCOUNT_MAIL, user.email, required=required):
         return False
     context = {"user": user, "url": f"{site_root}{confirmation_path(user)}", "hours": CONFIRMATION_MAX_AGE // 3600}
     send_on_commit(

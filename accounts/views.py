@@ -113,7 +113,7 @@ class ResendConfirmationView(LoginRequiredMixin, View):
     def post(self, request):
         if request.user.email_confirmed:
             messages.info(request, "Your e-mail address is already confirmed.")
-        elif services.send_confirmation(request.user, site_root(request)):
+        elif services.send_confirmation(request.user, site_root(request), required=True):  # no count: 503
             messages.success(request, f"We sent a new link to {request.user.email}.")
         else:
             messages.error(request, "We sent you several links in the last hour: check your inbox, or try later.")

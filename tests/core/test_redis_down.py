@@ -141,6 +141,17 @@ def test_an_invitation_waits_for_its_mail_count_503_nothing_stored(client, organ
     assert not SessionInvite.objects.exists()
 
 
+def test_sending_the_confirmation_link_again_waits_for_its_count_503(client, user, redis_down, mailoutbox):
+    # It said "We sent you several links in the last hour".
+    user.email_confirmed_at = None
+    user.save()
+    client.force_login(user)
+    answer = client.post(reverse("confirm_email_again"))
+    assert answer.status_code == 503
+    assert int(answer["Retry-After"]) >= 1
+    assert not mailoutbox
+
+
 def test_a_change_is_stored_and_its_push_dropped(organizer, published, redis_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         notify(organizer, Notification.Action.values[0], "Hello", "<p>there</p>")
