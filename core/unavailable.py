@@ -158,6 +158,27 @@ class ServiceUnavailableMiddleware:
 CLOSE_TRY_AGAIN_LATER = 4503
 
 
+class _ChannelLayerOutage:
+    """The channel layer as this process's sockets saw it: logged when it fails, not for
+    every socket the bells open again and again meanwhile, and once when one gets through."""
+
+    def __init__(self):
+        self.down = False
+
+    def failed(self, error):
+        if not self.down:
+            self.down = True
+            logger.warning("Websockets meet an unreachable channel layer (%s): closing them with 4503.", error)
+
+    def connected(self):
+        if self.down:
+            self.down = False
+            logger.warning("Websockets reach the channel layer again.")
+
+
+channel_layer = _ChannelLayerOutage()
+
+
 def guard_websockets(app):
     """ASGI middleware for websockets: a socket whose set-up or consumer meets an
     unreachable database or cache (``is_unavailable``, or Redis errors of the channel
@@ -170,6 +191,7 @@ def guard_websockets(app):
         async def watching_send(message):
             if message["type"] == "websocket.accept":
                 state["accepted"] = True
+                channel_layer.connected()  # consumers join their groups before accepting
             elif message["type"] == "websocket.close":
                 state["closed"] = True
             await send(message)
@@ -180,7 +202,7 @@ def guard_websockets(app):
             if not (is_unavailable(error) or isinstance(error, CACHE_ERRORS)):
                 raise
             if isinstance(error, CACHE_ERRORS):
-                logger.warning("A websocket met an unreachable channel layer: %s", error)
+                channel_layer.failed(error)
             if not state["closed"]:
                 if not state["accepted"]:
                     await send({"type": "websocket.accept"})
