@@ -18,6 +18,7 @@ admin.site.index_title = "Site administration"
 # Errors raised past a view's own handling: JSON under the API and for JSON-only views.
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
 
 urlpatterns = [

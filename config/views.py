@@ -1,4 +1,4 @@
-"""Site-wide views: the CSRF failure answer and the 400, 403 and 500 handlers in the site's
+"""Site-wide views: the CSRF failure answer and the 400, 403, 404 and 500 handlers in the site's
 look (JSON where the answers are JSON), the /favicon.ico that browsers ask for."""
 
 from django.http import HttpResponseRedirect, JsonResponse
@@ -38,6 +38,13 @@ def bad_request(request, exception):
     does not name, a malformed body): JSON where the answers are JSON, else the page."""
     answer = _json_error(request, "Bad request.", 400)
     return answer or defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception):
+    """``handler404``: JSON where the answers are JSON (``/api/v2/``, outside the API's own
+    catch-all), else the page."""
+    answer = _json_error(request, "Not found.", 404)
+    return answer or defaults.page_not_found(request, exception)
 
 
 def permission_denied(request, exception):

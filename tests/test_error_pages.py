@@ -22,6 +22,7 @@ urlpatterns.insert(0, path("api/v1/test-500/", boom))
 # This module stands for the root URLconf in some tests: the site's error handlers too.
 handler400 = getattr(site_urls, "handler400", "django.views.defaults.bad_request")
 handler403 = getattr(site_urls, "handler403", "django.views.defaults.permission_denied")
+handler404 = getattr(site_urls, "handler404", "django.views.defaults.page_not_found")
 handler500 = getattr(site_urls, "handler500", "django.views.defaults.server_error")
 
 
@@ -101,6 +102,15 @@ def test_a_host_not_allowed_under_the_api_is_a_json_400(client, path):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v2/", "/api/nothing"])
+def test_a_path_under_the_api_that_nothing_serves_is_a_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
 
 
 @pytest.mark.django_db
