@@ -96,7 +96,8 @@ def refuses_writes(error):
     """Is ``error`` Redis refusing to store (OOM, READONLY, MISCONF), not a broken command?"""
     if isinstance(error, (OutOfMemoryError, ReadOnlyError)):
         return True
-    return isinstance(error, ResponseError) and str(error).startswith("MISCONF")
+    # (In a pipeline the text starts "Command # 1 (...) of pipeline caused error: ".)
+    return isinstance(error, ResponseError) and str(error).rsplit("caused error: ", 1)[-1].startswith("MISCONF")
 
 
 @contextlib.contextmanager

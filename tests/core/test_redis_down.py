@@ -14,7 +14,9 @@ import pytest
 from channels.testing import HttpCommunicator
 from django.core.cache import caches
 from django.urls import reverse
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 
+from core.cache import refuses_writes
 from events.models import Event, SessionInvite, Track
 from notifications.models import Notification
 from notifications.services import notify
@@ -405,3 +407,18 @@ def test_a_redis_refusing_writes_is_an_outage_not_a_500(
     answer = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert answer.status_code == 200
     assert [track["name"] for track in answer.json()["results"]] == ["Main track", "Stored"]
+
+
+@pytest.mark.parametrize(
+    ("error", "refusal"),
+    [
+        (OutOfMemoryError("command not allowed when used memory > 'maxmemory'."), True),
+        (ReadOnlyError("You can't write against a read only replica."), True),
+        (ResponseError("MISCONF Redis is configured to save RDB snapshots, but it's unable to persist"), True),
+        (ResponseError("Command # 1 (MSET a b) of pipeline caused error: MISCONF Redis is configured"), True),
+        (ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"), False),
+        (ResponseError("Command # 1 (INCR a) of pipeline caused error: ERR value is not an integer"), False),
+    ],
+)
+def test_what_counts_as_refusing_writes(error, refusal):
+    assert refuses_writes(error) is refusal
