@@ -25,15 +25,17 @@ Installed by ``core.admin_app.AdminConfig``, in place of ``django.contrib.admin`
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.db.models import F
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from core.secrets import reaches_secret
+from core.views import local_path
 
 
 def _ordering_names(item):
@@ -130,6 +132,18 @@ def guarded(admin_class):
     )
 
 
+def _only_a_local_next(request, default):
+    """A ``next`` that is not a path on this site (``core.views.local_path``) becomes
+    ``default``, as every other form ignores one: Django's own check followed
+    ``next=logout`` to /admin/login/logout."""
+    for method in ("GET", "POST"):
+        params = getattr(request, method)
+        if REDIRECT_FIELD_NAME in params and not local_path(request, params.get(REDIRECT_FIELD_NAME)):
+            params = params.copy()
+            params[REDIRECT_FIELD_NAME] = default
+            setattr(request, method, params)
+
+
 class AdminSite(admin.AdminSite):
     #: The limit on log-in attempts (a DRF throttle class), set by the app that owns
     #: log-ins (``accounts``) so that the admin's log-in counts with the site's own:
@@ -170,6 +184,7 @@ class AdminSite(admin.AdminSite):
             throttle = self.login_throttle()
             if not throttle.allow_request(request, None):
                 return self._login_refused(request, throttle, extra_context)
+        _only_a_local_next(request, reverse("admin:index", current_app=self.name))
         return super().login(request, extra_context)
 
     def _login_refused(self, request, throttle, extra_context):

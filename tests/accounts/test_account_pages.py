@@ -85,6 +85,18 @@ def test_log_in_and_log_out_follow_next_only_to_a_local_path(client, user, targe
     assert response["Location"] == (target if target == lands_on else reverse("home"))
 
 
+@pytest.mark.parametrize(
+    ("target", "lands_on"),
+    [("/admin/events/event/", "/admin/events/event/"), ("logout", "/admin/"), ("//evil.example/", "/admin/")],
+)
+def test_the_admin_log_in_follows_next_only_to_a_local_path(client, super_admin, target, lands_on):
+    response = client.post(
+        f"/admin/login/?next={target}", {"username": super_admin.email, "password": PASSWORD, "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+
+
 def test_the_profile_page_changes_the_name_only(client, user):
     assert client.get(reverse("profile")).status_code == 302  # log in first
     client.force_login(user)
