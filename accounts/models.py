@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
-from core.validators import validate_single_line
+from core.validators import validate_email_characters, validate_single_line
 
 
 class UserManager(BaseUserManager):
@@ -44,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     in an event is answered by ``permissions.checks`` (``may``, ``has_role``).
     """
 
-    email = models.EmailField("e-mail address", unique=True)
+    email = models.EmailField("e-mail address", unique=True, validators=[validate_email_characters])
     full_name = models.CharField(max_length=150, blank=True, validators=[validate_single_line])
     is_active = models.BooleanField(default=True)
     is_admin = models.BooleanField("admin", default=False, help_text="May read everything.")

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 #: The window of dates and times stored (in UTC; ``DATETIME_MAX`` excluded): wide enough
 #: for any event, narrow enough that every time zone can show every value (Python's
@@ -50,6 +51,26 @@ def validate_single_line(value):
     """
     if isinstance(value, str) and NOT_SINGLE_LINE.search(value):
         raise ValidationError(SINGLE_LINE_ERROR, code="single_line")
+
+
+def validate_email_characters(value):
+    """An e-mail address holds no control character or line separator: Django's validator
+    takes ESC or VT in a quoted local part and U+2028 in an internationalised domain, and
+    an address goes into mail headers, console output and CSV cells. The validator of every
+    e-mail field (models, forms, the API's serializers), beside Django's own."""
+    if isinstance(value, str) and NOT_SINGLE_LINE.search(value):
+        raise ValidationError("Enter a valid e-mail address.", code="invalid")
+
+
+def check_email_address(email):
+    """For services that take an address from anywhere (a page, the API, the shell):
+    Django's validator and ``validate_email_characters``, refused as a ``ValidationError``
+    keyed ``email``."""
+    try:
+        validate_email(email)
+        validate_email_characters(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages}) from None
 
 
 def single_line(text):

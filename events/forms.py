@@ -19,7 +19,7 @@ from core.forms import (
     datetime_input,
     set_zone,
 )
-from core.validators import DATETIME_RANGE_ERROR, validate_single_line
+from core.validators import DATETIME_RANGE_ERROR, validate_email_characters, validate_single_line
 from events import images
 from events.currencies import CURRENCY_CHOICES
 from events.models import (
@@ -240,5 +240,5 @@ RESOURCE_FORMS = {
 class SpeakerInviteForm(BootstrapFormMixin, forms.Form):
     """Invite someone to speak at a session, by e-mail (``events.speakers.invite_speaker``)."""
 
-    email = forms.EmailField(label="E-mail address", max_length=254)
+    email = forms.EmailField(label="E-mail address", max_length=254, validators=[validate_email_characters])
     name = forms.CharField(label="Name (optional)", max_length=150, required=False, validators=[validate_single_line])

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from core import scopes
 from core.timezones import canonical_zones
-from core.validators import MAX_TEXT_LENGTH, validate_datetime_range, validate_single_line
+from core.validators import MAX_TEXT_LENGTH, validate_datetime_range, validate_email_characters, validate_single_line
 from events import counters as cached_counters
 from events.currencies import validate_currency
 from permissions import resources
@@ -402,7 +402,7 @@ class Speaker(EventOwned):
     resource_name = resources.SPEAKER
 
     name = models.CharField(max_length=150, validators=[validate_single_line])
-    email = models.EmailField(blank=True)
+    email = models.EmailField(blank=True, validators=[validate_email_characters])
     bio = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     organisation = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     photo = models.ImageField(upload_to="events/speakers/", blank=True)
@@ -504,7 +504,7 @@ class SessionInvite(models.Model):
         REVOKED = "revoked", "Revoked"
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invites")
-    email = models.EmailField()
+    email = models.EmailField(validators=[validate_email_characters])
     name = models.CharField(
         max_length=150,
         blank=True,

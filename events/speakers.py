@@ -28,6 +28,7 @@ from django.utils.html import format_html
 from accounts.services import confirm_email, confirmed_account, same_address, with_address
 from core.mail import may_send
 from core.outbox import send_on_commit
+from core.validators import check_email_address
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
@@ -112,6 +113,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
     e-mail with the link (``site_url`` makes it absolute), sent after the commit.
     """
     email, name = email.strip().lower(), name.strip()
+    check_email_address(email)
     session = Session.objects.for_event(session.event_id).select_related("event").get(pk=session.pk)
     event = session.event
     if session.speakers.filter(email__iexact=email).exists():

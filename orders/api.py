@@ -29,7 +29,7 @@ from rest_framework.response import Response
 
 from core.api.etags import ConditionalRequestMixin, aggregate_version, make_etag
 from core.links import site_root
-from core.validators import validate_single_line
+from core.validators import validate_email_characters, validate_single_line
 from events.scope import enter_event
 from orders import services
 from orders.models import Order, OrderLine
@@ -81,7 +81,7 @@ class LineInSerializer(serializers.Serializer):
 
 class OrderInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=services.NAME_MAX, validators=[validate_single_line])
-    email = serializers.EmailField(max_length=services.EMAIL_MAX)
+    email = serializers.EmailField(max_length=services.EMAIL_MAX, validators=[validate_email_characters])
     lines = LineInSerializer(many=True, allow_empty=False, max_length=100)
 
 

@@ -13,7 +13,7 @@ from django import forms
 from django.core import signing
 
 from core.forms import BootstrapFormMixin
-from core.validators import validate_single_line
+from core.validators import validate_email_characters, validate_single_line
 from orders.services import EMAIL_MAX, MAX_QUANTITY, NAME_MAX, Line, with_held
 from tickets.models import Ticket
 
@@ -40,7 +40,10 @@ def amount_field(ticket):
 class OrderForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(max_length=NAME_MAX, label="Your name", validators=[validate_single_line])
     email = forms.EmailField(
-        max_length=EMAIL_MAX, label="Your e-mail address", help_text="Your order's link is sent here."
+        max_length=EMAIL_MAX,
+        label="Your e-mail address",
+        help_text="Your order's link is sent here.",
+        validators=[validate_email_characters],
     )
     once = forms.CharField(widget=forms.HiddenInput, required=False)
 

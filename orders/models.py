@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.mail import mailbox_of
-from core.validators import validate_single_line
+from core.validators import validate_email_characters, validate_single_line
 from events.models import Event
 from permissions import resources
 from tickets.models import Ticket
@@ -55,7 +55,7 @@ class Order(models.Model):
     # The buyer's link to the order page carries it (no account needed).
     secret = models.CharField(max_length=64, default=new_secret, editable=False)
     name = models.CharField(max_length=150, validators=[validate_single_line])
-    email = models.EmailField()
+    email = models.EmailField(validators=[validate_email_characters])
     # Who placed it, for the bound on seats one buyer holds (orders.services.held_by_buyer):
     # the account (if logged in) and a keyed digest of the client's address (never the
     # address itself).

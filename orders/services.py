@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from core.mail import mailbox_of, may_send
-from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, single_line
+from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, single_line, validate_email_characters
 from events.models import Event
 from notifications import services as notifications
 from notifications.models import Notification
@@ -329,6 +329,7 @@ def _check_buyer(name, email):
     else:
         try:
             validate_email(email)
+            validate_email_characters(email)
         except ValidationError:
             errors["email"] = ["Enter a valid e-mail address."]
     return name, email, errors

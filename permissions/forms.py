@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.forms import SignUpForm
 from accounts.services import EMAIL_TAKEN, same_address
+from core.validators import validate_email_characters
 from permissions import resources
 from permissions.models import Role
 
@@ -16,6 +17,7 @@ class InviteForm(forms.Form):
     email = forms.EmailField(
         label="E-mail address",
         max_length=254,  # RoleInvite.email
+        validators=[validate_email_characters],
         widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
     role = forms.ModelChoiceField(

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from core.validators import validate_single_line
+from core.validators import validate_email_characters, validate_single_line
 
 
 class Role(models.Model):
@@ -103,7 +103,7 @@ class RoleInvite(models.Model):
         REVOKED = "revoked", "Revoked"
 
     event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="role_invites")
-    email = models.EmailField()
+    email = models.EmailField(validators=[validate_email_characters])
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="invites")
     token = models.CharField(max_length=64, unique=True, default=_invite_token, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

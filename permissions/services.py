@@ -20,6 +20,7 @@ from accounts.services import canonical_address, confirm_email, same_address, si
 from activity.services import Action, log_action, log_actions
 from core.mail import may_send
 from core.outbox import send_on_commit
+from core.validators import check_email_address
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
 from permissions.checks import OPERATIONS, forget
@@ -258,6 +259,7 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
     """
     actor = invited_by if actor is None else actor
     email, role = email.strip().lower(), _role(role)
+    check_email_address(email)
     user = _active_user(email)
     if user is not None and EventRole.objects.filter(event=event, user=user, role=role).exists():
         raise _already_has_role(user, role)
