@@ -149,6 +149,9 @@ class IdempotencyRecord(models.Model):
     the transaction that places the order (``orders.services.place_order_once``); the
     unique constraint makes a concurrent retry wait for it, or fail, never pass."""
 
+    #: The stored answer holds the order's buyer link, with its secret (core.secrets).
+    secret_fields = ("body",)
+
     #: Whose keys: ``"api:<event id>:user:<id>"``, ``"api:<event id>:client:<digest>"``,
     #: ``"form:<event id>"``.
     scope = models.CharField(max_length=100)
