@@ -139,6 +139,15 @@ class TrackSerializer(EventOwnedSerializer):
         fields = [*TRACK_FIELDS, "created_at", "updated_at"]
 
 
+class TrackWithoutSessionsSerializer(TrackSerializer):
+    """A track of a draft for someone who may read tracks but not sessions (the default
+    matrix's Track Organizer and Moderator): without its sessions, whose titles the
+    sessions API refuses them."""
+
+    class Meta(TrackSerializer.Meta):
+        fields = [name for name in TrackSerializer.Meta.fields if name != "sessions"]
+
+
 class MicrolocationSerializer(EventOwnedSerializer):
     class Meta:
         model = Microlocation
@@ -447,6 +456,20 @@ class TrackViewSet(EventResourceViewSet):
             .get_queryset()
             .prefetch_related(Prefetch("sessions", queryset=Session.objects.only("id", "track", "title")))
         )
+
+    def get_serializer_class(self):
+        serializer_class = super().get_serializer_class()
+        if serializer_class is TrackSerializer and not self.shows_sessions():
+            return TrackWithoutSessionsSerializer
+        return serializer_class
+
+    def shows_sessions(self):
+        """Its sessions (id, title) go with a track to whoever may read them: anyone, once
+        the event is published (the public schedule lists them); in a draft, who may read
+        sessions. (The serializer is part of the tags: the two never share one.)"""
+        if getattr(self, "swagger_fake_view", False) or getattr(self, "event", None) is None:
+            return True
+        return self.event.is_published or self.request.event_permissions.allows(Session, "read")
 
     def list_version(self):
         # A track lists its sessions (id, title): a session renamed or moved to another

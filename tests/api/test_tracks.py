@@ -225,3 +225,31 @@ def test_the_admin(event, track, super_admin):
     assert answer.status_code == 302
     track.refresh_from_db()
     assert (track.location, track.track_image_url) == ("Annex", "http://img.example.com/w.jpg")
+
+
+@pytest.mark.parametrize("role", ["moderator", "track_organizer"])
+def test_a_drafts_sessions_go_with_its_tracks_only_to_who_may_read_sessions(event, track, person_as, api_client, role):
+    # The default matrix lets these roles read tracks, not sessions: the sessions API
+    # refuses them (403), so the tracks do not list the draft's session titles either.
+    from permissions.models import Permission
+
+    SessionFactory(event=event, track=track, title="Unannounced keynote")
+    client = api_client(person_as(role))
+    assert client.get(reverse("api:session-list", args=[event.pk])).status_code == 403
+    listed, one = client.get(tracks_url(event)), client.get(track_url(event, track))
+    for answer in (listed, one):
+        assert answer.status_code == 200
+        assert b"Unannounced keynote" not in answer.content
+    assert "sessions" not in one.json()
+    assert "sessions" not in listed.json()["results"][0]
+    # Given the read of sessions (the matrix changed), they see them, under another tag.
+    Permission.objects.filter(role__name=role, service__name="session").update(can_read=True)
+    for url, answer in ((tracks_url(event), listed), (track_url(event, track), one)):
+        again = api_client(person_as(role)).get(url, HTTP_IF_NONE_MATCH=answer["ETag"])
+        assert again.status_code == 200
+        assert b"Unannounced keynote" in again.content
+    # Once the event is published, its sessions are public: the tracks list them to all.
+    Permission.objects.filter(role__name=role, service__name="session").update(can_read=False)
+    publish(event)
+    for url in (tracks_url(event), track_url(event, track)):
+        assert b"Unannounced keynote" in client.get(url).content
