@@ -40,7 +40,7 @@ def _private_if_draft(event, response):
 def event_home(request, slug):
     """The event's home: banner, dates and place, description, tickets, programme links, sponsors."""
     event = enter_event(request, slug=slug)
-    return _render(
+    response = _render(
         request,
         "events/public/home.html",
         {
@@ -50,6 +50,11 @@ def event_home(request, slug):
             "nav": "home",
         },
     )
+    # The order form on it carries a one-time token (orders.forms) and the CSRF token: one
+    # visitor's, never a shared cache's (a page served to two buyers would send the second
+    # to the first one's order, its secret link with it).
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @require_safe

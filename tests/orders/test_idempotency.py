@@ -221,3 +221,12 @@ def test_a_refused_page_keeps_its_token_and_an_old_token_is_refused(shop, monkey
     assert answer.status_code == 200
     assert "too old" in answer.content.decode()
     assert Order.objects.count() == 1
+
+
+def test_the_pages_that_carry_a_form_token_are_never_shared(shop):
+    # Two buyers served one copy of a page would share its token: the second one's order
+    # would answer with the first one's (its secret link). No shared cache may keep them.
+    for name in ("event_public", "event_order"):
+        answer = Client().get(reverse(name, args=[shop.slug]))
+        assert 'name="once"' in answer.content.decode()
+        assert answer["Cache-Control"] == "private, no-cache", name
