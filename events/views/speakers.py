@@ -14,9 +14,10 @@ from django.views.generic import FormView
 from core.links import site_root
 from events import speakers
 from events.forms import SpeakerInviteForm
-from events.models import Session, SessionInvite
+from events.models import Session, SessionInvite, Speaker
 from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
+from permissions import checks
 from permissions.services import InviteError
 
 #: How a refused invitation answers: a link that names nothing is 404, someone else's
@@ -25,8 +26,9 @@ REFUSAL_STATUS = {"invalid": 404, "wrong_user": 403, "log_in": 403}
 
 
 class SessionInvitesView(DashboardMixin, EventPermissionMixin, FormView):
-    """GET: the session's speakers and pending invitations; the invitation form for whoever
-    may update sessions. POST: invite (errors re-render the page, 200)."""
+    """GET: the session's speakers and pending invitations (their e-mail addresses for
+    whoever may read speakers); the invitation form for whoever may update sessions.
+    POST: invite (errors re-render the page, 200)."""
 
     resource = "session"
     nav = None
@@ -59,9 +61,12 @@ class SessionInvitesView(DashboardMixin, EventPermissionMixin, FormView):
             resource="session",
             when=speakers.schedule_text(session),
             session_speakers=list(session.speakers.select_related("user")),
-            pending_invites=speakers.pending_invites(session),
             may_invite=context["can"]["session"]["update"],
+            # Speakers' and invitees' e-mail addresses are the speakers' (as the activity
+            # log's session invitations): for who may read speakers.
+            shows_addresses=context["can"]["speaker"]["read"],
         )
+        context["pending_invites"] = speakers.pending_invites(session) if context["shows_addresses"] else []
         return context
 
     def form_valid(self, form):
@@ -100,7 +105,8 @@ class RevokeSessionInviteView(EventPermissionMixin, View):
         except InviteError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"The invitation of {invite.email} was withdrawn.")
+            whom = invite.email if checks.may(request.user, self.event, Speaker, "read") else "that address"
+            messages.success(request, f"The invitation of {whom} was withdrawn.")
         return HttpResponseRedirect(speakers.session_path(invite.session))
 
 

@@ -363,6 +363,31 @@ def test_who_may_not_update_sessions_may_not_invite(client, talk, user_with_role
     assert not SessionInvite.objects.exists()
 
 
+def test_speakers_addresses_only_to_who_may_read_speakers(
+    client, organizer, talk, user_with_role, django_capture_on_commit_callbacks
+):
+    # The matrix changed: Co-organizers update sessions but may not read speakers. The
+    # session's page shows them its speakers' names, not their (or invitees') addresses.
+    speaker = Speaker.objects.create(event=talk.event, name="Grace", email="grace@speakers.example")
+    talk.speakers.add(speaker)
+    sent = invite(client, organizer, talk, "linus@invitees.example", django_capture_on_commit_callbacks)
+    coorganizer = user_with_role(talk.event, "coorganizer")
+    set_permission_matrix({("coorganizer", "speaker"): set(), ("coorganizer", "session"): {"read", "update"}})
+    client.force_login(coorganizer)
+    html = client.get(invites_url(talk)).content.decode()
+    assert "Grace" in html
+    assert "grace@speakers.example" not in html
+    assert "linus@invitees.example" not in html
+    revoke = reverse("events:session-invite-revoke", args=[talk.event_id, talk.pk, sent.pk])
+    withdrawn = client.post(revoke, follow=True).content.decode()
+    assert "was withdrawn" in withdrawn
+    assert "linus@invitees.example" not in withdrawn
+    # Given the read of speakers, the addresses show.
+    set_permission_matrix({("coorganizer", "speaker"): {"read"}})
+    html = client.get(invites_url(talk)).content.decode()
+    assert "grace@speakers.example" in html
+
+
 def test_outsiders_see_no_session_page(client, talk, make_user):
     client.force_login(make_user())
     assert client.get(invites_url(talk)).status_code == 404
