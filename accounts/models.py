@@ -119,6 +119,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+    @property
+    def greeting_name(self):
+        """The name e-mails to the account's address greet it by ("Hello Ada,"), or ``""``
+        ("Hello,"): an unconfirmed account's name is whoever signed up's word, not the
+        mailbox owner's, and account mail (confirmation, "someone tried to sign up",
+        password reset) goes to that mailbox on anyone's request, so the name would be a
+        stranger's text in the site's own mail (a name like a link)."""
+        return self.get_short_name() if self.email_confirmed else ""
+
     # --- the seed's permission methods, as the original system's shell and decorators call
     # them: Django's has_perm(perm, event), answered by permissions.backends from
     # permissions.checks (``may``, ``has_role``). ``service`` is a resource's name
