@@ -7,8 +7,8 @@
   address and per account (``EVENTDESK_ORDER_RATE``, 429 past it); a buyer holding too
   many unpaid seats, 429 with ``Retry-After`` (409 when none of its holds will end).
   An ``Idempotency-Key`` header (1–255 visible ASCII characters) makes a retry safe: the
-  same key and body within 24 hours answer the first answer again (its status and body,
-  ``Idempotent-Replayed: true``), another body 422; a malformed key 400.
+  same key and body within 24 hours answer the first answer again (its status, body and
+  ETag, ``Idempotent-Replayed: true``), another body 422; a malformed key 400.
 - ``GET`` (list, one by its code): the matrix's order read, with ETags.
 - ``PATCH`` ``{"state": "paid"}`` or ``{"state": "cancelled"}``: the matrix's order
   update (``If-Match`` honoured; an order not in a state that allows it: 409).
@@ -117,7 +117,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=False,
     description="Makes a retry safe: 1–255 visible ASCII characters, new for each order (a UUID). The same key "
-    "with the same body within 24 hours answers the first answer again (status and body, with "
+    "with the same body within 24 hours answers the first answer again (status, body and ETag, with "
     "`Idempotent-Replayed: true`) and places nothing; with another body, 422. Keys are the caller's own "
     "(per account, or per client address when anonymous) and the event's.",
 )
@@ -305,7 +305,11 @@ class OrderViewSet(
                     answer=lambda order: (status.HTTP_201_CREATED, self.created_body(request, order)),
                     **order_data,
                 )
-                headers = {"ETag": self.etag_of(record.order)} if placed else {"Idempotent-Replayed": "true"}
+                # The first answer again, with its tag: that of the order as the body shows
+                # it (a replay after a change is stale, and If-Match with it is a 412).
+                headers = {"ETag": self.object_etag(record.body["code"], record.body["version"])}
+                if not placed:
+                    headers["Idempotent-Replayed"] = "true"
                 return Response(record.body, status=record.status, headers=headers)
         except services.KeyReused as error:
             raise KeyReusedError(error.message) from None

@@ -65,6 +65,27 @@ def test_the_same_key_and_body_answer_the_first_answer_and_place_nothing(shop, a
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert Order.objects.count() == 1
+    # With the first answer's tag (the order as that body shows it), as the first answer.
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_replay_carries_the_tag_of_the_order_it_shows(shop, api_client, as_organizer):
+    client = api_client()
+    first = client.post(url(shop), order_body(shop), format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    order = Order.objects.get()
+    detail = f"{url(shop)}{order.code}/"
+    assert as_organizer.get(detail, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    replay = client.post(url(shop), order_body(shop), format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    assert replay["ETag"] == first["ETag"]
+    # Paid since: the replay still shows it pending, under the tag of that version, which
+    # the order's own answers no longer match.
+    paid = as_organizer.patch(detail, {"state": "paid"}, format="json", HTTP_IF_MATCH=replay["ETag"])
+    assert paid.status_code == 200, paid.json()
+    stale = client.post(url(shop), order_body(shop), format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    assert (stale.json()["state"], stale["ETag"]) == ("pending", first["ETag"])
+    assert as_organizer.get(detail, HTTP_IF_NONE_MATCH=stale["ETag"]).status_code == 200
+    again = as_organizer.patch(detail, {"state": "cancelled"}, format="json", HTTP_IF_MATCH=stale["ETag"])
+    assert again.status_code == 412
 
 
 def test_the_same_key_with_another_body_is_422(shop, api_client):
