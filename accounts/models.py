@@ -72,6 +72,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    def clean(self):
+        super().clean()
+        # The address as ``save`` stores it, before a form's unique check (which runs after
+        # ``clean``): another spelling of a taken address is "already exists", not an
+        # IntegrityError when saved (the admin's add and change forms).
+        self.email = (self.email or "").strip().lower()
+
     @property
     def email_confirmed(self):
         return self.email_confirmed_at is not None
