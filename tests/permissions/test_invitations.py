@@ -377,3 +377,34 @@ def test_only_the_organizer_invites_and_revokes(client, event, user_with_role, i
     assert client.post(reverse("events:invite-revoke", args=[event.pk, invite.pk])).status_code == 403
     assert 'data-testid="invite-form"' not in client.get(roles_url(event)).content.decode()
     assert RoleInvite.objects.get().status == "pending"
+
+
+def test_an_invitation_changed_outside_the_services_moves_its_notifications(
+    invite_by_post, make_user, api_client, django_capture_on_commit_callbacks
+):
+    # The super admin's change form (or manage.py shell) saves the invitation itself: its
+    # notification follows, with a new ETag, instead of offering Accept and Decline until
+    # the old expiry or after it was withdrawn.
+    ada = make_user("ada@example.com")
+    invite_by_post("ada@example.com")
+    invite = RoleInvite.objects.get()
+    notification = Notification.objects.get(user=ada)
+    client = api_client(ada)
+    url = reverse("api:notification-detail", args=[notification.pk])
+    tag = client.get(url)["ETag"]
+    sooner = timezone.now() + timedelta(hours=1)
+    invite.expires_at = sooner
+    with django_capture_on_commit_callbacks(execute=True):
+        invite.save()
+    notification.refresh_from_db()
+    assert (notification.answer_by, notification.awaits_answer) == (sooner, True)
+    moved = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert moved.status_code == 200
+    invite.status = RoleInvite.Status.REVOKED
+    with django_capture_on_commit_callbacks(execute=True):
+        invite.save()
+    notification.refresh_from_db()
+    assert not notification.awaits_answer
+    closed = client.get(url, HTTP_IF_NONE_MATCH=moved["ETag"])
+    assert closed.status_code == 200
+    assert closed.json()["awaits_answer"] is False
