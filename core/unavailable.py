@@ -10,7 +10,8 @@ the database: no template, no context processor, no session or user.
 
 Only a failure to *connect* is a 503: any other ``OperationalError`` is a bug or a broken
 query, a 500 that is logged as usual. A database that cannot be reached is logged once
-(an error), not for every request it refuses, and once more when it answers again.
+(an error), not for every request it refuses, and once more when a statement goes
+through again.
 """
 
 import logging
@@ -51,11 +52,27 @@ _REFUSALS = (
 )
 #: SQLSTATEs of the same: too_many_connections, cannot_connect_now.
 _REFUSAL_CODES = frozenset({"53300", "57P03"})
+#: A connection lost under a statement (libpq's words, the server's when it is stopped or
+#: fails over): PgBouncer's own refusals often come as these, as it closes the socket
+#: right after its error (query_wait_timeout: the pool had no server connection to give
+#: for query_wait_timeout seconds), which loses the error. The server rolls back what the
+#: lost connection had not committed; a lost COMMIT is not one of these (its fate is
+#: unknown, a logged 500).
+_LOST = (
+    "server closed the connection unexpectedly",
+    "terminating connection due to administrator command",
+    "could not receive data from server",
+    "could not send data to server",
+    "ssl connection has been closed unexpectedly",
+    "connection reset by peer",
+)
+#: admin_shutdown, crash_shutdown.
+_LOST_CODES = frozenset({"57P01", "57P02"})
 
 
 def is_connection_failure(error):
-    """Is ``error`` a database that could not be reached (connecting failed, or it refused
-    a connection), rather than a failing query?"""
+    """Is ``error`` a database that could not be reached (connecting failed, it refused a
+    connection, or the connection was lost before a commit), rather than a failing query?"""
     if not isinstance(error, OperationalError):
         return False
     cause = error.__cause__ or error
@@ -64,12 +81,15 @@ def is_connection_failure(error):
     text = str(cause).lower()
     if any(refusal in text for refusal in _REFUSALS):
         return True
+    frames = []
     traceback = error.__traceback__
     while traceback is not None:
-        if traceback.tb_frame.f_code.co_name == "get_new_connection":
-            return True
+        frames.append(traceback.tb_frame.f_code.co_name)
         traceback = traceback.tb_next
-    return False
+    if "get_new_connection" in frames:
+        return True
+    lost = getattr(cause, "pgcode", None) in _LOST_CODES or any(words in text for words in _LOST)
+    return lost and "_commit" not in frames
 
 
 class _Outage:
@@ -99,9 +119,20 @@ class _Outage:
 database = _Outage()
 
 
+def _answered(execute, sql, params, many, context):
+    """A statement that went through: the database is back, if it was not (a connection
+    alone says nothing behind PgBouncer, which accepts one whatever is behind it)."""
+    result = execute(sql, params, many, context)
+    if database.down:
+        database.connected()
+    return result
+
+
 @receiver(connection_created)
 def _database_answers(sender, connection, **kwargs):
-    database.connected()
+    if _answered not in connection.execute_wrappers:
+        # First: connection.execute_wrapper() pops the last one when its block ends.
+        connection.execute_wrappers.insert(0, _answered)
 
 
 def is_unavailable(error):

@@ -77,6 +77,24 @@ def test_another_database_error_is_not_an_outage():
     assert not is_connection_failure(OperationalError("database is locked"))
 
 
+def test_a_connection_lost_before_a_commit_is_an_outage_and_under_one_is_not():
+    # PgBouncer's query_wait_timeout (no server connection to give) and a server stopping
+    # reach Django as a lost connection: a 500 each, with a traceback. Lost under a COMMIT,
+    # whether it was stored is unknown: that stays a logged 500.
+    lost = "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally"
+
+    def query():
+        raise OperationalError(lost)
+
+    def _commit():
+        query()
+
+    for call, outage in [(query, True), (_commit, False)]:
+        with pytest.raises(OperationalError) as raised:
+            call()
+        assert is_connection_failure(raised.value) is outage
+
+
 # --- PostgreSQL out of connections ----------------------------------------------------
 
 

@@ -8,12 +8,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.db import connection
 from django.test import Client
 
 from accounts.tokens import issue_token
 from deploy.stack import PgBouncer, Stack, pgbouncer_path, render_pgbouncer_userlist
+from events.models import Event
 from tests.utils import require, subprocess_database_url
 
 pytestmark = pytest.mark.integration
@@ -112,3 +114,60 @@ def test_pages_and_api_etags_work_through_pgbouncer(server, pgbouncer, event, or
     assert status == 503
     assert b'"database"' in body
     assert b'"database": "ok"' not in body
+
+
+class _OneConnectionPgBouncer(PgBouncer):
+    """deploy/pgbouncer.ini with a pool of one server connection, given up on after 2 s."""
+
+    def prepare(self):
+        super().prepare()
+        config = self.config_path.read_text()
+        config = config.replace("default_pool_size = 20", "default_pool_size = 1")
+        config = config.replace("query_wait_timeout = 10", "query_wait_timeout = 2")
+        assert "default_pool_size = 1\n" in config
+        assert "query_wait_timeout = 2\n" in config
+        self.config_path.write_text(config)
+
+
+def test_pgbouncer_out_of_server_connections_is_503_logged_once(start_daphne, event, settings):
+    # PgBouncer's pool full for query_wait_timeout: it answers query_wait_timeout and
+    # closes, and libpq reports "server closed the connection unexpectedly" (the error is
+    # lost): every page, API read and write answered 500, each with a traceback; and as
+    # PgBouncer always accepts the connection, "answers again" would follow each request.
+    require(connection.vendor == "postgresql", "DATABASE_URL must point at PostgreSQL (CI sets it)")
+    require(pgbouncer_path() is not None, "pgbouncer is not installed (apt-get install pgbouncer)")
+    Event.objects.filter(pk=event.pk).update(state="published")
+    bouncer = _OneConnectionPgBouncer(
+        subprocess_database_url(), run_dir=tempfile.mkdtemp(prefix="eventdesk-pgbouncer-")
+    )
+    bouncer.start()
+    try:
+        server = start_daphne(**bouncer.client_env(), DEBUG="false", SECRET_KEY=settings.SECRET_KEY)
+        page = f"{server.url}/e/{event.slug}/"
+        tracks = f"{server.url}/api/v1/events/{event.pk}/tracks/"
+        assert call(page)[0] == 200
+        holder = psycopg2.connect(bouncer.url)  # an open transaction holds the pool's one
+        holder.cursor().execute("SELECT 1")
+        try:
+            for _ in range(2):
+                status, headers, body = call(page)
+                assert (status, headers["Retry-After"]) == (503, "5"), body
+                assert b"Briefly unavailable" in body
+                status, headers, body = call(f"{tracks}?page=1")
+                assert (status, headers["Retry-After"]) == (503, "5"), body
+                assert json.loads(body)["detail"]
+                status, headers, body = call(
+                    f"{server.url}/api/v1/auth/token/", "POST", {"email": "a@example.com", "password": "x"}
+                )
+                assert (status, headers["Retry-After"]) == (503, "5"), body
+        finally:
+            holder.close()
+        assert call(page)[0] == 200
+        assert call(tracks)[0] == 200
+        log = server.output()
+        assert log.count("The database cannot be reached") == 1, log
+        assert log.count("The database answers again") == 1, log
+        assert "Traceback" not in log, log
+    finally:
+        bouncer.stop()
+        shutil.rmtree(bouncer.run_dir, ignore_errors=True)
