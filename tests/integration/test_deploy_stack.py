@@ -2,10 +2,12 @@
 processes on PostgreSQL and Redis, started by deploy/stack.py as `make prod-local` does."""
 
 import asyncio
+import http.server
 import json
 import os
 import re
 import shutil
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +20,7 @@ from django.db import connection
 from django.test import Client
 from websockets.asyncio.client import connect
 
-from deploy.stack import Stack
+from deploy.stack import TEMP_DIRS, Stack, render_nginx_conf
 from tests.utils import PASSWORD, require, subprocess_database_url
 
 pytestmark = pytest.mark.integration
@@ -306,3 +308,62 @@ def test_the_password_reset_link_names_the_site_not_the_forged_host(stack, user)
     sent = mails()
     assert f"http://127.0.0.1:{port}/accounts/password/reset/" in sent
     assert "://127.0.0.1:6666" not in sent
+
+
+class _Upstream(http.server.BaseHTTPRequestHandler):
+    """A stand-in daphne: /outage answers 503 with Retry-After, as every daphne does for
+    what needs a Redis that is down (/healthz, say); anything else 200."""
+
+    def do_GET(self):
+        self.server.hits.append(self.path)
+        status = 503 if self.path == "/outage" else 200
+        self.send_response(status)
+        if status == 503:
+            self.send_header("Retry-After", "5")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok" if status == 200 else b"no")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_daphne_503_is_its_answer_not_a_dead_server(nginx_bin):
+    # nginx counted a daphne's 503 as a failed server (proxy_next_upstream http_503,
+    # max_fails=1): one GET /healthz while Redis was down went to every daphne in turn and
+    # put them all out, so nginx answered every request, reads that work without Redis
+    # included, with its own 503 page.
+    upstreams = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream) for _ in range(2)]
+    for upstream in upstreams:
+        upstream.hits = []
+        threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    stack = Stack(daphne_ports=[upstream.server_address[1] for upstream in upstreams], env={})
+    try:
+        for name in TEMP_DIRS:
+            (stack.run_dir / "tmp" / name).mkdir(parents=True)
+            (stack.run_dir / "tmp" / name).chmod(0o777)
+        stack.run_dir.chmod(0o755)
+        (stack.run_dir / "tmp").chmod(0o755)
+        stack.config_path = stack.run_dir / "nginx.conf"
+        stack.config_path.write_text(
+            render_nginx_conf(
+                listen_port=stack.port,
+                daphne_ports=stack.daphne_ports,
+                static_root=stack.static_root,
+                media_root=stack.media_root,
+                run_dir=stack.run_dir,
+            )
+        )
+        stack.start_nginx()
+        for _ in range(4):
+            status, headers, body = fetch(f"{stack.url}/outage")
+            assert (status, headers["Retry-After"], body) == (503, "5", b"no")
+            for _ in range(4):
+                assert fetch(f"{stack.url}/works")[0] == 200
+        hits = [upstream.hits.count("/outage") for upstream in upstreams]
+        assert sum(hits) == 4, hits  # each 503 answered once, by one daphne
+    finally:
+        stack.stop()
+        for upstream in upstreams:
+            upstream.shutdown()
+        shutil.rmtree(stack.run_dir, ignore_errors=True)
