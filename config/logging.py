@@ -12,3 +12,24 @@ class QuietWebsockets(logging.Filter):
 
     def filter(self, record):
         return not (record.levelno < logging.WARNING and str(record.msg).startswith(self.CHATTER))
+
+
+class ChannelLayerOutage(logging.Filter):
+    """channels_redis's receive loop logs a traceback every second while Redis cannot be
+    reached ("Unexpected exception in receive task"), for as long as the outage lasts:
+    one warning instead (``core.unavailable.channel_layer``, logged again only once a
+    socket got through). Other exceptions of the loop are logged as they are."""
+
+    MESSAGE = "Unexpected exception in receive task"
+
+    def filter(self, record):
+        if record.msg != self.MESSAGE or not record.exc_info:
+            return True
+        from core.cache import CACHE_ERRORS  # noqa: PLC0415 (logging is set up before the apps)
+        from core.unavailable import channel_layer  # noqa: PLC0415
+
+        error = record.exc_info[1]
+        if not isinstance(error, CACHE_ERRORS):
+            return True
+        channel_layer.failed(error)
+        return False

@@ -330,7 +330,10 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"quiet_websockets": {"()": "config.logging.QuietWebsockets"}},
+    "filters": {
+        "quiet_websockets": {"()": "config.logging.QuietWebsockets"},
+        "channel_layer_outage": {"()": "config.logging.ChannelLayerOutage"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -339,6 +342,8 @@ LOGGING = {
         "django": {"handlers": [], "propagate": True},
         # The development server (daphne's runserver): no line per websocket connect.
         "django.channels.server": {"filters": ["quiet_websockets"]},
+        # Redis out of reach: one warning, not a traceback a second (config.logging).
+        "channels_redis.pubsub": {"filters": ["channel_layer_outage"]},
     },
 }
 EVENTDESK_INVITE_DAYS = env.int("EVENTDESK_INVITE_DAYS", default=7)

@@ -3,6 +3,7 @@
 nothing, pushes after commit are dropped quietly, /healthz says so; and when Redis comes
 back, nothing cached before the outage is taken for current (no stale 304)."""
 
+import asyncio
 import logging
 import os
 import signal
@@ -422,3 +423,29 @@ def test_a_redis_refusing_writes_is_an_outage_not_a_500(
 )
 def test_what_counts_as_refusing_writes(error, refusal):
     assert refuses_writes(error) is refusal
+
+
+@pytest.mark.asyncio
+async def test_the_channel_layer_losing_redis_is_logged_once_not_every_second(own_redis, logged):
+    # channels_redis's receive loop logged a traceback every second for as long as Redis
+    # was out of reach, in every process (a day's outage: 86,400 tracebacks each).
+    from channels_redis.pubsub import RedisPubSubChannelLayer  # noqa: PLC0415
+
+    from core.unavailable import channel_layer  # noqa: PLC0415
+
+    channel_layer.down = False
+    passed = []
+    handler = logging.Handler()
+    handler.emit = passed.append
+    loop_logger = logging.getLogger("channels_redis.pubsub")
+    loop_logger.addHandler(handler)  # after the logger's filters: what reaches the log
+    layer = RedisPubSubChannelLayer(hosts=[{"address": own_redis.url, "socket_connect_timeout": 1}])
+    try:
+        await layer.group_add("bell", await layer.new_channel())  # subscribed: the loop reads
+        own_redis.kill()
+        await asyncio.sleep(3.5)
+    finally:
+        loop_logger.removeHandler(handler)
+        await layer.flush()
+    assert [record.getMessage() for record in passed] == []
+    assert len([record for record in logged if "channel layer" in record.getMessage()]) == 1
