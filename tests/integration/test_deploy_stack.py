@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -367,3 +368,46 @@ def test_a_daphne_503_is_its_answer_not_a_dead_server(nginx_bin):
         for upstream in upstreams:
             upstream.shutdown()
         shutil.rmtree(stack.run_dir, ignore_errors=True)
+
+
+def raw(stack, request):
+    """(status, content type, body) of ``request``, bytes sent as they are (urllib would
+    refuse a CR in a header)."""
+    with socket.create_connection(("127.0.0.1", int(stack.url.rsplit(":", 1)[1])), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers["Content-Type"], body
+
+
+def test_what_nginx_refuses_itself_keeps_the_answers_format(stack):
+    # A NUL in the path, a CR in a header, an address or a header over nginx's buffers:
+    # nginx answers before daphne, and its page was HTML under /api/ and for the upload.
+    def ask(target, *headers, method="GET"):
+        lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers]
+        return raw(stack, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+
+    long_query = "q=" + "a" * 9000
+    for target, headers, status in [
+        ("/api/v1/%00/", (), 400),
+        ("/api/v1/events/?x=1%00", ("X-Note: a\rb",), 400),
+        (f"/api/v1/events/?{long_query}", (), 414),
+        ("/api/v1/events/", ("X-Big: " + "b" * 9000,), 400),
+    ]:
+        answer_status, content_type, body = ask(target, *headers)
+        assert (answer_status, content_type) == (status, "application/json"), (target, body)
+        assert json.loads(body)["detail"]
+    status, content_type, body = ask("/events/1/files/bgimage/", "X-Note: a\rb", method="POST")
+    assert (status, content_type) == (400, "application/json")
+    assert json.loads(body)["status"] == "error"
+    status, content_type, body = ask("/e/%00/")
+    assert (status, content_type) == (400, "text/html; charset=utf-8")
+    assert b"Bad request" in body
+    # Django's own answers pass as they are.
+    status, content_type, body = ask("/api/v1/events/1/tracks/?q=%00")
+    assert (status, content_type) == (400, "application/json")
+    assert b"NUL" in body
