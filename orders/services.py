@@ -150,15 +150,18 @@ def unpaid(now):
 
 def held_by_buyer(event, *, email, user=None, client="", now=None):
     """The unpaid seats (``unpaid``) of ``event`` held by the buyer: the most of those held
-    by orders to its e-mail address's mailbox (``Order.mailbox``, ``core.mail.mailbox_of``:
+    by pending orders to its e-mail address's mailbox (``Order.mailbox``, ``core.mail.mailbox_of``:
     case, ``+tags``, quoting and the domain's encodings aside), by its account, and by its
     client address (``Order.client``); and the first moment one of these holds ends (or
     ``None``). One query."""
     now = now or timezone.now()
     held = OrderLine.objects.filter(order__event_id=event.pk).filter(unpaid(now))
     mailbox = mailbox_of(email)[:MAILBOX_MAX]
-    buyer = Q(order__mailbox=mailbox)
-    sums = {"by_email": Sum("quantity", filter=Q(order__mailbox=mailbox))}
+    # By the mailbox only pending holds count, which end: anyone may name any address,
+    # and free seats (paid at once, never ending) filling a mailbox's bound would shut its
+    # owner out for good. Free seats count by the account and the client address.
+    buyer = Q(order__mailbox=mailbox, order__state=Order.State.PENDING)
+    sums = {"by_email": Sum("quantity", filter=buyer)}
     if user is not None and user.pk is not None:
         buyer |= Q(order__user_id=user.pk)
         sums["by_user"] = Sum("quantity", filter=Q(order__user_id=user.pk))

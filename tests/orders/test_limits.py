@@ -124,6 +124,30 @@ def test_free_seats_count_and_expired_holds_do_not(big, api_client, limits):
     assert "Retry-After" not in answer
 
 
+def test_free_seats_under_someone_elses_address_do_not_shut_its_owner_out(big, api_client, limits):
+    # Free seats never end: filling a mailbox's bound with them from other clients would
+    # keep its owner from ordering for good. They count by the client (and the account).
+    client = api_client()
+    for n in range(2):
+        answer = client.post(
+            url(big), order_body(big.free, 10, email="victim@example.com"), format="json", REMOTE_ADDR=f"10.0.1.{n}"
+        )
+        assert answer.status_code == 201
+    answer = client.post(
+        url(big), order_body(big.free, 2, email="victim@example.com"), format="json", REMOTE_ADDR="10.0.2.1"
+    )
+    assert answer.status_code == 201
+    # The clients that took them are bounded as before.
+    answer = client.post(
+        url(big), order_body(big.free, 1, email="other@example.com"), format="json", REMOTE_ADDR="10.0.1.0"
+    )
+    assert answer.status_code == 201
+    answer = client.post(
+        url(big), order_body(big.big, 10, email="x@example.com"), format="json", REMOTE_ADDR="10.0.1.0"
+    )
+    assert answer.status_code == 409  # 11 free seats held, which never end: no Retry-After
+
+
 def test_paid_orders_do_not_count(big, api_client, limits):
     client = api_client()
     for _ in range(3):
