@@ -17,7 +17,7 @@ through again.
 import logging
 import threading
 
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
@@ -95,16 +95,18 @@ def is_connection_failure(error):
 class _Outage:
     """The database's state as this process saw it: logged when it goes, and when it is back."""
 
-    def __init__(self):
+    def __init__(self, failing="The database cannot be reached (%s): answering 503 until it can.", back=None):
         self.down = False
         self.lock = threading.Lock()
+        self.failing = failing
+        self.back = back or "The database answers again."
 
     def failed(self, error):
         with self.lock:
             if self.down:
                 return
             self.down = True
-        logger.error("The database cannot be reached (%s): answering 503 until it can.", str(error).strip())
+        logger.error(self.failing, str(error).strip())
 
     def connected(self):
         if not self.down:
@@ -113,10 +115,24 @@ class _Outage:
             if not self.down:
                 return
             self.down = False
-        logger.warning("The database answers again.")
+        logger.warning(self.back)
 
 
 database = _Outage()
+#: A server that refuses to write (a standby after a failover, a database set
+#: read-only): reads go on; a change is a 503, rolled back, until a write goes through.
+read_only = _Outage(
+    "The database refuses writes (%s): answering 503 to changes until it takes them.",
+    "The database takes writes again.",
+)
+#: SQLSTATE read_only_sql_transaction.
+_READ_ONLY_CODE = "25006"
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def is_read_only(error):
+    """Is ``error`` a write the database server refused as read-only?"""
+    return isinstance(error, DatabaseError) and getattr(error.__cause__, "pgcode", None) == _READ_ONLY_CODE
 
 
 def _answered(execute, sql, params, many, context):
@@ -125,6 +141,8 @@ def _answered(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if database.down:
         database.connected()
+    if read_only.down and isinstance(sql, str) and sql.lstrip()[:6].upper() in _WRITES:
+        read_only.connected()
     return result
 
 
@@ -138,6 +156,9 @@ def _database_answers(sender, connection, **kwargs):
 def is_unavailable(error):
     """Is ``error`` one that answers 503 (noting a database outage, once)?"""
     if isinstance(error, CacheUnavailable):
+        return True
+    if is_read_only(error):
+        read_only.failed(error)
         return True
     if is_connection_failure(error):
         database.failed(error)

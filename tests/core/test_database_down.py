@@ -19,6 +19,8 @@ from websockets.exceptions import ConnectionClosed
 
 from core.unavailable import CLOSE_TRY_AGAIN_LATER, is_connection_failure
 from events.models import Event, Track
+from orders.models import Order
+from tests.factories import TicketFactory
 from tests.utils import BASE_DIR, free_port
 
 #: Requests a process answers while its database refuses connections (a subprocess).
@@ -178,4 +180,58 @@ def test_postgresql_out_of_connections_is_503_then_back(limited_role, start_daph
     assert log.count("The database cannot be reached") == 1, log
     assert "too many connections" in log
     assert log.count("The database answers again") == 1, log
+    assert "Traceback" not in log, log
+
+
+@pytest.fixture
+def read_only_role(transactional_db):
+    """A PostgreSQL role whose transactions are read-only, as on a standby after a failover."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    name = f"h6_read_only_{uuid.uuid4().hex[:8]}"
+    settings = connection.settings_dict
+    admin = psycopg2.connect(
+        host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres"
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {name} LOGIN")
+        cursor.execute(f"GRANT pg_read_all_data, pg_write_all_data TO {name}")
+        cursor.execute(f"ALTER ROLE {name} SET default_transaction_read_only = on")
+    try:
+        yield name
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name])
+            cursor.execute(f"DROP ROLE {name}")
+        admin.close()
+
+
+def test_a_read_only_database_answers_changes_503_and_reads_go_on(read_only_role, start_daphne, event):
+    # A standby after a failover refuses every write (SQLSTATE 25006, an InternalError):
+    # each change answered 500 with a traceback.
+    Event.objects.filter(pk=event.pk).update(state="published")
+    ticket = TicketFactory(event=event)
+    settings = connection.settings_dict
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+    server = start_daphne(DATABASE_URL=f"postgres://{read_only_role}@{host}:{port}/{settings['NAME']}")
+    order = {"name": "Ada", "email": "ada@example.com", "lines": [{"ticket": ticket.pk, "quantity": 1}]}
+    for _ in range(3):
+        assert fetch(f"{server.url}/e/{event.slug}/")[0] == 200
+        request = urllib.request.Request(
+            f"{server.url}/api/v1/events/{event.pk}/orders/",
+            data=json.dumps(order).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=20) as answer:
+                status, headers, body = answer.status, answer.headers, answer.read()
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, error.headers, error.read()
+        assert (status, headers["Retry-After"]) == (503, "5"), body
+        assert json.loads(body)["detail"]
+    assert not Order.objects.exists()
+    log = server.output()
+    assert log.count("The database refuses writes") == 1, log
     assert "Traceback" not in log, log
