@@ -104,6 +104,7 @@ def render_nginx_conf(*, listen_port, daphne_ports, static_root, media_root, run
         "upstream_servers": "\n".join(
             f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in daphne_ports
         ),
+        "websocket_servers": "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in daphne_ports),
     }
     return render_template("nginx.conf", values)
 

@@ -313,10 +313,15 @@ def test_the_password_reset_link_names_the_site_not_the_forged_host(stack, user)
 
 class _Upstream(http.server.BaseHTTPRequestHandler):
     """A stand-in daphne: /outage answers 503 with Retry-After, as every daphne does for
-    what needs a Redis that is down (/healthz, say); anything else 200."""
+    what needs a Redis that is down (/healthz, say); /ws/ drops the connection, as daphne
+    does a handshake its application did not accept within 5 s; anything else 200."""
 
     def do_GET(self):
         self.server.hits.append(self.path)
+        if self.path.startswith("/ws/"):
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         status = 503 if self.path == "/outage" else 200
         self.send_response(status)
         if status == 503:
@@ -329,11 +334,10 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_daphne_503_is_its_answer_not_a_dead_server(nginx_bin):
-    # nginx counted a daphne's 503 as a failed server (proxy_next_upstream http_503,
-    # max_fails=1): one GET /healthz while Redis was down went to every daphne in turn and
-    # put them all out, so nginx answered every request, reads that work without Redis
-    # included, with its own 503 page.
+@pytest.fixture
+def stand_ins(nginx_bin):
+    """deploy/nginx.conf (one worker: one view of the servers' health) in front of two
+    stand-in daphnes; yields (nginx's URL, the stand-ins)."""
     upstreams = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream) for _ in range(2)]
     for upstream in upstreams:
         upstream.hits = []
@@ -346,28 +350,48 @@ def test_a_daphne_503_is_its_answer_not_a_dead_server(nginx_bin):
         stack.run_dir.chmod(0o755)
         (stack.run_dir / "tmp").chmod(0o755)
         stack.config_path = stack.run_dir / "nginx.conf"
-        stack.config_path.write_text(
-            render_nginx_conf(
-                listen_port=stack.port,
-                daphne_ports=stack.daphne_ports,
-                static_root=stack.static_root,
-                media_root=stack.media_root,
-                run_dir=stack.run_dir,
-            )
+        config = render_nginx_conf(
+            listen_port=stack.port,
+            daphne_ports=stack.daphne_ports,
+            static_root=stack.static_root,
+            media_root=stack.media_root,
+            run_dir=stack.run_dir,
         )
+        stack.config_path.write_text(config.replace("worker_processes auto;", "worker_processes 1;"))
         stack.start_nginx()
-        for _ in range(4):
-            status, headers, body = fetch(f"{stack.url}/outage")
-            assert (status, headers["Retry-After"], body) == (503, "5", b"no")
-            for _ in range(4):
-                assert fetch(f"{stack.url}/works")[0] == 200
-        hits = [upstream.hits.count("/outage") for upstream in upstreams]
-        assert sum(hits) == 4, hits  # each 503 answered once, by one daphne
+        yield stack.url, upstreams
     finally:
         stack.stop()
         for upstream in upstreams:
             upstream.shutdown()
         shutil.rmtree(stack.run_dir, ignore_errors=True)
+
+
+def test_a_daphne_503_is_its_answer_not_a_dead_server(stand_ins):
+    # nginx counted a daphne's 503 as a failed server (proxy_next_upstream http_503,
+    # max_fails=1): one GET /healthz while Redis was down went to every daphne in turn and
+    # put them all out, so nginx answered every request, reads that work without Redis
+    # included, with its own 503 page.
+    url, upstreams = stand_ins
+    for _ in range(4):
+        status, headers, body = fetch(f"{url}/outage")
+        assert (status, headers["Retry-After"], body) == (503, "5", b"no")
+        for _ in range(4):
+            assert fetch(f"{url}/works")[0] == 200
+    hits = [upstream.hits.count("/outage") for upstream in upstreams]
+    assert sum(hits) == 4, hits  # each 503 answered once, by one daphne
+
+
+def test_a_dropped_websocket_handshake_puts_no_daphne_out(stand_ins):
+    # Daphne drops a handshake its application has not accepted within 5 s (the session
+    # read waiting on a full PgBouncer pool): nginx counted that as a failed server, and
+    # one bell reconnecting put every daphne out: pages and the API answered nginx's 503.
+    url, _ = stand_ins
+    for _ in range(3):
+        status, _, _ = fetch(f"{url}/ws/notifications/")
+        assert status == 503
+        for _ in range(4):
+            assert fetch(f"{url}/works")[0] == 200
 
 
 def raw(stack, request):
