@@ -298,7 +298,22 @@ def push(user_ids, meta):
     try:
         async_to_sync(_group_send_all)(layer, messages)
     except CACHE_ERRORS as error:  # Redis down: the rows are stored; sockets catch up on connect
-        logger.warning("Could not push to the sockets of %d users (channel layer: %s)", len(messages), error)
+        if not _pushes.failing:  # once per outage, not for every change meanwhile
+            _pushes.failing = True
+            logger.warning("Could not push to the sockets of %d users (channel layer: %s)", len(messages), error)
+        return
+    if _pushes.failing:
+        _pushes.failing = False
+        logger.warning("Pushes reach the channel layer again.")
+
+
+class _Pushes:
+    """Whether this process's last push failed (its warning is said once per outage)."""
+
+    failing = False
+
+
+_pushes = _Pushes()
 
 
 def close_sockets_of_session(user, session_id):
