@@ -55,7 +55,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
+from redis.exceptions import MaxConnectionsError, OutOfMemoryError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,11 @@ RETRY_INTERVAL = 1.0
 #: does not answer costs half a second once, not redis-py's default of waiting for ever
 #: (and retrying three times).
 DEFAULT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+#: Connections of a process's async client (the API's front door), and how long a
+#: request waits for one of them when all are busy: a burst of anonymous requests waits
+#: its turn instead of opening a connection each.
+ASYNC_MAX_CONNECTIONS = 100
+ASYNC_POOL_WAIT = 0.5
 #: The cache key of the epoch (see the module's docstring).
 EPOCH_KEY = "cache:epoch"
 #: How long an epoch is kept (renewed whenever it is missing).
@@ -90,6 +95,17 @@ class CacheUnavailable(Exception):
 
 _required = contextvars.ContextVar("eventdesk_cache_required", default=False)
 _announcing = contextvars.ContextVar("eventdesk_cache_announcing", default=False)
+
+
+def pool_exhausted(error):
+    """Is ``error`` this process's own connection pool being full (redis-py's
+    ``MaxConnectionsError``, or a blocking pool's wait running out), not Redis out of
+    reach? Then that one operation misses: Redis is fine, and taking it for an outage would
+    write a new epoch and make every process rebuild every answer (measured: a sync phase
+    of the public bench rebuilt each list 50 times per change)."""
+    return isinstance(error, MaxConnectionsError) or (
+        isinstance(error, RedisConnectionError) and str(error) == "No connection available."
+    )
 
 
 def refuses_writes(error):
@@ -240,9 +256,14 @@ class SharedClientRedisCacheClient(RedisCacheClient):
                 for name in ("socket_connect_timeout", "socket_timeout")
                 if name in self._pool_options
             }
-            client = self._async_clients[loop] = aioredis.Redis.from_url(
-                self._servers[0], retry=Retry(NoBackoff(), 0), **timeouts
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self._servers[0],
+                max_connections=self._pool_options.get("max_connections", ASYNC_MAX_CONNECTIONS),
+                timeout=ASYNC_POOL_WAIT,
+                retry=Retry(NoBackoff(), 0),
+                **timeouts,
             )
+            client = self._async_clients[loop] = aioredis.Redis(connection_pool=pool)
         return client
 
 
@@ -257,7 +278,8 @@ def _lenient(name, miss):
         try:
             return operation(self, *args, **kwargs)
         except CACHE_ERRORS as error:
-            self._health.went_down(error, self)
+            if not pool_exhausted(error):
+                self._health.went_down(error, self)
             return unavailable(miss(args, kwargs))
         except REFUSALS as error:
             if not refuses_writes(error):
@@ -308,7 +330,8 @@ class RedisCache(DjangoRedisCache):
         try:
             values = await self._cache.get_async_client().mget(list(made))
         except CACHE_ERRORS as error:
-            self._health.went_down(error, self)
+            if not pool_exhausted(error):
+                self._health.went_down(error, self)
             return unavailable({})
         except REFUSALS as error:
             if not refuses_writes(error):
@@ -330,7 +353,8 @@ class RedisCache(DjangoRedisCache):
             else:
                 await client.set(key, self._cache._serializer.dumps(value), ex=timeout)
         except CACHE_ERRORS as error:
-            self._health.went_down(error, self)
+            if not pool_exhausted(error):
+                self._health.went_down(error, self)
             return unavailable()
         except REFUSALS as error:
             if not refuses_writes(error):

@@ -15,9 +15,12 @@ import pytest
 from channels.testing import HttpCommunicator
 from django.core.cache import caches
 from django.urls import reverse
-from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import MaxConnectionsError, OutOfMemoryError, ReadOnlyError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from core.cache import refuses_writes
+from core import cache as core_cache
+from core.cache import pool_exhausted, refuses_writes
 from events.models import Event, SessionInvite, Track
 from notifications.models import Notification
 from notifications.services import notify
@@ -458,3 +461,47 @@ async def test_the_channel_layer_losing_redis_is_logged_once_not_every_second(ow
         await layer.flush()
     assert [record.getMessage() for record in passed] == []
     assert len([record for record in logged if "channel layer" in record.getMessage()]) == 1
+
+
+# --- a full connection pool is no outage ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "exhausted"),
+    [
+        (MaxConnectionsError("Too many connections"), True),
+        (RedisConnectionError("No connection available."), True),
+        (RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."), False),
+        (RedisTimeoutError("Timeout reading from socket"), False),
+    ],
+)
+def test_what_counts_as_a_full_pool(error, exhausted):
+    assert pool_exhausted(error) is exhausted
+
+
+@pytest.mark.asyncio
+async def test_a_burst_larger_than_the_pool_waits_or_misses_and_is_no_outage(redis_url, settings, monkeypatch):
+    # 200 anonymous requests at once at the front door of one process, with a pool of 2
+    # connections: each read waits for a connection or, past the wait, misses. Taken for
+    # an outage, a burst wrote a new epoch and every answer of every process was rebuilt.
+    monkeypatch.setattr(core_cache, "ASYNC_POOL_WAIT", 0.001)
+    settings.CACHES = redis_cache(redis_url)
+    settings.CACHES["default"]["OPTIONS"] = {"max_connections": 2}
+    cache = caches["default"]
+    await cache.aset("burst", "value")
+    epoch_before = await cache.aget_many([core_cache.EPOCH_KEY])
+
+    warnings = []
+    handler = logging.Handler()
+    handler.emit = warnings.append
+    logging.getLogger("core.cache").addHandler(handler)
+    try:
+        answers = await asyncio.gather(*(cache.aget_many(["burst"]) for _ in range(200)))
+    finally:
+        logging.getLogger("core.cache").removeHandler(handler)
+
+    assert {"burst": "value"} in answers  # the pool served some
+    assert {} in answers  # and some found it full: a miss, not an error
+    assert not cache._health.down
+    assert await cache.aget_many([core_cache.EPOCH_KEY]) == epoch_before
+    assert warnings == []
