@@ -22,9 +22,11 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_token
+from events.models import Event
 from permissions.services import grant_role
-from tests.factories import EventFactory, UserFactory
+from tests.factories import EventFactory, TicketFactory, UserFactory
 from tests.utils import ARTIFACTS, CHROMIUM, PASSWORD, DaphneServer, require, server_env
+from tickets.models import Ticket
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -122,6 +124,18 @@ def make_event(db):
 @pytest.fixture
 def event(make_event, organizer):
     return make_event(organizer)
+
+
+@pytest.fixture
+def shop(event):
+    """``event``, published, with a free, a paid (10.00, 10 seats), a donation and a hidden ticket."""
+    Event.objects.filter(pk=event.pk).update(state="published", payment_instructions="Pay to IBAN DE00 1234.")
+    event.refresh_from_db()
+    event.free = TicketFactory(event=event, name="Community", quantity=100)
+    event.paid = TicketFactory(event=event, name="Regular", paid=True, quantity=10, max_order=5)
+    event.donation = TicketFactory(event=event, name="Supporter", type=Ticket.Type.DONATION, quantity=50)
+    event.hidden = TicketFactory(event=event, name="Speaker", quantity=20, hidden=True)
+    return event
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from django.urls import reverse
 from accounts.models import User
 from config.settings import BASE_DIR
 from core.validators import check_email_address, validate_email_characters
-from events.models import Event, SessionInvite
+from events.models import SessionInvite
 from events.speakers import invite_speaker
 from orders.models import Order
 from permissions.models import Role, RoleInvite
 from permissions.services import invite_to_role
-from tests.factories import SessionFactory, TicketFactory
+from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,14 +108,6 @@ def test_the_services_refuse_it_from_anywhere(event, organizer):
     assert "email" in excinfo.value.message_dict
     assert not RoleInvite.objects.exists()
     assert not SessionInvite.objects.exists()
-
-
-@pytest.fixture
-def shop(event):
-    Event.objects.filter(pk=event.pk).update(state="published")
-    event.refresh_from_db()
-    event.paid = TicketFactory(event=event, name="Regular", paid=True, quantity=10, max_order=5)
-    return event
 
 
 @pytest.mark.parametrize("address", HOSTILE)

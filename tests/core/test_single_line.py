@@ -21,7 +21,7 @@ from events.models import Event, Microlocation, Session, SessionInvite, Speaker,
 from orders.models import Order
 from permissions.models import RoleInvite
 from tests.events.pages import details, session_data, step, url
-from tests.factories import SessionFactory, TicketFactory
+from tests.factories import SessionFactory
 from tests.tickets.formsets import formset_data, free
 from tickets.models import Ticket
 
@@ -178,14 +178,6 @@ def test_the_profile_and_the_sign_up_refuse_a_two_line_name(client, user):
     assert response.status_code == 200
     assert response.context["form"].errors["full_name"] == [SINGLE_LINE_ERROR]
     assert not User.objects.filter(email="new@example.com").exists()
-
-
-@pytest.fixture
-def shop(event):
-    Event.objects.filter(pk=event.pk).update(state="published")
-    event.refresh_from_db()
-    event.paid = TicketFactory(event=event, name="Regular", paid=True, quantity=10, max_order=5)
-    return event
 
 
 def order_form_data(client, shop, **fields):

@@ -33,14 +33,6 @@ def shows_as_text(message, text):
     assert text in html.unescape(message)
 
 
-@pytest.fixture
-def shop(event):
-    Event.objects.filter(pk=event.pk).update(state="published")
-    event.refresh_from_db()
-    event.paid = TicketFactory(event=event, name="Regular", paid=True, quantity=10, max_order=5)
-    return event
-
-
 def order_named(shop, name, capture):
     """A buyer named ``name`` orders (as the public order form does; the organizers are
     told after the commit)."""
