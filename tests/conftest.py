@@ -4,7 +4,8 @@ clients, live servers (daphne in a subprocess), the browser.
 Every test hashes passwords with the fast MD5 hasher (the live servers too, see
 tests/live_settings.py), except those marked ``production_hasher``, which test the hash
 itself. Under pytest-xdist each worker has its own test database (pytest-django) and its
-own Redis key prefix, so workers never hear each other's pushes.
+own Redis key prefix, new for every run, so workers never hear each other's pushes and no
+run meets the counts an earlier one left in Redis.
 
 Tests that need something this machine may lack (Chromium, Redis, nginx) skip with a
 reason on a developer's machine and fail in CI (``CI`` set), where all must run.
@@ -41,18 +42,22 @@ def pytest_configure(config):
     # Requests check their event scopes (core.scopes): a query of an event-owned model
     # that forgets its event, or names another, raises ScopeError.
     django_settings.EVENTDESK_STRICT_SCOPES = True
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:
-        # Workers share Redis: keys and channel groups (user_<id>, with ids counted in
-        # each worker's own database) get a prefix per worker, passed on to subprocesses.
-        prefix = f"{django_settings.REDIS_KEY_PREFIX}-{worker}"
-        os.environ["CHANNEL_LAYER_PREFIX"] = django_settings.REDIS_KEY_PREFIX = prefix
-        for layer in django_settings.CHANNEL_LAYERS.values():
-            if "prefix" in layer.get("CONFIG", {}):
-                layer["CONFIG"]["prefix"] = prefix
-        for cache in django_settings.CACHES.values():
-            if "KEY_PREFIX" in cache:
-                cache["KEY_PREFIX"] = prefix
+    # Workers share Redis: keys and channel groups (user_<id>, with ids counted in each
+    # worker's own database) get a prefix per worker, passed on to subprocesses. And per
+    # run: what a live server counted in Redis (log-in attempts, e-mails per mailbox and
+    # hour) must not carry over into the next run within the hour, nor into `make run`.
+    # (xdist's workers inherit the run's id and base from the controller's environment.)
+    run = os.environ.setdefault("EVENTDESK_TEST_RUN", uuid.uuid4().hex[:8])
+    base = os.environ.setdefault("EVENTDESK_TEST_KEY_BASE", django_settings.REDIS_KEY_PREFIX)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    prefix = f"{base}-{run}-{worker}"
+    os.environ["CHANNEL_LAYER_PREFIX"] = django_settings.REDIS_KEY_PREFIX = prefix
+    for layer in django_settings.CHANNEL_LAYERS.values():
+        if "prefix" in layer.get("CONFIG", {}):
+            layer["CONFIG"]["prefix"] = prefix
+    for cache in django_settings.CACHES.values():
+        if "KEY_PREFIX" in cache:
+            cache["KEY_PREFIX"] = prefix
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering
