@@ -17,8 +17,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
@@ -26,11 +24,13 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from core.mail import mailbox_of, may_send
-from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, single_line, validate_email_characters
+from core.outbox import send
+from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, check_email_address
 from events.models import Event
 from notifications import services as notifications
 from notifications.models import Notification
 from orders.models import MAILBOX_MAX, IdempotencyRecord, Order, OrderLine
+from permissions import resources
 from permissions.models import EventRole
 from tickets.models import Ticket
 from tickets.services import ConcurrentChange, lock_event, one_writer_at_a_time
@@ -58,7 +58,7 @@ MAX_TOTAL = column_max(Order, "total")
 IDEMPOTENCY_TTL = timedelta(hours=24)
 NAME_MAX = Order._meta.get_field("name").max_length
 EMAIL_MAX = Order._meta.get_field("email").max_length
-ORDER_RESOURCE = "order"
+ORDER_RESOURCE = resources.ORDER
 
 
 class InvalidOrder(ValidationError):
@@ -331,8 +331,7 @@ def _check_buyer(name, email):
         errors["email"] = [f"At most {EMAIL_MAX} characters."]
     else:
         try:
-            validate_email(email)
-            validate_email_characters(email)
+            check_email_address(email)
         except ValidationError:
             errors["email"] = ["Enter a valid e-mail address."]
     return name, email, errors
@@ -563,14 +562,11 @@ def _tell_about(order, site_url=""):
     if order.is_pending and event.payment_instructions:
         body += ["How to pay:", event.payment_instructions, ""]
     body += ["Your order, at any time:", link]
-    if not may_send("order", order.email):
+    if may_send("order", order.email):
+        # A failed send is logged (core.outbox): the order stands, its page shows everything.
+        send(f"Your order {order.code} – {event.name}", "\n".join(body), [order.email])
+    else:
         logger.warning("Order %s: its confirmation not sent (too many e-mails to the address this hour)", order.code)
-        body = None
-    try:
-        if body is not None:
-            send_mail(single_line(f"Your order {order.code} – {event.name}"), "\n".join(body), None, [order.email])
-    except Exception:  # the order stands; the page shows everything the e-mail would
-        logger.exception("Could not send the confirmation of order %s", order.code)
     with transaction.atomic():
         organizers = organizers_of(event)
         if organizers:
