@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
 from accounts.models import User
+from accounts.services import canonical_address
 from core.forms import BootstrapFormMixin
 from core.mail import may_send
 
@@ -25,7 +26,7 @@ class SignUpForm(BootstrapFormMixin, BaseUserCreationForm):
         fields = ["email", "full_name"]
 
     def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
+        return canonical_address(self.cleaned_data["email"])
 
     def validate_unique(self):
         """No "already exists" error for a taken address (see the class)."""

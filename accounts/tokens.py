@@ -32,8 +32,8 @@ def issue_token(user):
     ``ApiToken.MAX_PER_USER`` (one per device, say); a new one beyond revokes the oldest."""
     key = secrets.token_hex(20)
     token = ApiToken.objects.create(user=user, digest=digest_of(key))
-    keep = ApiToken.objects.filter(user=user).order_by("-created", "-id").values("pk")[: ApiToken.MAX_PER_USER]
-    ApiToken.objects.filter(user=user).exclude(pk__in=[row["pk"] for row in keep]).delete()
+    keep = ApiToken.objects.filter(user=user).order_by("-created", "-id").values_list("pk", flat=True)
+    ApiToken.objects.filter(user=user).exclude(pk__in=list(keep[: ApiToken.MAX_PER_USER])).delete()
     return token, key
 
 
