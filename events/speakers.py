@@ -55,12 +55,6 @@ SPEAKER_INVITES = SignedInvites(INVITE_SIGNING_SALT, INVITE_REFUSALS)
 _refuse = SPEAKER_INVITES.refuse
 
 
-def _account(email):
-    """The active account whose address is this one and is confirmed, or None (an
-    unconfirmed address reaches no account: ``accounts.services``)."""
-    return confirmed_account(email)
-
-
 def site_url():
     """Where this site is (``SITE_URL``, e.g. https://events.example.org) for links in
     e-mails sent without a request at hand; "" when unset (the e-mail then says where
@@ -98,8 +92,9 @@ def pending_invites(session):
 
 def invitee_account(invite):
     """The account the invitation's answer must come from (its address's), or None: then
-    whoever holds the link answers it."""
-    return _account(invite.email)
+    whoever holds the link answers it. An unconfirmed address reaches no account
+    (``accounts.services.confirmed_account``)."""
+    return confirmed_account(invite.email)
 
 
 @transaction.atomic
@@ -135,7 +130,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
     invite.save()
     inviter = (invited_by.get_full_name() if invited_by else "") or "An organizer"
     when = schedule_text(session)
-    user = _account(email)  # an account whose address is confirmed; else the e-mail
+    user = confirmed_account(email)  # an account whose address is confirmed; else the e-mail
     if user is not None:
         _notify_invitee(invite, session, user, inviter, when)
     else:
@@ -321,7 +316,7 @@ def tell_of_schedule_change(session, before):
     for speaker in session.speakers.select_related("user"):
         account = speaker.user if speaker.user is not None and speaker.user.is_active else None
         if account is None and speaker.email:
-            account = _account(speaker.email)
+            account = confirmed_account(speaker.email)
         if account is not None:
             users.setdefault(account.pk, account)
         elif speaker.email:
