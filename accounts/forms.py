@@ -4,8 +4,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
-from accounts.models import User
-from accounts.services import canonical_address
+from accounts.models import User, canonical_address
 from core.forms import BootstrapFormMixin
 from core.mail import may_send
 

@@ -5,6 +5,16 @@ from django.utils import timezone
 from core.validators import validate_email_characters, validate_single_line
 
 
+def canonical_address(email):
+    """``email`` as accounts store it (``User.clean``) and as addresses are compared: stripped
+    and lower-cased by Python. Two addresses are the same when these are equal, and only
+    then: never by the database's case-insensitive comparison (``iexact``), which on
+    PostgreSQL is UPPER on both sides and so also takes a dotless ı for an i and a long ſ
+    for an s (``bob@gmaıl.com``, whose domain is xn--gmal-nza.com, anyone's to register,
+    would be ``bob@gmail.com``)."""
+    return (email or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -30,9 +40,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email):
-        # The address as stored (lower-cased by ``User.save``), compared exactly: PostgreSQL's
-        # iexact would take bob@gmaıl.com for bob@gmail.com (accounts.services.canonical_address).
-        return self.get(email=(email or "").strip().lower())
+        # The address as stored, compared exactly: PostgreSQL's iexact would take
+        # bob@gmaıl.com for bob@gmail.com (canonical_address).
+        return self.get(email=canonical_address(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -77,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         # The address as ``save`` stores it, before a form's unique check (which runs after
         # ``clean``): another spelling of a taken address is "already exists", not an
         # IntegrityError when saved (the admin's add and change forms).
-        self.email = (self.email or "").strip().lower()
+        self.email = canonical_address(self.email)
 
     @property
     def email_confirmed(self):

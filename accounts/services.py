@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, canonical_address
 from core.errors import Conflict
 from core.mail import may_send
 from core.outbox import send_on_commit
@@ -52,16 +52,6 @@ class ConfirmationError(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
-
-
-def canonical_address(email):
-    """``email`` as accounts store it (``User.save``) and as addresses are compared: stripped
-    and lower-cased by Python. Two addresses are the same when these are equal, and only
-    then: never by the database's case-insensitive comparison (``iexact``), which on
-    PostgreSQL is UPPER on both sides and so also takes a dotless ı for an i and a long ſ
-    for an s (``bob@gmaıl.com``, whose domain is xn--gmal-nza.com, anyone's to register,
-    would be ``bob@gmail.com``)."""
-    return (email or "").strip().lower()
 
 
 def same_address(first, second):
