@@ -17,11 +17,8 @@ def csrf_failure(request, reason=""):
     """``CSRF_FAILURE_VIEW``: JSON wherever the answers are JSON (the API, a view marked
     ``core.views.json_only`` such as the banner upload, a script asking for JSON), in
     the format of the endpoint's own errors; the page in the site's look otherwise."""
-    if request.path_info.startswith(API_PREFIX):
-        return JsonResponse({"detail": CSRF_MESSAGE}, status=403)
-    if answers_json(request):
-        return JsonResponse({"status": "error", "error": CSRF_MESSAGE}, status=403)
-    return render(request, "403_csrf.html", {"reason": reason}, status=403)
+    answer = _json_error(request, CSRF_MESSAGE, 403)
+    return answer or render(request, "403_csrf.html", {"reason": reason}, status=403)
 
 
 def _json_error(request, message, status):

@@ -267,6 +267,21 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+def _failed(backend, error):
+    """Note ``error`` (one of ``CACHE_ERRORS`` or ``REFUSALS``) of an operation of
+    ``backend``: Redis out of reach or refusing writes marks it down (a full pool of this
+    process does not, ``pool_exhausted``); any other refusal is a broken command, raised.
+    Whether Redis refuses writes."""
+    if isinstance(error, CACHE_ERRORS):
+        if not pool_exhausted(error):
+            backend._health.went_down(error, backend)
+        return False
+    if not refuses_writes(error):
+        raise error
+    backend._health.went_down(error, backend)
+    return True
+
+
 def _lenient(name, miss):
     """Django's ``name`` operation, answering ``miss(args, kwargs)`` when Redis cannot be
     reached (or inside ``required()``, raising ``CacheUnavailable``)."""
@@ -277,15 +292,8 @@ def _lenient(name, miss):
             return unavailable(miss(args, kwargs), refusing=self._health.refusing)
         try:
             return operation(self, *args, **kwargs)
-        except CACHE_ERRORS as error:
-            if not pool_exhausted(error):
-                self._health.went_down(error, self)
-            return unavailable(miss(args, kwargs))
-        except REFUSALS as error:
-            if not refuses_writes(error):
-                raise
-            self._health.went_down(error, self)
-            return unavailable(miss(args, kwargs), refusing=True)
+        except (*CACHE_ERRORS, *REFUSALS) as error:
+            return unavailable(miss(args, kwargs), refusing=_failed(self, error))
 
     method.__name__ = name
     method.__doc__ = operation.__doc__
@@ -329,14 +337,8 @@ class RedisCache(DjangoRedisCache):
             return unavailable({})
         try:
             values = await self._cache.get_async_client().mget(list(made))
-        except CACHE_ERRORS as error:
-            if not pool_exhausted(error):
-                self._health.went_down(error, self)
-            return unavailable({})
-        except REFUSALS as error:
-            if not refuses_writes(error):
-                raise
-            self._health.went_down(error, self)
+        except (*CACHE_ERRORS, *REFUSALS) as error:
+            _failed(self, error)
             return unavailable({})
         loads = self._cache._serializer.loads
         return {made[key]: loads(value) for key, value in zip(made, values, strict=True) if value is not None}
@@ -352,14 +354,8 @@ class RedisCache(DjangoRedisCache):
                 await client.delete(key)
             else:
                 await client.set(key, self._cache._serializer.dumps(value), ex=timeout)
-        except CACHE_ERRORS as error:
-            if not pool_exhausted(error):
-                self._health.went_down(error, self)
-            return unavailable()
-        except REFUSALS as error:
-            if not refuses_writes(error):
-                raise
-            self._health.went_down(error, self)
+        except (*CACHE_ERRORS, *REFUSALS) as error:
+            _failed(self, error)
             return unavailable()
         return None
 
