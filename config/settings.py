@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "core",  # shared plumbing, below every domain app
     "accounts",
     "activity",  # the activity log, below every app that writes it
@@ -73,6 +75,16 @@ BENCH_QUERY_COUNT = env.bool("BENCH_QUERY_COUNT", default=False)
 if BENCH_QUERY_COUNT:
     # bench/public_sync.py only: X-Query-Count and X-Answer on every answer.
     MIDDLEWARE.insert(0, "core.api.public.QueryCountMiddleware")
+
+# Background tasks (Django's Tasks API, the django-tasks backport on 5.2): slow work (e-mails,
+# notification fan-out, order expiry) is a task row written in the same transaction as the
+# change it follows, run by a worker (`manage.py db_worker`). The backend is a setting: a
+# deployment that outgrows one database-backed queue names another (RQ, Celery) here.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
 
 # In a request, a query of an event-owned model that forgets its event (or names another)
 # raises core.scopes.ScopeError. The tests turn it on (tests/conftest.py); production never.
