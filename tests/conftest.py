@@ -27,6 +27,7 @@ from events.models import Event
 from permissions.services import grant_role
 from tests.factories import EventFactory, TicketFactory, UserFactory
 from tests.utils import ARTIFACTS, CHROMIUM, PASSWORD, DaphneServer, require, server_env
+from tests.utils import run_tasks as run_ready_tasks
 from tickets.models import Ticket
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -207,6 +208,14 @@ def organizer_client(client, organizer):
     """Django's test client, logged in as ``organizer`` (for pages)."""
     client.force_login(organizer)
     return client
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Runs every ready background task in the test (``tests.utils.run_tasks``): the
+    e-mails and fan-outs an action queued happen when the test calls it, as a worker
+    would do them after the commit."""
+    return run_ready_tasks
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Helpers for tests: skipping rules, live daphne processes, browser log-in."""
+"""Helpers for tests: skipping rules, background tasks, live daphne processes, browser log-in."""
 
 import os
 import subprocess
@@ -59,6 +59,46 @@ def server_env(settings, **extra):
     )
     env.update(extra)
     return env
+
+
+def run_tasks(backend="default", *, failures_ok=False):
+    """Run, here and now, every background task that is ready (the tasks those tasks
+    queue too); return how many ran.
+
+    Each goes through django_tasks_db's own worker code: the row is claimed in the
+    worker's exclusive transaction and run by ``Worker.run_task`` (signals, result and
+    status as ``manage.py db_worker`` records them). Only the worker's loop is not used,
+    because it closes "old" connections between tasks, which would close the test's
+    connection in the middle of its transaction. A task that raised fails the test
+    unless ``failures_ok``."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name=backend,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while True:
+        with exclusive_transaction():
+            result = DBTaskResult.objects.ready().filter(backend_name=backend).get_locked()
+            if result is None:
+                return ran
+            result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+        result.refresh_from_db()
+        if result.status == "FAILED" and not failures_ok:
+            pytest.fail(f"the task {result.task_path} failed:\n{result.traceback}")
+        if ran > 1000:
+            pytest.fail("more than 1000 tasks: a task queues itself?")
 
 
 class DaphneServer:

@@ -1,0 +1,28 @@
+"""E-mail backends for tests: a mail server that refuses, and one that hangs."""
+
+import threading
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+
+class FailingBackend(BaseEmailBackend):
+    """A mail server that is down: every send raises."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+class HangingBackend(LocmemBackend):
+    """A mail server that does not answer: ``send_messages`` blocks until ``release`` is
+    set (or ``timeout`` seconds pass), then delivers to ``mail.outbox`` like locmem.
+    ``calls`` counts the calls, from any thread."""
+
+    release = threading.Event()
+    timeout = 30
+    calls = 0
+
+    def send_messages(self, email_messages):
+        type(self).calls += 1
+        type(self).release.wait(self.timeout)
+        return super().send_messages(email_messages)
