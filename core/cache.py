@@ -1,17 +1,16 @@
-"""The Redis cache backend, with one Redis client per connection pool, native async
-reads and writes for the API's front door (``core.api.front_door``), and a cache that
-may be down without taking the site with it.
+"""The Redis cache backend: Django's cache API (``BaseCache``) on redis-py's public API,
+with one Redis client per server, native async reads and writes for the API's front
+door (``core.api.front_door``), and a cache that may be down without taking the site
+with it.
 
-Django's ``RedisCache`` makes a new ``redis.Redis`` object for every cache call; its
-constructor fills a table of about 170 response callbacks each time, which profiling
-showed to be half of the cache's cost on the anonymous API's cached answers (a 304 of
-``versions/`` makes one ``get_many``). A ``redis.Redis`` object only holds its connection
-pool and is safe to share between threads, so this backend makes one per pool and
-reuses it; the commands sent and the answers are the same.
-
-Django's async cache methods run the sync ones in a worker thread. ``aget_many`` and
-``aset`` here talk to Redis from the event loop itself (``redis.asyncio``, one client per
-loop): same keys, same serialization, so the sync and async sides read each other's
+It stores what Django's own ``RedisCache`` stores (the same keys, pickled values, plain
+integers as Redis integers), but keeps one ``redis.Redis`` per server instead of making
+one for every cache call (its constructor fills a table of about 170 response callbacks
+each time: profiling showed that to be half of the cache's cost on the anonymous API's
+cached answers). A ``redis.Redis`` only holds its connection pool and is safe to share
+between threads. ``aget_many`` and ``aset`` talk to Redis from the event loop itself
+(``redis.asyncio``, one client per loop) instead of running the sync ones in a worker
+thread: same keys, same serialization, so the sync and async sides read each other's
 values.
 
 **Redis down.** Every operation that cannot reach Redis (``CACHE_ERRORS``) is, by
@@ -46,17 +45,24 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import pickle
+import random
+import re
 import threading
 import time
 import uuid
 import weakref
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient
+import redis
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.utils.module_loading import import_string
+from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import MaxConnectionsError, OutOfMemoryError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +208,7 @@ class _Health:
         while True:
             time.sleep(RETRY_INTERVAL)
             try:
-                DjangoRedisCache.set(backend, EPOCH_KEY, uuid.uuid4().hex, EPOCH_TIMEOUT)
+                backend._store_epoch()
             except CACHE_ERRORS:
                 continue
             except REFUSALS as error:
@@ -229,42 +235,23 @@ def _health_of(place):
         return health
 
 
-class SharedClientRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-        self._async_clients = weakref.WeakKeyDictionary()
+class PickleSerializer:
+    """How values are stored: pickled, except plain integers, stored as Redis integers so
+    that ``INCR`` works on them (what Django's own Redis backend stores, so either reads
+    the other's values)."""
 
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(pool)
-        if client is None:
-            client = self._clients[pool] = self._client(connection_pool=pool)
-        return client
+    protocol = pickle.HIGHEST_PROTOCOL
 
-    def get_async_client(self):
-        """A ``redis.asyncio`` client of the first server, for the running event loop."""
-        from redis import asyncio as aioredis  # noqa: PLC0415  (only where an event loop asks)
-        from redis.asyncio.retry import Retry  # noqa: PLC0415
-        from redis.backoff import NoBackoff  # noqa: PLC0415
+    def dumps(self, value):
+        if type(value) is int:  # not bool, not an int subclass
+            return value
+        return pickle.dumps(value, self.protocol)
 
-        loop = asyncio.get_running_loop()
-        client = self._async_clients.get(loop)
-        if client is None:
-            timeouts = {
-                name: self._pool_options[name]
-                for name in ("socket_connect_timeout", "socket_timeout")
-                if name in self._pool_options
-            }
-            pool = aioredis.BlockingConnectionPool.from_url(
-                self._servers[0],
-                max_connections=self._pool_options.get("max_connections", ASYNC_MAX_CONNECTIONS),
-                timeout=ASYNC_POOL_WAIT,
-                retry=Retry(NoBackoff(), 0),
-                **timeouts,
-            )
-            client = self._async_clients[loop] = aioredis.Redis(connection_pool=pool)
-        return client
+    def loads(self, data):
+        try:
+            return int(data)
+        except ValueError:
+            return pickle.loads(data)  # noqa: S301 (the cache's own values, written above)
 
 
 def _failed(backend, error):
@@ -282,52 +269,212 @@ def _failed(backend, error):
     return True
 
 
-def _lenient(name, miss):
-    """Django's ``name`` operation, answering ``miss(args, kwargs)`` when Redis cannot be
-    reached (or inside ``required()``, raising ``CacheUnavailable``)."""
-    operation = getattr(DjangoRedisCache, name)
-
-    def method(self, *args, **kwargs):
-        if self._health.down:
-            return unavailable(miss(args, kwargs), refusing=self._health.refusing)
-        try:
-            return operation(self, *args, **kwargs)
-        except (*CACHE_ERRORS, *REFUSALS) as error:
-            return unavailable(miss(args, kwargs), refusing=_failed(self, error))
-
-    method.__name__ = name
-    method.__doc__ = operation.__doc__
-    return method
+#: The ``miss`` of an operation that has no answer without Redis (``incr``): it raises
+#: ``CacheUnavailable`` even outside ``required()``.
+_NO_MISS = object()
+#: ``OPTIONS`` the async client takes too (the others are the sync pool's: its classes,
+#: parser, retry policy).
+ASYNC_CONNECTION_OPTIONS = (
+    "socket_connect_timeout",
+    "socket_timeout",
+    "socket_keepalive",
+    "client_name",
+    "username",
+    "password",
+    "health_check_interval",
+)
 
 
-def _incr_unavailable(args, kwargs):
-    raise CacheUnavailable
+class RedisCache(BaseCache):
+    """Django's cache API (``BaseCache``) on redis-py: ``LOCATION`` is one Redis URL or
+    several (separated by ``,`` or ``;``: writes go to the first, reads to one of the
+    others, as with Django's backend); ``OPTIONS`` are redis-py's connection-pool options
+    (``max_connections``, ``socket_timeout``, ``client_name``...; ``DEFAULT_OPTIONS``
+    unless given), plus ``pool_class`` (a redis-py pool class or its dotted path;
+    ``redis.ConnectionPool`` by default). Every operation that cannot reach Redis is a
+    miss (see the module's docstring); ``aget_many`` and ``aset`` talk to Redis from the
+    event loop."""
 
-
-class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
-        from redis.backoff import NoBackoff  # noqa: PLC0415
-        from redis.retry import Retry  # noqa: PLC0415
+        super().__init__(params)
+        self.servers = re.split("[;,]", server) if isinstance(server, str) else list(server)
+        options = {**DEFAULT_OPTIONS, "retry": Retry(NoBackoff(), 0), **params.get("OPTIONS", {})}
+        pool_class = options.pop("pool_class", redis.ConnectionPool)
+        self.pool_class = import_string(pool_class) if isinstance(pool_class, str) else pool_class
+        self.pool_options = options
+        self.serializer = PickleSerializer()
+        #: One client per server (index in ``servers``): a ``redis.Redis`` only holds its
+        #: connection pool and is safe to share between threads.
+        self._clients = {}
+        self._clients_lock = threading.Lock()
+        self._async_clients = weakref.WeakKeyDictionary()
+        self._health = _health_of((*self.servers, self.key_prefix, self.version))
 
-        params = {
-            **params,
-            "OPTIONS": {**DEFAULT_OPTIONS, "retry": Retry(NoBackoff(), 0), **params.get("OPTIONS", {})},
-        }
-        super().__init__(server, params)
-        self._class = SharedClientRedisCacheClient
-        self._health = _health_of((*self._servers, self.key_prefix, self.version))
+    @property
+    def down(self):
+        """Whether this process takes the cache for down now (every operation a miss)."""
+        return self._health.down
 
-    get = _lenient("get", lambda args, kwargs: kwargs.get("default", args[1] if len(args) > 1 else None))
-    get_many = _lenient("get_many", lambda args, kwargs: {})
-    has_key = _lenient("has_key", lambda args, kwargs: False)
-    add = _lenient("add", lambda args, kwargs: False)
-    set = _lenient("set", lambda args, kwargs: None)
-    set_many = _lenient("set_many", lambda args, kwargs: list(args[0] if args else kwargs["data"]))
-    touch = _lenient("touch", lambda args, kwargs: False)
-    delete = _lenient("delete", lambda args, kwargs: False)
-    delete_many = _lenient("delete_many", lambda args, kwargs: None)
-    incr = _lenient("incr", _incr_unavailable)
-    clear = _lenient("clear", lambda args, kwargs: False)
+    # --- clients ------------------------------------------------------------------
+
+    def client(self, *, write=False):
+        """The ``redis.Redis`` client of the server to write to (the first) or to read
+        from (one of the others, if there are others)."""
+        index = 0 if write or len(self.servers) == 1 else random.randint(1, len(self.servers) - 1)  # noqa: S311
+        client = self._clients.get(index)
+        if client is None:
+            with self._clients_lock:
+                client = self._clients.get(index)
+                if client is None:
+                    pool = self.pool_class.from_url(self.servers[index], **self.pool_options)
+                    client = self._clients[index] = redis.Redis(connection_pool=pool)
+        return client
+
+    def async_client(self):
+        """A ``redis.asyncio`` client of the first server for the running event loop: a
+        ``BlockingConnectionPool`` of ``max_connections`` (``ASYNC_MAX_CONNECTIONS`` unless
+        given) where a request waits ``ASYNC_POOL_WAIT`` for a free connection."""
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            options = {name: self.pool_options[name] for name in ASYNC_CONNECTION_OPTIONS if name in self.pool_options}
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.servers[0],
+                max_connections=self.pool_options.get("max_connections", ASYNC_MAX_CONNECTIONS),
+                timeout=ASYNC_POOL_WAIT,
+                retry=AsyncRetry(NoBackoff(), 0),
+                **options,
+            )
+            client = self._async_clients[loop] = aioredis.Redis(connection_pool=pool)
+        return client
+
+    def get_backend_timeout(self, timeout=DEFAULT_TIMEOUT):
+        """Seconds for Redis's ``EX`` (``None``: no expiry; 0 or less: delete), not
+        ``BaseCache``'s absolute moment."""
+        if timeout == DEFAULT_TIMEOUT:
+            timeout = self.default_timeout
+        return None if timeout is None else max(0, int(timeout))
+
+    def _lenient(self, miss, operation, *args):
+        """``operation(*args)``, or, Redis out of reach (or refusing writes), ``miss``
+        (inside ``required()``: ``CacheUnavailable``)."""
+        if self._health.down:
+            if miss is _NO_MISS:
+                raise CacheUnavailable
+            return unavailable(miss, refusing=self._health.refusing)
+        try:
+            return operation(*args)
+        except (*CACHE_ERRORS, *REFUSALS) as error:
+            refusing = _failed(self, error)
+            if miss is _NO_MISS:
+                raise CacheUnavailable from error
+            return unavailable(miss, refusing=refusing)
+
+    def _store_epoch(self):
+        """A new epoch, straight to Redis (the recovery thread: errors are its to handle)."""
+        key = self.make_and_validate_key(EPOCH_KEY)
+        self.client(write=True).set(key, self.serializer.dumps(uuid.uuid4().hex), ex=EPOCH_TIMEOUT)
+
+    # --- Django's cache API -------------------------------------------------------
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._lenient(False, self._add, key, value, self.get_backend_timeout(timeout))
+
+    def _add(self, key, value, timeout):
+        client = self.client(write=True)
+        value = self.serializer.dumps(value)
+        if timeout == 0:
+            added = bool(client.set(key, value, nx=True))
+            if added:
+                client.delete(key)
+            return added
+        return bool(client.set(key, value, ex=timeout, nx=True))
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._lenient(default, self._get, key, default)
+
+    def _get(self, key, default):
+        value = self.client().get(key)
+        return default if value is None else self.serializer.loads(value)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        self._lenient(None, self._set, key, value, self.get_backend_timeout(timeout))
+
+    def _set(self, key, value, timeout):
+        client = self.client(write=True)
+        if timeout == 0:
+            client.delete(key)
+        else:
+            client.set(key, self.serializer.dumps(value), ex=timeout)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._lenient(False, self._touch, key, self.get_backend_timeout(timeout))
+
+    def _touch(self, key, timeout):
+        client = self.client(write=True)
+        return bool(client.persist(key) if timeout is None else client.expire(key, timeout))
+
+    def delete(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._lenient(False, lambda: bool(self.client(write=True).delete(key)))
+
+    def get_many(self, keys, version=None):
+        made = {self.make_and_validate_key(key, version=version): key for key in keys}
+        if not made:
+            return {}
+        return self._lenient({}, self._get_many, made)
+
+    def _get_many(self, made):
+        values = self.client().mget(list(made))
+        return self._loaded(made, values)
+
+    def _loaded(self, made, values):
+        loads = self.serializer.loads
+        return {made[key]: loads(value) for key, value in zip(made, values, strict=True) if value is not None}
+
+    def has_key(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._lenient(False, lambda: bool(self.client().exists(key)))
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._lenient(_NO_MISS, self._incr, key, delta)
+
+    def _incr(self, key, delta):
+        client = self.client(write=True)
+        if not client.exists(key):
+            raise ValueError(f"Key '{key}' not found.")
+        return client.incr(key, delta)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        if not data:
+            return []
+        made = {self.make_and_validate_key(key, version=version): value for key, value in data.items()}
+        return self._lenient(list(data), self._set_many, made, self.get_backend_timeout(timeout))
+
+    def _set_many(self, made, timeout):
+        pipeline = self.client(write=True).pipeline()
+        pipeline.mset({key: self.serializer.dumps(value) for key, value in made.items()})
+        if timeout is not None:  # MSET sets no expiry: one EXPIRE per key
+            for key in made:
+                pipeline.expire(key, timeout)
+        pipeline.execute()
+        return []
+
+    def delete_many(self, keys, version=None):
+        keys = [self.make_and_validate_key(key, version=version) for key in keys]
+        if keys:
+            self._lenient(None, lambda: self.client(write=True).delete(*keys))
+
+    def clear(self):
+        """Empties the Redis database (every key, as Django's backend does)."""
+        return self._lenient(False, lambda: bool(self.client(write=True).flushdb()))
+
+    # --- from the event loop (the API's front door) ----------------------------------
 
     async def aget_many(self, keys, version=None):
         made = {self.make_and_validate_key(key, version=version): key for key in keys}
@@ -336,24 +483,23 @@ class RedisCache(DjangoRedisCache):
         if self._health.down:
             return unavailable({})
         try:
-            values = await self._cache.get_async_client().mget(list(made))
+            values = await self.async_client().mget(list(made))
         except (*CACHE_ERRORS, *REFUSALS) as error:
             _failed(self, error)
             return unavailable({})
-        loads = self._cache._serializer.loads
-        return {made[key]: loads(value) for key, value in zip(made, values, strict=True) if value is not None}
+        return self._loaded(made, values)
 
     async def aset(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         timeout = self.get_backend_timeout(timeout)
         if self._health.down:
             return unavailable()
-        client = self._cache.get_async_client()
+        client = self.async_client()
         try:
             if timeout == 0:
                 await client.delete(key)
             else:
-                await client.set(key, self._cache._serializer.dumps(value), ex=timeout)
+                await client.set(key, self.serializer.dumps(value), ex=timeout)
         except (*CACHE_ERRORS, *REFUSALS) as error:
             _failed(self, error)
             return unavailable()
