@@ -8,10 +8,12 @@ middleware, in front of Django, answers what it can from the event loop with two
 reads and no query; everything else goes on to Django unchanged.
 
 How it learns: a request that names nobody (no ``Authorization`` header, no session
-cookie) gets a slot in its ASGI scope. A view that answers it with a public answer fills
-the slot (``core.api.public.remember``): the ETag, the cache tokens the answer depends on and their
-values, and, where time alone changes it (a ticket's sales window), the moment it stops
-being current. When Django's answer (200 or 304, no cookie set) has gone out, the front
+cookie) goes on to Django with an empty ``core.api.public.PublicAnswerNote`` (made by
+``note_request``, in the request's ASGI scope; views reach it only through
+``core.api.public.note_of``). A view that answers it with a public answer fills it in
+(``core.api.public.remember``): the ETag, the cache tokens the answer depends on and
+their values, and, where time alone changes it (a ticket's sales window), the moment it
+stops being current. When Django's answer (200 or 304, no cookie set) has gone out, the front
 door stores a *memo* under the request (scheme, host and forwarding headers, path, query
 string, ``Accept``): that ETag, those tokens and the headers Django sent.
 
@@ -37,7 +39,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.http import parse_etags
 
-from core.api.public import SLOT, answer_key
+from core.api.public import answer_key, note_request
 
 logger = logging.getLogger(__name__)
 
@@ -150,8 +152,8 @@ class PublicAnswers:
         if answer is not None:
             await self._send(send, scope, *answer)
             return None
-        slot = {}
-        await self.app({**scope, SLOT: slot}, receive, self._learning(send, key, slot))
+        scope, note = note_request(scope)
+        await self.app(scope, receive, self._learning(send, key, note))
         return None
 
     async def _stored_answer(self, key, headers):
@@ -183,9 +185,9 @@ class PublicAnswers:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
-    def _learning(self, send, key, slot):
+    def _learning(self, send, key, note):
         """``send``, noting Django's answer; once it is out, its memo is stored if a view
-        filled the slot and the answer is one to repeat."""
+        filled in the ``note`` and the answer is one to repeat."""
         answer = {}
 
         async def learning_send(message):
@@ -193,21 +195,21 @@ class PublicAnswers:
             if message["type"] == "http.response.start":
                 answer.update(status=message["status"], headers=message.get("headers", []))
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                await self._memorize(key, slot, answer)
+                await self._memorize(key, note, answer)
 
         return learning_send
 
-    async def _memorize(self, key, slot, answer):
-        if "etag" not in slot or answer.get("status") not in (200, 304):
+    async def _memorize(self, key, note, answer):
+        if note.etag is None or answer.get("status") not in (200, 304):
             return
         headers = [(name.lower(), value) for name, value in answer["headers"]]
         names = {name for name, _ in headers}
-        if b"set-cookie" in names or (b"etag", slot["etag"].encode()) not in headers:
+        if b"set-cookie" in names or (b"etag", note.etag.encode()) not in headers:
             return
         memo = {
-            "etag": slot["etag"],
-            "depends": slot["depends"],
-            "until": slot["until"],
+            "etag": note.etag,
+            "depends": note.depends,
+            "until": note.until,
             "has_body": answer["status"] == 200,
             "headers": [(name, value) for name, value in headers if name not in UNKEPT_HEADERS],
         }

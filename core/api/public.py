@@ -19,6 +19,7 @@ answers.
 
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,18 +54,55 @@ def stored_answer(etag):
     return cache.get(answer_key(etag))
 
 
-#: The ASGI scope's key of the slot ``remember`` fills (``core.api.front_door``).
-SLOT = "eventdesk.public_answer"
+# --- The front door's contract with the views ---------------------------------------
+
+
+@dataclass(slots=True)
+class PublicAnswerNote:
+    """What a view tells the API's front door (``core.api.front_door``) about the public
+    answer it gave one request. The door makes one, empty, for each anonymous request it
+    sends on to Django (``note_request``); a view giving that request a public answer
+    fills it in (``remember``); once Django's answer is out, the door memoizes it if
+    ``etag`` is set. Nothing else reads or writes it."""
+
+    #: The ETag of the public answer given; ``None``: no public answer (nothing memoized).
+    etag: str | None = None
+    #: Cache keys with the values they held when the answer was made: the answer is
+    #: current while each still holds its value (an event's generation, the epoch...).
+    depends: dict[str, object] = field(default_factory=dict)
+    #: When time alone makes the answer stale (a ticket's sales window; epoch seconds),
+    #: or ``None``.
+    until: float | None = None
+
+
+#: The ASGI scope's key of a request's ``PublicAnswerNote`` (ASGI's way for a middleware
+#: to hand something to the application: ``note_request`` puts it, ``note_of`` reads it).
+_NOTE_KEY = "eventdesk.public_answer_note"
+
+
+def note_request(scope):
+    """``(scope, note)``: a copy of the ASGI ``scope`` carrying a new, empty
+    ``PublicAnswerNote``, and that note (the front door's, for a request it sends on)."""
+    note = PublicAnswerNote()
+    return {**scope, _NOTE_KEY: note}, note
+
+
+def note_of(request):
+    """The ``PublicAnswerNote`` of Django's (or DRF's) ``request``, or ``None`` for a
+    request the front door did not send (logged in, or not under ASGI)."""
+    scope = getattr(request, "scope", None)
+    return None if scope is None else scope.get(_NOTE_KEY)
 
 
 def remember(request, etag, depends, until=None):
-    """Tell the API's front door (``core.api.front_door``) that Django's ``request`` got
-    the public answer tagged ``etag``, current while each cache key of ``depends`` holds
-    its value and, if ``until`` (epoch seconds) is given, until then. Nothing for a
-    request the front door did not mark (logged in, or not under ASGI)."""
-    slot = getattr(request, "scope", {}).get(SLOT)
-    if slot is not None and depends:
-        slot.update(etag=etag, depends=dict(depends), until=until)
+    """Tell the API's front door (``core.api.front_door``) that ``request`` got the public
+    answer tagged ``etag``, current while each cache key of ``depends`` holds its value
+    and, if ``until`` (epoch seconds) is given, until then. Nothing for a request the
+    front door did not send, nor for an answer that depends on no key (nothing the door
+    could check)."""
+    note = note_of(request)
+    if note is not None and depends:
+        note.etag, note.depends, note.until = etag, dict(depends), until
 
 
 def json_answer(content, etag, kind):
@@ -174,7 +212,7 @@ class PublicReadsMixin:
         return None
 
     def tell_front_door(self, etag):
-        remember(self.request._request, etag, self.public_depends(), self.public_until())
+        remember(self.request, etag, self.public_depends(), self.public_until())
 
     def answer_name(self):
         return f"{type(self).__name__}.{self.action}"
