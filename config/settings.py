@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "accounts.sessions.current_request_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A conflict (core.errors.Conflict) no page caught: 409 with its message (core.middleware).
+    "core.middleware.ConflictMiddleware",
 ]
 BENCH_QUERY_COUNT = env.bool("BENCH_QUERY_COUNT", default=False)
 if BENCH_QUERY_COUNT:

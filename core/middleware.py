@@ -14,7 +14,8 @@ from django.http import HttpResponseBadRequest, JsonResponse, UnreadablePostErro
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
-from core.views import API_PREFIX, answers_json
+from core.errors import Conflict
+from core.views import API_PREFIX, answers_json, conflict_response
 
 NUL = "\x00"
 NUL_MESSAGE = "The request holds a NUL character (%00), which no input accepts."
@@ -112,3 +113,21 @@ def _scope_holds_nul(scope):
             if any(NUL in key or NUL in text for key, text in cookies.items()):
                 return True
     return False
+
+
+class ConflictMiddleware:
+    """A ``core.errors.Conflict`` that a page's view did not catch (a concurrent writer came
+    first): 409 with its message (``core.views.conflict_response``), never a 500. The API
+    answers its own (``core.api.errors``); a view that shows its form again with the
+    message catches it and answers ``core.views.refusal_status``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Conflict):
+            return conflict_response(request, exception)
+        return None

@@ -1,6 +1,10 @@
 """View pieces every app's pages use."""
 
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.errors import Conflict
 
 
 def wants_json(request):
@@ -36,6 +40,23 @@ def answers_json(request, view=None):
     ):
         return True
     return wants_json(request)
+
+
+def refusal_status(error):
+    """The status of a page that shows a form again with a service's refusal ``error``:
+    409 for a ``core.errors.Conflict`` (stored data moved: reload and try again), 200 for
+    invalid input (as Django's forms answer). The pages' one mapping of a conflict (the
+    API's is ``core.api.errors``)."""
+    return 409 if isinstance(error, Conflict) else 200
+
+
+def conflict_response(request, conflict):
+    """A ``Conflict`` no view caught (``core.middleware.ConflictMiddleware``): 409 with its
+    message, JSON where the answers are JSON, else the page (templates/409.html)."""
+    status = refusal_status(conflict)
+    if answers_json(request):
+        return JsonResponse({"status": "error", "error": conflict.message}, status=status)
+    return render(request, "409.html", {"problem": conflict.message}, status=status)
 
 
 #: The longest ``next`` followed (Django's own bound on URLs it checks).

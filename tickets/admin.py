@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core.errors import Conflict
 from tickets import services
 from tickets.models import Ticket
 
@@ -68,7 +69,7 @@ class TicketAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
-        except ValidationError as error:  # refused by the rules; the page's transaction rolled back
+        except (ValidationError, Conflict) as error:  # refused by the rules, or changed meanwhile: rolled back
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[object_id]))
 
@@ -81,6 +82,6 @@ class TicketAdmin(admin.ModelAdmin):
         try:
             with transaction.atomic():
                 return django_delete_selected(self, request, queryset)
-        except ValidationError as error:
+        except (ValidationError, Conflict) as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return None

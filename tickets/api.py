@@ -5,7 +5,8 @@ window open) of a published event; the roles whose matrix row ``ticket`` allows 
 and the admins, read all of them; creating, changing and deleting follow the same row
 (``permissions.resources``), by the wizard's rules (``tickets.services.save_ticket`` /
 ``delete_ticket``). A write that lost a race with another write of the event's tickets
-(the ticket changed or was deleted meanwhile) answers 409 and changes nothing.
+(the ticket changed or was deleted meanwhile) answers 409 and changes nothing
+(``tickets.services.ConcurrentChange``, a ``core.errors.Conflict``: ``core.api.errors``).
 """
 
 from functools import cached_property
@@ -14,7 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 
 from core.api.etags import WRITE_ACTIONS
@@ -23,24 +24,7 @@ from events import counters
 from events.api import EventResourceViewSet, operation_for
 from permissions import checks
 from tickets.models import Ticket
-from tickets.services import ConcurrentChange, default_max_order, delete_ticket, lock_event, save_ticket
-
-
-class TicketConflict(exceptions.APIException):
-    """Another write of the event's tickets came first (``tickets.services.ConcurrentChange``)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "concurrent_change"
-
-
-def conflicts_are_409(function):
-    def run(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except ConcurrentChange as change:
-            raise TicketConflict(change.messages[0]) from None
-
-    return run
+from tickets.services import default_max_order, delete_ticket, lock_event, save_ticket
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -52,7 +36,6 @@ class TicketSerializer(serializers.ModelSerializer):
         # save_ticket's (tickets.services.check_ticket_set), with the wizard's message.
         validators = []
 
-    @conflicts_are_409
     def create(self, validated_data):
         validated_data.setdefault("position", None)  # after the others
         if "max_order" not in validated_data:
@@ -61,7 +44,6 @@ class TicketSerializer(serializers.ModelSerializer):
             )
         return save_ticket(Ticket(**validated_data), actor=self.context["request"].user)
 
-    @conflicts_are_409
     def update(self, instance, validated_data):
         for name, value in validated_data.items():
             setattr(instance, name, value)
@@ -193,6 +175,5 @@ class TicketViewSet(EventResourceViewSet):
             lock_event(self.event.pk)
         return super().get_object()
 
-    @conflicts_are_409
     def perform_destroy(self, instance):
         delete_ticket(instance, actor=self.request.user)

@@ -127,7 +127,7 @@ class BaseTicketFormSet(forms.BaseInlineFormSet):
     def __init__(self, data=None, files=None, instance=None, **kwargs):
         kwargs.setdefault("prefix", "tickets")
         if instance is not None and instance.pk is not None:
-            kwargs.setdefault("queryset", Ticket.objects.for_event(instance))  # scoped (core.scopes)
+            kwargs.setdefault("queryset", Ticket.objects.for_event(instance))
         super().__init__(data, files, instance=instance, **kwargs)
 
     def tickets_by_id(self):
@@ -191,7 +191,7 @@ class BaseTicketFormSet(forms.BaseInlineFormSet):
             self._show_on_rows(error, self.kept_forms())
             self._non_form_errors.extend(error.set_errors)
         else:
-            self._non_form_errors.extend(error.messages if isinstance(error, ValidationError) else [error])
+            self._non_form_errors.extend(error.messages)  # a ValidationError's, or a Conflict's
 
     @staticmethod
     def _show_on_rows(error, kept):

@@ -11,6 +11,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from activity.services import Action, changes_between, log_action, log_actions, removed_values, snapshot
+from core.errors import Conflict
 from events.models import Event
 from tickets.models import Ticket
 
@@ -32,14 +33,15 @@ CONCURRENT_CHANGE = (
 )
 
 
-class ConcurrentChange(ValidationError):
+class ConcurrentChange(Conflict):
     """Another save changed the event's tickets first: nothing of this one was saved.
 
-    A ``ValidationError`` (the wizard shows it above the rows), answered 409 by the API.
+    A ``core.errors.Conflict`` (409 in the API and the pages; the wizard shows it above
+    the rows), not a ``ValidationError``: the input was fine.
     """
 
-    def __init__(self):
-        super().__init__(CONCURRENT_CHANGE, code="concurrent_change")
+    default_message = CONCURRENT_CHANGE
+    code = "concurrent_change"
 
 
 # Every write of an event's tickets (the wizard's formset, the API's create, change and

@@ -9,10 +9,12 @@ import copy
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.views.generic import TemplateView
 
+from core.errors import Conflict
+from core.views import refusal_status
 from events.views.wizard import EventStepMixin, redirect_to_step
 from tickets.forms import TicketFormSet
 from tickets.models import Ticket
-from tickets.services import ConcurrentChange, save_tickets
+from tickets.services import save_tickets
 
 
 class TicketsStepView(EventStepMixin, TemplateView):
@@ -89,10 +91,9 @@ class TicketsStepView(EventStepMixin, TemplateView):
                 return redirect_to_step(self.event, "details" if request.POST.get("go") == "back" else "publish")
             try:
                 save_tickets(self.event, formset.tickets(), formset.deleted_ids(), actor=request.user)
-            except ValidationError as error:
+            except (ValidationError, Conflict) as error:
                 formset.add_save_error(error)
-                if isinstance(error, ConcurrentChange):
-                    status = 409  # another save came first: reload, check, save again
+                status = refusal_status(error)  # a conflict: 409, reload, check, save again
             else:
                 return redirect_to_step(self.event, "details" if request.POST.get("go") == "back" else "publish")
         return self.render_to_response(self.get_context_data(formset=formset), status=status)

@@ -68,10 +68,10 @@ def exception_handler(exc, context):
     logged)."""
     if isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE, checked before reading
         exc = RequestTooLarge()
+    elif isinstance(exc, Conflict):  # THE API's mapping of a conflict (first: never a 400)
+        exc = ConflictError(exc.message, exc.code)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
-    elif isinstance(exc, Conflict):
-        exc = ConflictError(exc.message)
     elif isinstance(exc, DisallowedHost):  # a link to e-mail would name a host not ours (core.links)
         exc = exceptions.ParseError("This request's host cannot be used in e-mailed links.")
     elif unavailable.is_unavailable(exc):  # no database connection, or a required cache down

@@ -4,14 +4,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from events.models import Event
 from tests.tickets.formsets import LOCAL, bind, donation, formset_data, free, paid, save, save_formset, stored_rows
 from tickets.models import Ticket
-from tickets.services import CONCURRENT_CHANGE, DUPLICATE_NAME, LAST_TICKET, InvalidTickets
+from tickets.services import CONCURRENT_CHANGE, DUPLICATE_NAME, LAST_TICKET, ConcurrentChange, InvalidTickets
 
 pytestmark = pytest.mark.django_db
 
@@ -265,9 +264,9 @@ class TestAllOrNothing:
         before, ver = snapshot(event), tickets_ver(event)
         Ticket.objects.create(event=event, type="free", name="gold", quantity=1)
         monkeypatch.setattr("tickets.services.check_ticket_set", lambda *args, **kwargs: None)
-        with pytest.raises(ValidationError) as excinfo:
+        with pytest.raises(ConcurrentChange) as excinfo:
             save_formset(event, formset)
-        assert excinfo.value.messages == [CONCURRENT_CHANGE]
+        assert excinfo.value.message == CONCURRENT_CHANGE
         after = [row for row in snapshot(event) if row["name"] != "gold"]
         assert after == before
         assert tickets_ver(event) == ver + 1  # the "gold" ticket only
