@@ -3,10 +3,9 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from config.health import healthz
-from config.views import favicon
+from config.views import favicon, media
 from events.views import home
 from permissions.views import InvitationSignUpView
 
@@ -41,10 +40,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
 ]
 
-if settings.SERVE_FILES:
-    # Uploaded images, whatever DEBUG says (django.conf.urls.static.static() would add
-    # nothing unless DEBUG); /static/ is served by the ASGI handler (config.asgi).
-    def serve_media(request, path):
-        return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-    urlpatterns += [re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", serve_media)]
+# Uploaded images through the storage API, if SERVE_FILES (whatever DEBUG says; a 404
+# otherwise: nginx or the object store serves them); /static/ is served by the ASGI
+# handler (config.asgi).
+urlpatterns += [re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<name>.*)$", media, name="media")]

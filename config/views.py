@@ -1,12 +1,20 @@
 """Site-wide views: the CSRF failure answer and the 400, 403, 404 and 500 handlers in the site's
-look (JSON where the answers are JSON), the /favicon.ico that browsers ask for."""
+look (JSON where the answers are JSON), the /favicon.ico that browsers ask for, and the
+uploaded files under /media/ when the app serves them itself (``SERVE_FILES``)."""
 
-from django.http import HttpResponseRedirect, JsonResponse
+import mimetypes
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponseNotModified, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
 from django.views import defaults
 from django.views.decorators.http import require_safe
+from django.views.static import was_modified_since
 
 from core.views import API_PREFIX, answers_json
 
@@ -64,3 +72,34 @@ def favicon(request):
     response = HttpResponseRedirect(static("favicon.ico"))
     patch_cache_control(response, public=True, max_age=24 * 3600)
     return response
+
+
+@require_safe
+def media(request, name):
+    """``MEDIA_URL<name>`` with ``SERVE_FILES`` on (development, browser tests): the uploaded
+    file ``name`` read from the default storage, wherever that keeps it (the disk, an
+    object store, memory in the tests). Production leaves /media/ to nginx, or the browser
+    fetches the object store's own URLs. Only stored files: no folder, nothing above."""
+    if not settings.SERVE_FILES or not _is_stored_name(name):
+        raise Http404("No such file.")
+    try:
+        stored = default_storage.open(name, "rb")
+    except (OSError, SuspiciousFileOperation):  # none, or a folder
+        raise Http404("No such file.") from None
+    try:
+        modified = default_storage.get_modified_time(name).timestamp()
+    except NotImplementedError:
+        modified = None
+    if modified is not None and not was_modified_since(request.headers.get("If-Modified-Since"), modified):
+        stored.close()
+        return HttpResponseNotModified()
+    response = FileResponse(stored, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified)
+    return response
+
+
+def _is_stored_name(name):
+    """A name the storage could have made: relative, no empty, ``.`` or ``..`` part."""
+    parts = name.split("/")
+    return "\\" not in name and "\0" not in name and all(part not in ("", ".", "..") for part in parts)

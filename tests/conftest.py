@@ -218,9 +218,18 @@ def run_tasks(db):
     return run_ready_tasks
 
 
+#: Where the tests keep uploads: in memory, so that code reaching a file by a path under
+#: MEDIA_ROOT (instead of the storage API, config.storage) finds nothing and fails, as it
+#: would with an object store. Tests with a server in another process (``live_url``,
+#: ``start_daphne``) share a folder on disk with it instead.
+IN_MEMORY = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+ON_DISK = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "default": IN_MEMORY}
 
 
 # --- the test database -----------------------------------------------------------------
@@ -277,6 +286,7 @@ def _drop_the_test_database_at_once(django_db_setup, django_db_blocker):
 def start_daphne(transactional_db, settings):
     """``start_daphne(**env)`` starts a daphne process on the test database; stopped after."""
     ARTIFACTS.mkdir(exist_ok=True)
+    settings.STORAGES = {**settings.STORAGES, "default": ON_DISK}  # MEDIA_ROOT, shared with the servers
     servers = []
 
     def start(**extra_env):
@@ -310,6 +320,7 @@ def live_url(_shared_daphne, transactional_db, settings):
     if _shared_daphne.process.poll() is not None:
         pytest.fail(f"the shared daphne process exited:\n{_shared_daphne.output()}")
     settings.MEDIA_ROOT = _shared_daphne.media_root
+    settings.STORAGES = {**settings.STORAGES, "default": ON_DISK}
     return _shared_daphne.url
 
 

@@ -1,10 +1,13 @@
-"""Images made in memory for tests, and what is on the disk under MEDIA_ROOT."""
+"""Images made in memory for tests, and what the storage holds (read through its API:
+the tests keep uploads in memory, tests/conftest.py)."""
 
 import base64
 import io
+import posixpath
 import struct
 import zlib
 
+from django.core.files.storage import default_storage
 from PIL import Image
 
 
@@ -43,6 +46,21 @@ def data_url(data, mime="image/png"):
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
-def media_files(settings):
-    root = settings.MEDIA_ROOT
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def stored_files(storage=default_storage):
+    """The names of every file in ``storage`` (the default one), sorted."""
+    names, folders = [], [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            subfolders, files = storage.listdir(folder)
+        except FileNotFoundError:  # a folder on disk not made yet
+            continue
+        names += [posixpath.join(folder, name) for name in files]
+        folders += [posixpath.join(folder, name) for name in subfolders]
+    return sorted(names)
+
+
+def open_stored_image(field_file):
+    """The stored image of an image field (``event.background_image``...), opened by Pillow."""
+    with field_file.open("rb") as stored:
+        return Image.open(io.BytesIO(stored.read()))

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.utils import BASE_DIR
 
 PRODUCTION_ENV = {
@@ -108,3 +110,83 @@ def test_check_deploy_catches_development_defaults():
     )
     assert result.returncode != 0
     assert "security.W018" in result.stderr + result.stdout  # DEBUG on
+
+
+# --- where uploads live (config.storage) ------------------------------------------------------
+
+STORAGE_SHOW = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "from django.core.files.storage import storages; d = storages['default']; "
+    "print(json.dumps({'backend': f'{type(d).__module__}.{type(d).__name__}', "
+    "'url': d.url('events/backgrounds/a.png'), "
+    "'img_src': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'], "
+    "'overwrites': getattr(d, 'file_overwrite', False)}))"
+)
+S3_KEYS = {"S3_ACCESS_KEY_ID": "AKIAEXAMPLE", "S3_SECRET_ACCESS_KEY": "example-secret"}
+
+
+def storage_under(env):
+    clean = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+    out = subprocess.run([sys.executable, "-c", STORAGE_SHOW], cwd=BASE_DIR, env=clean, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_uploads_are_on_the_local_disk_by_default():
+    shown = storage_under({"MEDIA_ROOT": "/srv/media"})
+    assert shown["backend"] == "django.core.files.storage.filesystem.FileSystemStorage"
+    assert shown["url"] == "/media/events/backgrounds/a.png"
+    assert shown["img_src"] == ["'self'", "data:", "blob:"]
+
+
+@pytest.mark.parametrize(
+    ("env", "origin"),
+    [
+        ({"STORAGE_BACKEND": "s3", "S3_BUCKET": "ed-media"}, "https://ed-media.s3.amazonaws.com"),
+        ({"S3_BUCKET": "ed-media", "S3_REGION": "eu-central-1"}, "https://ed-media.s3.amazonaws.com"),
+        ({"S3_BUCKET": "ed-media", "S3_ENDPOINT_URL": "http://minio.internal:9000"}, "http://minio.internal:9000"),
+        (
+            {
+                "S3_BUCKET": "ed-media",
+                "S3_ENDPOINT_URL": "https://s3.example.net",
+                "S3_CUSTOM_DOMAIN": "media.example.org",
+            },
+            "https://media.example.org",
+        ),
+    ],
+)
+def test_an_s3_bucket_makes_uploads_go_to_the_object_store(env, origin):
+    """An S3-compatible store is a setting; its plain (unsigned) URLs are the ones pages
+    show, and the Content-Security-Policy lets browsers load images from it."""
+    shown = storage_under({**env, **S3_KEYS})
+    assert shown["backend"] == "storages.backends.s3.S3Storage"
+    assert shown["url"].startswith(f"{origin}/")
+    assert shown["url"].endswith("events/backgrounds/a.png")
+    assert "?" not in shown["url"]  # not signed: the same URL in every page and cache
+    assert origin in shown["img_src"]
+    assert shown["overwrites"] is False  # a name in use gets another, as on disk
+
+
+def test_an_unknown_storage_backend_is_refused():
+    out = subprocess.run(
+        [sys.executable, "-c", STORAGE_SHOW],
+        cwd=BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "STORAGE_BACKEND": "ftp"},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "STORAGE_BACKEND must be 'filesystem' or 's3'" in out.stderr
+
+
+def test_check_deploy_is_clean_with_uploads_in_an_object_store():
+    env = {"PATH": "/usr/bin:/bin", **PRODUCTION_ENV, "S3_BUCKET": "ed-media", **S3_KEYS}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from accounts.models import User
 from demo.management.commands.seed_demo import DEMO_SLUG, ORGANIZER_EMAIL, SUPER_ADMIN_EMAIL
 from events.models import Event
+from tests.images import open_stored_image
 
 
 @pytest.mark.django_db
@@ -34,8 +35,6 @@ def test_seed_demo_uses_demo_password(capsys, monkeypatch):
 
 @pytest.mark.django_db
 def test_seed_demo_fills_a_realistic_event(capsys, monkeypatch, client, settings):
-    from PIL import Image
-
     from orders.models import Order
 
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
@@ -53,8 +52,7 @@ def test_seed_demo_fills_a_realistic_event(capsys, monkeypatch, client, settings
     speakers = list(event.speakers.all())
     assert len(speakers) >= 10
     assert all(speaker.photo for speaker in speakers)
-    with Image.open(speakers[0].photo.path) as photo:
-        assert photo.size == (256, 256)
+    assert open_stored_image(speakers[0].photo).size == (256, 256)
     sponsors = list(event.sponsors.all())
     assert {sponsor.level for sponsor in sponsors} == {"Gold", "Silver", "Community"}
     assert all(sponsor.logo for sponsor in sponsors)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from events import images, services
 from events.models import Event
-from tests.images import data_url, exif_with_orientation, huge_png, image_bytes, media_files
+from tests.images import data_url, exif_with_orientation, huge_png, image_bytes, open_stored_image, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -146,8 +146,8 @@ class TestServices:
         stored = Event.objects.get(pk=event.pk)
         assert stored.background_image.name.startswith("events/backgrounds/")
         assert stored.background_image.name.endswith(".jpg")
-        assert media_files(settings) == [stored.background_image.name]
-        assert dict(Image.open(stored.background_image.path).getexif()) == {}
+        assert stored_files() == [stored.background_image.name]
+        assert dict(open_stored_image(stored.background_image).getexif()) == {}
         assert stored.event_ver == event.event_ver == before + 1
 
     def test_replacing_deletes_the_old_file_only_after_commit(
@@ -159,10 +159,10 @@ class TestServices:
             services.set_background_image(event, image_bytes("JPEG"))
             new = event.background_image.name
             assert new != old
-            assert media_files(settings) == sorted([old, new])  # both, until the commit
+            assert stored_files() == sorted([old, new])  # both, until the commit
         for callback in callbacks:
             callback()
-        assert media_files(settings) == [new]
+        assert stored_files() == [new]
         assert Event.objects.get(pk=event.pk).background_image.name == new
 
     def test_new_file_removed_when_saving_the_event_fails(self, event, settings, monkeypatch):
@@ -177,14 +177,14 @@ class TestServices:
             services.set_background_image(event, image_bytes("JPEG"))
         monkeypatch.undo()
         assert Event.objects.get(pk=event.pk).background_image.name == old
-        assert media_files(settings) == [old]
+        assert stored_files() == [old]
 
     def test_remove(self, event, settings, django_capture_on_commit_callbacks):
         services.set_background_image(event, image_bytes())
         with django_capture_on_commit_callbacks(execute=True):
             assert services.remove_background_image(event) is True
         assert Event.objects.get(pk=event.pk).background_image.name == ""
-        assert media_files(settings) == []
+        assert stored_files() == []
         assert services.remove_background_image(event) is False
 
 
@@ -213,14 +213,14 @@ def unchanged(event_with_image, settings):
     name = event_with_image.background_image.name
     content = event_with_image.background_image.read()
     event_with_image.background_image.close()
-    files = media_files(settings)
+    files = stored_files()
 
     def check():
         stored = Event.objects.get(pk=event_with_image.pk)
         assert stored.background_image.name == name
         with stored.background_image.open("rb") as f:
             assert f.read() == content
-        assert media_files(settings) == files
+        assert stored_files() == files
 
     return check
 
@@ -232,7 +232,7 @@ class TestUpload:
         event.refresh_from_db()
         assert response.json() == {"status": "ok", "background_url": event.background_image.url}
         assert event.background_image.url.startswith(settings.MEDIA_URL + "events/backgrounds/")
-        assert Image.open(event.background_image.path).size == (64, 32)
+        assert open_stored_image(event.background_image).size == (64, 32)
 
     def test_bare_base64(self, organizer_client, event):
         response = post_value(organizer_client, url(event), base64.b64encode(image_bytes("WEBP")).decode())
@@ -247,7 +247,7 @@ class TestUpload:
         assert response.status_code == 200
         event.refresh_from_db()
         assert "holiday" not in event.background_image.name
-        stored = Image.open(event.background_image.path)
+        stored = open_stored_image(event.background_image)
         assert (stored.format, stored.size) == ("JPEG", (32, 64))
         assert dict(stored.getexif()) == {}
 
@@ -260,7 +260,7 @@ class TestUpload:
         assert response.status_code == 200
         event_with_image.refresh_from_db()
         assert event_with_image.background_image.name != old
-        assert media_files(settings) == [event_with_image.background_image.name]
+        assert stored_files() == [event_with_image.background_image.name]
 
     def test_no_bgimage(self, organizer_client, event_with_image, unchanged):
         response = organizer_client.post(url(event_with_image), {"other": "x"})
@@ -343,7 +343,7 @@ class TestUpload:
         assert (response.status_code, response.json()) == (200, {"status": "ok"})
         event_with_image.refresh_from_db()
         assert event_with_image.background_image.name == ""
-        assert media_files(settings) == []
+        assert stored_files() == []
 
     def test_get_is_not_allowed(self, organizer_client, event):
         assert organizer_client.get(url(event)).status_code == 405

@@ -6,7 +6,6 @@ pages show, object scoping, the one-query rule, and bad input.
 
 import zoneinfo
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -15,7 +14,7 @@ from events.models import Event, Microlocation, Session, Speaker, Track
 from events.services import set_background_image
 from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
 from tests.events.pages import local, session_data, url
-from tests.images import image_bytes
+from tests.images import image_bytes, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -371,11 +370,10 @@ class TestDeleteEvent:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_deleting_an_event_deletes_its_image_file(organizer_client, event, settings):
+def test_deleting_an_event_deletes_its_image_file(organizer_client, event):
     set_background_image(event, image_bytes())
     event.refresh_from_db()
-    path = Path(settings.MEDIA_ROOT) / event.background_image.name
-    assert path.exists()
+    assert stored_files() == [event.background_image.name]
     response = organizer_client.post(reverse("events:delete", args=[event.pk]), {"confirm_name": event.name})
     assert response.status_code == 302
-    assert not path.exists()
+    assert stored_files() == []

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from events.models import Speaker, Sponsor
 from events.services import set_background_image
-from tests.images import data_url, image_bytes, media_files
+from tests.images import data_url, image_bytes, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +32,11 @@ def test_a_replaced_photo_leaves_the_disk(as_organizer, event, settings, django_
     assert answer.status_code == 200
     second = Speaker.objects.get().photo.name
     assert second != first
-    assert media_files(settings) == [second]
+    assert stored_files() == [second]
     # A change of something else keeps the photo.
     with django_capture_on_commit_callbacks(execute=True):
         as_organizer.patch(api_url("speaker", event, answer.json()["id"]), {"bio": "Hi"}, format="json")
-    assert media_files(settings) == [second]
+    assert stored_files() == [second]
 
 
 def test_a_replaced_logo_in_the_dashboard_leaves_the_disk(
@@ -53,7 +53,7 @@ def test_a_replaced_logo_in_the_dashboard_leaves_the_disk(
     assert answer.status_code == 302
     sponsor.refresh_from_db()
     assert sponsor.logo.name != old
-    assert media_files(settings) == [sponsor.logo.name]
+    assert stored_files() == [sponsor.logo.name]
 
 
 def test_deleted_rows_take_their_images_along(as_organizer, event, settings, django_capture_on_commit_callbacks):
@@ -62,15 +62,15 @@ def test_deleted_rows_take_their_images_along(as_organizer, event, settings, dja
         as_organizer.post(api_url("speaker", event), {"name": "Grace", "photo": data_url(png((2, 2, 2)))})
         as_organizer.post(api_url("sponsor", event), {"name": "ACME", "logo": data_url(png((3, 3, 3)))})
         set_background_image(event, png((4, 4, 4)))
-    assert len(media_files(settings)) == 4
+    assert len(stored_files()) == 4
 
     with django_capture_on_commit_callbacks(execute=True):
         assert as_organizer.delete(api_url("speaker", event, speaker.json()["id"])).status_code == 204
-    assert len(media_files(settings)) == 3
+    assert len(stored_files()) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         assert as_organizer.delete(reverse("api:event-detail", args=[event.pk])).status_code == 204
-    assert media_files(settings) == []
+    assert stored_files() == []
 
 
 def test_a_file_another_row_points_at_stays(as_organizer, event, settings, django_capture_on_commit_callbacks):
@@ -81,7 +81,7 @@ def test_a_file_another_row_points_at_stays(as_organizer, event, settings, djang
     copy = Speaker.objects.create(event=event, name="Ada (copy)", photo=ada.photo.name)
     with django_capture_on_commit_callbacks(execute=True):
         ada.delete()
-    assert media_files(settings) == [copy.photo.name]
+    assert stored_files() == [copy.photo.name]
 
 
 def test_a_refused_change_stores_and_deletes_nothing(
@@ -90,7 +90,7 @@ def test_a_refused_change_stores_and_deletes_nothing(
     """A new photo sent with a bad e-mail address: 400, the old photo stays, no new file."""
     with django_capture_on_commit_callbacks(execute=True):
         answer = as_organizer.post(api_url("speaker", event), {"name": "Ada", "photo": data_url(png((1, 1, 1)))})
-    files = media_files(settings)
+    files = stored_files()
     with django_capture_on_commit_callbacks(execute=True):
         refused = as_organizer.patch(
             api_url("speaker", event, answer.json()["id"]),
@@ -99,4 +99,4 @@ def test_a_refused_change_stores_and_deletes_nothing(
         )
     assert refused.status_code == 400
     assert set(refused.json()) == {"email"}
-    assert media_files(settings) == files
+    assert stored_files() == files

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from events import images
 from events.models import Speaker, Sponsor
-from tests.images import data_url, exif_with_orientation, huge_png, image_bytes, media_files
+from tests.images import data_url, exif_with_orientation, huge_png, image_bytes, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,9 @@ def png_with_gps_and_html(size=(48, 24)):
     return image_bytes("PNG", size=size, exif=exif_with_orientation(1)) + HTML_TAIL
 
 
-def assert_clean(path, image_format):
+def assert_clean(field_file, image_format):
     """The stored file: re-encoded, no EXIF at all, nothing after the image's end."""
-    with open(path, "rb") as f:
+    with field_file.open("rb") as f:
         stored = f.read()
     assert b"<html" not in stored
     assert b"Camera Maker" not in stored
@@ -162,7 +162,7 @@ class TestBackgroundEndpoint:
     def test_refused_and_the_stored_image_is_unchanged(
         self, organizer_client, event_with_image, settings, data, message
     ):
-        before, files = stored_image(event_with_image), media_files(settings)
+        before, files = stored_image(event_with_image), stored_files()
         response = organizer_client.post(
             reverse("events:bgimage", args=[event_with_image.pk]),
             urlencode({"bgimage": data_url(data)}),
@@ -171,7 +171,7 @@ class TestBackgroundEndpoint:
         assert response.status_code == 400
         assert response.json() == {"status": "error", "error": message}
         assert stored_image(event_with_image) == before
-        assert media_files(settings) == files
+        assert stored_files() == files
 
 
 # --- speaker photos and sponsor logos: the dashboard's forms ---------------------------------
@@ -198,7 +198,7 @@ class TestDashboardForms:
         stored = getattr(model.objects.get(event=event), field)
         assert stored.name.startswith(f"events/{service}s/")
         assert "portrait-of-ada" not in stored.name
-        assert_clean(stored.path, image_format)
+        assert_clean(stored, image_format)
 
     @pytest.mark.parametrize(
         ("service", "model", "field"), [("speaker", Speaker, "photo"), ("sponsor", Sponsor, "logo")]
@@ -209,7 +209,7 @@ class TestDashboardForms:
         assert response.status_code == 200
         assert response.context["form"].errors[field] == ["This is not a PNG, JPEG or WebP image."]
         assert not model.objects.exists()
-        assert media_files(settings) == []
+        assert stored_files() == []
 
     def test_a_truncated_photo_keeps_the_stored_one(self, organizer_client, event, settings):
         response = organizer_client.post(
@@ -217,7 +217,7 @@ class TestDashboardForms:
             {"name": "Ada", "photo": SimpleUploadedFile("a.jpg", jpeg_with_gps_and_html(), "image/jpeg")},
         )
         speaker = Speaker.objects.get(event=event)
-        before, files = speaker.photo.name, media_files(settings)
+        before, files = speaker.photo.name, stored_files()
         response = organizer_client.post(
             form_url("speaker", "update", event, speaker.pk),
             {"name": "Ada", "photo": SimpleUploadedFile("b.png", truncated_png(3000, 3000), "image/png")},
@@ -226,7 +226,7 @@ class TestDashboardForms:
         assert response.context["form"].errors["photo"] == [images.TRUNCATED]
         speaker.refresh_from_db()
         assert speaker.photo.name == before
-        assert media_files(settings) == files
+        assert stored_files() == files
 
 
 # --- the API ---------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ class TestApi:
         obj = model.objects.get(event=event)
         stored = getattr(obj, field)
         assert answer.json()[field] == f"http://testserver{stored.url}"
-        assert_clean(stored.path, image_format)
+        assert_clean(stored, image_format)
 
     def test_null_removes_the_image_and_omitting_it_keeps_it(self, as_organizer, event):
         answer = as_organizer.post(
@@ -291,7 +291,7 @@ class TestApi:
         assert answer.json() == {"photo": [message]}
         speaker.refresh_from_db()
         assert (speaker.photo.name, speaker.version) == ("", 1)
-        assert media_files(settings) == []
+        assert stored_files() == []
 
 
 # --- at most MAX_DECODES decodes at once -------------------------------------------------------
@@ -414,7 +414,7 @@ class TestAdmin:
         response = client.post(url, payload)
         assert response.status_code == 302, response.context["adminform"].form.errors
         obj.refresh_from_db()
-        assert_clean(getattr(obj, field).path, image_format)
+        assert_clean(getattr(obj, field), image_format)
 
     def test_a_text_file_is_refused(self, client, super_admin, event):
         client.force_login(super_admin)

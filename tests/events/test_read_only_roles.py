@@ -15,7 +15,7 @@ from django.urls import reverse
 from events import services
 from events.models import Event
 from tests.factories import TicketFactory
-from tests.images import data_url, image_bytes, media_files
+from tests.images import data_url, image_bytes, stored_files
 from tests.tickets.formsets import formset_data, free, stored_rows
 from tickets.models import Ticket
 
@@ -49,7 +49,7 @@ def stored(event, settings):
     return (
         list(Event.objects.filter(pk=event.pk).values()),
         list(Ticket.objects.filter(event=event).order_by("pk").values()),
-        media_files(settings),
+        stored_files(),
     )
 
 
