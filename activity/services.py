@@ -43,8 +43,9 @@ def _real_user(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def log_action(actor, action, obj=None, event=None, changes=None):
-    """Write one entry: ``actor`` (a user; ``None`` or anonymous: the system) did
+def log_action(actor, action, obj=None, event=None, changes=None, *, label=""):
+    """Write one entry: ``actor`` (a user; ``None`` or anonymous: the system, or whom
+    ``label`` names, someone without an account such as an anonymous buyer) did
     ``action`` (an ``ActivityEntry.Action``) to ``obj`` (any model instance, or ``None``)
     in ``event`` (default: ``obj``'s event, by its ``event_id``), changing ``changes``
     (``{field: [old, new]}``, as ``changes_between`` makes them).
@@ -52,7 +53,7 @@ def log_action(actor, action, obj=None, event=None, changes=None):
     Call it inside the transaction of the change, after the change's checks: the entry
     commits or rolls back with it.
     """
-    entry = _entry(actor, action, obj, event, changes)
+    entry = _entry(actor, action, obj, event, changes, label)
     entry.save()
     return entry
 
@@ -64,14 +65,14 @@ def log_actions(actor, event, items):
     return ActivityEntry.objects.bulk_create(entries) if entries else []
 
 
-def _entry(actor, action, obj, event, changes):
+def _entry(actor, action, obj, event, changes, label=""):
     actor = _real_user(actor)
     event_id = event.pk if event is not None else getattr(obj, "event_id", None)
     if event is None and event_id is not None:
         event = obj.event  # cached on the object, as a rule
     return ActivityEntry(
         actor=actor,
-        actor_label=actor_label(actor)[:300],
+        actor_label=(actor_label(actor) if actor is not None else label)[:300],
         event_id=event_id,
         event_label=str(event)[:200] if event is not None else "",
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False) if obj is not None else None,

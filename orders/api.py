@@ -20,7 +20,7 @@ import re
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -35,7 +35,7 @@ from orders import services
 from orders.models import Order, OrderLine
 from orders.throttling import client_digest, order_throttles
 from permissions import checks
-from tickets.services import ConcurrentChange, lock_event
+from tickets.services import lock_event
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -95,11 +95,6 @@ class OrderFilters(serializers.Serializer):
 
 
 # --- errors ------------------------------------------------------------------------------------
-
-
-class ConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class KeyReusedError(exceptions.APIException):
@@ -247,11 +242,7 @@ class OrderViewSet(
             filters.is_valid(raise_exception=True)
             if "state" in filters.validated_data:
                 queryset = queryset.filter(state=filters.validated_data["state"])
-            query = filters.validated_data.get("q", "").strip()
-            if query:
-                queryset = queryset.filter(
-                    Q(code__iexact=query) | Q(name__icontains=query) | Q(email__icontains=query)
-                )
+            queryset = services.search_orders(queryset, filters.validated_data.get("q", ""))
         return queryset
 
     def list_version(self):
@@ -261,14 +252,6 @@ class OrderViewSet(
             self.event.created_at,
             aggregate_version(orders, count=Count("id"), versions=Sum("version"), last=Max("id")),
         )
-
-    def list(self, request, *args, **kwargs):
-        services.expire_due(self.event)  # before the tag: an expiry is a change
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        services.expire_due(self.event)
-        return super().retrieve(request, *args, **kwargs)
 
     def object_id(self):
         return self.kwargs["code"]
@@ -290,7 +273,7 @@ class OrderViewSet(
             "email": data["email"],
             "lines": lines,
             "site_url": site_root(request),  # SITE_URL, or a named host (core.links)
-            "user": request.user,
+            "actor": request.user,  # the buyer's account, if logged in
             "client": client_digest(request),
         }
         try:
@@ -314,19 +297,18 @@ class OrderViewSet(
         except services.KeyReused as error:
             raise KeyReusedError(error.message) from None
         except services.TooManyHeld as error:
-            if error.retry_after:
-                body = {"detail": error.message}
-                headers = {"Retry-After": str(error.retry_after)}
-                return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
-            raise ConflictError(error.message) from None
+            if not error.retry_after:
+                raise  # none of its holds will end: a conflict (409, core.api.errors)
+            body = {"detail": error.message}
+            headers = {"Retry-After": str(error.retry_after)}
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
         except services.InvalidOrder as error:
             raise exceptions.ValidationError(error.as_dict()) from None
         except services.NotEnoughLeft as error:
             # (A Response, not an APIException: that would make the numbers strings.)
             body = {"detail": error.message, "ticket": error.ticket_id, "available": error.available}
             return Response(body, status=status.HTTP_409_CONFLICT)
-        except ConcurrentChange as error:
-            raise ConflictError(error.messages[0]) from None
+        # Any other core.errors.Conflict (the request came second): 409 (core.api.errors).
         return Response(
             self.created_body(request, order), status=status.HTTP_201_CREATED, headers={"ETag": self.etag_of(order)}
         )
@@ -339,12 +321,10 @@ class OrderViewSet(
     def partial_update(self, request, *args, **kwargs):
         incoming = StateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            with transaction.atomic():
-                lock_event(self.event.pk)  # the event's row, then the order's (every write of orders)
-                order = self.get_object()  # locked; If-Match compared
-                services.set_state(order, incoming.validated_data["state"])
-        except ConcurrentChange as error:
-            raise ConflictError(error.messages[0]) from None
+        # A core.errors.Conflict (the order's state does not allow it) is a 409 (core.api.errors).
+        with transaction.atomic():
+            lock_event(self.event.pk)  # the event's row, then the order's (every write of orders)
+            order = self.get_object()  # locked; If-Match compared
+            services.set_state(order, incoming.validated_data["state"], actor=request.user)
         order = self.get_queryset().get(pk=order.pk)
         return Response(OrderSerializer(order).data, headers={"ETag": self.etag_of(order)})

@@ -7,6 +7,7 @@ was made, valid ``FORM_TOKEN_MAX_AGE``. The first order placed with it records i
 (``orders.services.place_order_once``); the same page sent again finds that order
 instead of placing a second one."""
 
+import copy
 import secrets
 
 from django import forms
@@ -14,7 +15,8 @@ from django.core import signing
 
 from core.forms import BootstrapFormMixin
 from core.validators import validate_email_characters, validate_single_line
-from orders.services import EMAIL_MAX, MAX_QUANTITY, NAME_MAX, Line, with_held
+from orders.models import SalesSettings
+from orders.services import EMAIL_MAX, MAX_QUANTITY, NAME_MAX, Line, with_availability
 from tickets.models import Ticket
 
 FORM_TOKEN_SALT = "eventdesk.orders.form-token"  # noqa: S105 (a signing salt, not a secret)
@@ -136,5 +138,22 @@ class OrderForm(BootstrapFormMixin, forms.Form):
 
 def order_form_for(event, data=None):
     """The order form of ``event``: its tickets on sale, with what is left of each (one query)."""
-    tickets = list(with_held(event.tickets.on_sale()))
-    return OrderForm(data, tickets=tickets, available={t.pk: max(0, t.quantity - t.held) for t in tickets})
+    tickets = with_availability(event.tickets.on_sale())
+    return OrderForm(data, tickets=tickets, available={ticket.pk: ticket.available for ticket in tickets})
+
+
+class SalesSettingsForm(BootstrapFormMixin, forms.ModelForm):
+    """The orders' section of the event's Settings page (``events.views.dashboard``'s
+    ``add_settings_section``, in orders.apps), saved by ``services.set_sales_settings``."""
+
+    title = "Orders"
+
+    class Meta:
+        model = SalesSettings
+        fields = ["payment_instructions"]
+        widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"payment_instructions": "Shown to buyers with every order waiting for payment (bank details…)."}
+
+    def __init__(self, data=None, *, event):
+        # A copy: the form's cleaning must not change the row the service compares with.
+        super().__init__(data, instance=copy.copy(SalesSettings.of(event)))

@@ -22,18 +22,15 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from activity.services import Action, changes_between, log_action, log_actions, snapshot
 from core.errors import Conflict
 from core.mail import mailbox_of, may_send
-from core.outbox import send
+from core.outbox import send_later
 from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, check_email_address
 from events.models import Event
-from notifications import services as notifications
-from notifications.models import Notification
-from orders.models import MAILBOX_MAX, IdempotencyRecord, Order, OrderLine
-from permissions import resources
-from permissions.models import EventRole
+from orders.models import MAILBOX_MAX, IdempotencyRecord, Order, OrderLine, SalesSettings
 from tickets.models import Ticket
-from tickets.services import ConcurrentChange, lock_event, one_writer_at_a_time
+from tickets.services import lock_event, one_writer_at_a_time
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +55,9 @@ MAX_TOTAL = column_max(Order, "total")
 IDEMPOTENCY_TTL = timedelta(hours=24)
 NAME_MAX = Order._meta.get_field("name").max_length
 EMAIL_MAX = Order._meta.get_field("email").max_length
-ORDER_RESOURCE = resources.ORDER
+ORDER_RESOURCE = Order.resource_name
+#: Who the log names for a buyer who is not logged in (no account: no actor).
+ANONYMOUS_BUYER = "Buyer (not logged in)"
 
 
 class InvalidOrder(ValidationError):
@@ -87,6 +86,8 @@ class InvalidOrder(ValidationError):
 class NotEnoughLeft(Conflict):
     """A line asks for more seats than are left: a 409, nothing stored."""
 
+    code = "not_enough_left"
+
     def __init__(self, ticket, available):
         self.ticket_id = ticket.pk
         self.available = available
@@ -97,11 +98,23 @@ class NotEnoughLeft(Conflict):
 class OrderStateConflict(Conflict):
     """The order is not (any more) in a state that allows this change: a 409."""
 
+    code = "order_state"
+
+
+class OrderChanged(Conflict):
+    """Another request changed (or deleted) the order, or took its code or key, first:
+    nothing of this one was stored; try again (a 409)."""
+
+    default_message = "This order was changed by someone else meanwhile: reload it and try again."
+    code = "order_changed"
+
 
 class TooManyHeld(Conflict):
     """The buyer (its e-mail address, account or client address) would hold more unpaid
     seats of the event than ``EVENTDESK_MAX_HELD_SEATS``: nothing stored. ``retry_after``:
     seconds until the first of its holds ends (``None`` if none will: free seats)."""
+
+    code = "too_many_held"
 
     def __init__(self, held, retry_after):
         self.held = held
@@ -118,6 +131,8 @@ class TooManyHeld(Conflict):
 
 class KeyReused(Conflict):
     """An idempotency key already used for another request (the API answers 422)."""
+
+    code = "idempotency_key_reused"
 
     def __init__(self):
         super().__init__("This Idempotency-Key was used with another request body: use a new key for a new order.")
@@ -140,12 +155,24 @@ def max_held_seats():
     return settings.EVENTDESK_MAX_HELD_SEATS
 
 
+# --- what holds seats: the one rule of availability -------------------------------------------
+#
+# A pending order holds its seats until ``expires_at``, whether or not its expiry was
+# written yet: the task that writes it (``orders.tasks.expire_order``) may run late, or
+# the sweep (``manage.py expire_orders``) later still; a late worker never oversells nor
+# blocks a sale, and nothing that reads orders writes them.
+
+
+def pending_hold(now, through="order__"):
+    """Orders (reached from the queried model through ``through``: ``order__`` from a
+    line, ``""`` from an order) pending and not past their hold at ``now``."""
+    return Q(**{f"{through}state": Order.State.PENDING, f"{through}expires_at__gt": now})
+
+
 def unpaid(now):
     """The lines whose seats are held without payment at ``now``: of pending orders not
     yet expired, and of orders paid at once because free (total 0)."""
-    return Q(order__state=Order.State.PENDING, order__expires_at__gt=now) | Q(
-        order__state=Order.State.PAID, order__total=0
-    )
+    return pending_hold(now) | Q(order__state=Order.State.PAID, order__total=0)
 
 
 def held_by_buyer(event, *, email, user=None, client="", now=None):
@@ -174,11 +201,16 @@ def held_by_buyer(event, *, email, user=None, client="", now=None):
     return max(value or 0 for name, value in row.items() if name != "ends"), row["ends"]
 
 
-def holding(now=None):
+def holding(now=None, through="order__"):
     """The lines whose orders hold their seats at ``now``: paid, or pending and not yet
-    expired (whether or not the expiry was written)."""
+    expired (whether or not the expiry was written). ``through`` as ``pending_hold``."""
     now = now or timezone.now()
-    return Q(order__state=Order.State.PAID) | Q(order__state=Order.State.PENDING, order__expires_at__gt=now)
+    return Q(**{f"{through}state": Order.State.PAID}) | pending_hold(now, through)
+
+
+def seats_left(quantity, held):
+    """What is left of a ticket's ``quantity`` with ``held`` seats held (never below 0)."""
+    return max(0, quantity - (held or 0))
 
 
 def held_by_ticket(ticket_ids, now=None):
@@ -201,28 +233,54 @@ def sales_by_ticket(event, now=None):
         .values("ticket_id")
         .annotate(
             paid=Sum("quantity", filter=Q(order__state=Order.State.PAID)),
-            pending=Sum("quantity", filter=Q(order__state=Order.State.PENDING, order__expires_at__gt=now)),
+            pending=Sum("quantity", filter=pending_hold(now)),
         )
         .order_by()
     )
     return {row["ticket_id"]: {"paid": row["paid"] or 0, "pending": row["pending"] or 0} for row in rows}
 
 
-def with_held(tickets, now=None):
-    """``tickets`` (a queryset) with ``held``: the seats in paid and pending orders, read in
-    the same query."""
+def sales(event, now=None):
+    """The Tickets tab: ``(rows, totals)``, a row per ticket of ``event`` (``ticket``,
+    ``paid``, ``pending``, ``available``) and their sums (and ``quantity``'s). Two queries."""
+    counts = sales_by_ticket(event, now)
+    rows = []
+    for ticket in Ticket.objects.for_event(event):
+        sold = counts.get(ticket.pk, {"paid": 0, "pending": 0})
+        rows.append(
+            {"ticket": ticket, **sold, "available": seats_left(ticket.quantity, sold["paid"] + sold["pending"])}
+        )
+    totals = {key: sum(row[key] for row in rows) for key in ("paid", "pending", "available")}
+    totals["quantity"] = sum(row["ticket"].quantity for row in rows)
+    return rows, totals
+
+
+def with_availability(tickets, now=None):
+    """``tickets`` (a queryset) as a list, each with ``held`` (the seats in paid and pending
+    orders) and ``available`` (``seats_left``), read in the same query."""
     now = now or timezone.now()
-    active = Q(order_lines__order__state=Order.State.PAID) | Q(
-        order_lines__order__state=Order.State.PENDING, order_lines__order__expires_at__gt=now
-    )
-    return tickets.annotate(held=Coalesce(Sum("order_lines__quantity", filter=active), 0))
+    held = Coalesce(Sum("order_lines__quantity", filter=holding(now, "order_lines__order__")), 0)
+    tickets = list(tickets.annotate(held=held))
+    for ticket in tickets:
+        ticket.available = seats_left(ticket.quantity, ticket.held)
+    return tickets
 
 
 def availability(tickets, now=None):
     """``{ticket id: seats left}``: quantity − seats in paid and pending orders (never below 0)."""
     tickets = list(tickets)
     held = held_by_ticket([ticket.pk for ticket in tickets], now)
-    return {ticket.pk: max(0, ticket.quantity - held.get(ticket.pk, 0)) for ticket in tickets}
+    return {ticket.pk: seats_left(ticket.quantity, held.get(ticket.pk)) for ticket in tickets}
+
+
+def search_orders(orders, q):
+    """``orders`` (a queryset) that ``q`` finds: its code exactly, or a part of the buyer's
+    name or e-mail address (case aside); all of them for a blank ``q`` (its first 200
+    characters are searched). The orders list's and the API's ``?q=``."""
+    q = (q or "").strip()[:200]
+    if not q:
+        return orders
+    return orders.filter(Q(code__iexact=q) | Q(name__icontains=q) | Q(email__icontains=q))
 
 
 # --- the rule tickets ask (tickets.services.check_ticket_set) ---------------------------------
@@ -402,18 +460,82 @@ def _check_lines_rules(event, lines, tickets, now):
     return errors
 
 
+# --- expiry: a background task per order, and a sweep -----------------------------------------
+
+EXPIRED_CHANGES = {"state": [Order.State.PENDING.value, Order.State.EXPIRED.value]}
+
+
+def _queue_expiry(order):
+    """Queue ``orders.tasks.expire_order`` for ``order``'s ``expires_at``, in the current
+    transaction (the task exists exactly when the order does)."""
+    from orders.tasks import expire_order as expiry  # orders.tasks imports this module
+
+    expiry.using(run_after=order.expires_at).enqueue(order.pk)
+
+
+@one_writer_at_a_time
+def expire_order(order_id, now=None):
+    """Mark the order ``order_id`` expired if it is still pending and its hold is over,
+    logged with no actor (the system); returns whether it did. The task queued when the
+    order was placed (``orders.tasks.expire_order``) runs it. An order paid, cancelled or
+    expired meanwhile, or gone, is left alone; one not yet due (a worker whose clock is
+    ahead of the database's) gets the task again, for its time."""
+    now = now or timezone.now()
+    event_id = Order.objects.filter(pk=order_id).values_list("event_id", flat=True).first()
+    if event_id is None:
+        return False
+    try:
+        lock_event(event_id)  # the event's row, then the order's (every write of orders)
+    except Conflict:  # the event (and so the order) was deleted meanwhile
+        return False
+    locked = Order.objects.select_for_update().filter(pk=order_id).select_related("event").first()
+    if locked is None or locked.state != Order.State.PENDING:
+        return False
+    if locked.expires_at > now:
+        _queue_expiry(locked)
+        return False
+    Order.objects.filter(pk=locked.pk).update(state=Order.State.EXPIRED, version=F("version") + 1)
+    log_action(None, Action.UPDATED, locked, event=locked.event, changes=EXPIRED_CHANGES)
+    return True
+
+
 def expire_due(event=None, now=None):
-    """Mark expired the pending orders whose hold is over (of ``event``, an Event or its
-    id, or of all events);
-    returns how many. Their seats were free already (``holding``)."""
+    """Mark expired every pending order whose hold is over (of ``event``, an Event or its
+    id, or of every event), each logged with no actor (the system); returns how many.
+
+    The sweep behind the tasks (``manage.py expire_orders``, a timer in deploy/): a task
+    lost or a worker down for a while leaves no order pending for ever. Nothing needs it
+    to be correct: their seats were free already (``holding``). One transaction per event."""
     now = now or timezone.now()
     due = Order.objects.filter(state=Order.State.PENDING, expires_at__lte=now)
     if event is not None:
         due = due.filter(event_id=getattr(event, "pk", event))
-    return due.update(state=Order.State.EXPIRED, version=F("version") + 1)
+    event_ids = sorted(set(due.values_list("event_id", flat=True)))
+    return sum(_expire_due_of(event_id, now) for event_id in event_ids)
 
 
-def place_order(event, *, name, email, lines, site_url="", user=None, client="", now=None):
+@one_writer_at_a_time
+def _expire_due_of(event_id, now):
+    try:
+        lock_event(event_id)
+    except Conflict:  # deleted meanwhile, its orders with it
+        return 0
+    event = Event.objects.get(pk=event_id)
+    due = list(
+        Order.objects.select_for_update().filter(event_id=event_id, state=Order.State.PENDING, expires_at__lte=now)
+    )
+    if due:
+        Order.objects.filter(pk__in=[order.pk for order in due]).update(
+            state=Order.State.EXPIRED, version=F("version") + 1
+        )
+        log_actions(None, event, [(Action.UPDATED, order, EXPIRED_CHANGES) for order in due])
+    return len(due)
+
+
+# --- placing an order ------------------------------------------------------------------------
+
+
+def place_order(event, *, actor, name, email, lines, site_url="", client="", now=None):
     """Place an order of ``event``'s tickets for a buyer; returns the ``Order`` (lines saved).
 
     ``lines``: ``Line`` (or mappings with ``ticket``, ``quantity``, ``amount``). Rules:
@@ -423,17 +545,24 @@ def place_order(event, *, name, email, lines, site_url="", user=None, client="",
     ``InvalidOrder`` and nothing is stored; so is a total larger than its column
     (``MAX_TOTAL``). A line asking for more than is left: ``NotEnoughLeft`` (a 409),
     nothing stored. A buyer who would hold more than ``EVENTDESK_MAX_HELD_SEATS`` unpaid
-    seats of the event (counted by e-mail address, by ``user``, the account, and by
-    ``client``, a digest of the client's address, ``orders.throttling.client_digest``):
+    seats of the event (counted by e-mail address, by the account, and by ``client``, a
+    digest of the client's address, ``orders.throttling.client_digest``):
     ``TooManyHeld``, nothing stored; one order alone within its tickets' maximum per
     order is always allowed.
 
-    In one transaction that first locks the event's row: expires the event's due
-    orders, reads what is left of the tickets, inserts the order. A total of 0 is paid
-    at once; otherwise the order is pending for ``EVENTDESK_ORDER_HOLD_MINUTES``. After
-    the commit the buyer gets an e-mail with the order's link and the event's organizers
-    a notification. ``site_url`` (``https://host``) makes the e-mail's link absolute. The
-    e-mail goes at most ``EVENTDESK_MAIL_PER_RECIPIENT_HOUR`` times an hour to one address
+    ``actor``: who places it, the buyer: their account if logged in (``Order.user``, the
+    account the held seats count against), or ``None`` (an anonymous buyer has no
+    account; the log names them ``ANONYMOUS_BUYER``). Logged as ``created``, with the
+    order's code, buyer, state, total, hold and lines.
+
+    In one transaction that first locks the event's row: reads what is left of the
+    tickets, inserts the order, writes its log entry. A total of 0 is paid at once;
+    otherwise the order is pending for ``EVENTDESK_ORDER_HOLD_MINUTES``, and its expiry
+    is queued for then (``orders.tasks.expire_order``). The same transaction queues the
+    buyer's e-mail with the order's link and the notification of those who may read the
+    event's orders (background tasks, run by a worker after the commit).
+    ``site_url`` (``https://host``) makes the e-mail's link absolute. The e-mail goes at
+    most ``EVENTDESK_MAIL_PER_RECIPIENT_HOUR`` times an hour to one address
     (``core.mail.may_send``): past it the order stands, its page (the link the page or
     API answer carries) shows everything the e-mail would.
     """
@@ -444,9 +573,10 @@ def place_order(event, *, name, email, lines, site_url="", user=None, client="",
     parsed, line_errors = _check_lines_shape(lines)
     if field_errors or line_errors:
         raise InvalidOrder(field_errors, line_errors)
-    user = user if user is not None and getattr(user, "is_authenticated", False) else None
-    order = _place(event, name, email, parsed, now or timezone.now(), user=user, client=client or "")
-    transaction.on_commit(lambda: _tell_about(order, site_url), robust=True)
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():  # the e-mail and the notification are queued with the order
+        order = _place(event, name, email, parsed, now or timezone.now(), user=user, client=client or "")
+        _tell_about(order, site_url)
     return order
 
 
@@ -455,7 +585,6 @@ def _place(event, name, email, lines, now, *, user=None, client=""):
     locked = lock_event(event.pk)
     if locked.state != Event.State.PUBLISHED:
         raise InvalidOrder({"__all__": ["This event is not published: its tickets cannot be ordered."]})
-    expire_due(event, now)
     tickets = Ticket.objects.for_event(event).filter(pk__in=[line.ticket for line in lines]).in_bulk()
     line_errors = _check_lines_rules(event, lines, tickets, now)
     if line_errors:
@@ -498,12 +627,34 @@ def _place(event, name, email, lines, now, *, user=None, client=""):
             order._state.adding = True
             order.code = type(order)._meta.get_field("code").default()
     else:
-        raise ConcurrentChange()
+        raise OrderChanged()
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
     order._prefetched_objects_cache = {"lines": order_lines}
+    log_action(user, Action.CREATED, order, event=event, changes=_placed(order), label="" if user else ANONYMOUS_BUYER)
+    if order.is_pending:
+        _queue_expiry(order)
     return order
+
+
+def _placed(order):
+    """What the log says of a new order (not its secret, nor the bookkeeping of the
+    held-seat bound: account, client digest, mailbox)."""
+    when = "expires_at" if order.is_pending else "paid_at"
+    lines = [
+        f"{line.quantity} × {line.ticket.name}" + (f" ({line.donation})" if line.donation is not None else "")
+        for line in order.lines.all()
+    ]
+    return {
+        "code": [None, order.code],
+        "name": [None, order.name],
+        "email": [None, order.email],
+        "state": [None, order.state],
+        "total": [None, str(order.total)],
+        when: [None, getattr(order, when).isoformat()],
+        "lines": [None, lines],
+    }
 
 
 # --- placing an order once per key (the API's Idempotency-Key, the order form's token) -----
@@ -541,7 +692,7 @@ def place_order_once(event, *, scope, key, fingerprint="", answer, now=None, **o
                 scope=scope, key=key, fingerprint=fingerprint, status=status, body=body, order=placed, created_at=now
             )
     except IntegrityError:  # a writer outside this lock took the key: not placed after all
-        raise ConcurrentChange() from None
+        raise OrderChanged() from None
     return record, True
 
 
@@ -553,45 +704,26 @@ def forget_idempotency_records(now=None):
 
 
 def _tell_about(order, site_url=""):
-    """After the order is committed: the buyer's e-mail, the organizers' notification."""
+    """In the order's transaction: queues the buyer's e-mail (a worker sends it after the
+    commit; never the request) and the notification of those who may read the event's
+    orders (``orders.tasks.notify_new_order``: who they are is asked when it runs)."""
+    from orders.tasks import notify_new_order  # orders.tasks imports this module
+
     event = order.event
     link = site_url.rstrip("/") + order.get_buyer_url()
     body = [f"Thank you for your order {order.code} for {event.name}.", ""]
     body += [f"{line.quantity} × {line.ticket.name}" for line in order.lines.all()]
     body += ["", f"Total: {order.total} {event.currency}", f"State: {order.get_state_display()}", ""]
-    if order.is_pending and event.payment_instructions:
-        body += ["How to pay:", event.payment_instructions, ""]
+    instructions = SalesSettings.of(event).payment_instructions
+    if order.is_pending and instructions:
+        body += ["How to pay:", instructions, ""]
     body += ["Your order, at any time:", link]
     if may_send("order", order.email):
-        # A failed send is logged (core.outbox): the order stands, its page shows everything.
-        send(f"Your order {order.code} – {event.name}", "\n".join(body), [order.email])
+        # A failed send is logged by the worker (core.outbox): the order stands, its page shows everything.
+        send_later(f"Your order {order.code} – {event.name}", "\n".join(body), [order.email])
     else:
         logger.warning("Order %s: its confirmation not sent (too many e-mails to the address this hour)", order.code)
-    with transaction.atomic():
-        organizers = organizers_of(event)
-        if organizers:
-            notify_organizers(
-                organizers,
-                title=f"New order {order.code}: {order.total} {event.currency}",
-                message=f"{order.name} ordered tickets for {event.name}.",
-                link=order.get_dashboard_url(),
-            )
-
-
-def organizers_of(event):
-    """Who is told of new orders: the event's role holders whose role may read orders."""
-    from accounts.models import User
-
-    user_ids = EventRole.objects.filter(
-        event_id=event.pk,
-        role__permissions__service__name=ORDER_RESOURCE,
-        role__permissions__can_read=True,
-    ).values("user_id")
-    return list(User.objects.filter(pk__in=user_ids, is_active=True))
-
-
-def notify_organizers(users, *, title, message, link):
-    notifications.notify_many(users, Notification.Action.NEW_ORDER, title, message, link=link)
+    notify_new_order.enqueue(order.pk)
 
 
 # --- changing an order ------------------------------------------------------------------------
@@ -601,9 +733,29 @@ def _locked_order(order):
     """The event's row, then the order's, locked (the order every write of orders takes)."""
     lock_event(order.event_id)
     try:
-        return Order.objects.select_for_update().get(pk=order.pk)
+        locked = Order.objects.select_for_update().get(pk=order.pk)
     except Order.DoesNotExist:
-        raise ConcurrentChange() from None
+        raise OrderChanged() from None
+    locked.event = order.event
+    return locked
+
+
+def _state_at(order, now):
+    """The order's state at ``now``: a pending order past its hold is expired, whether or
+    not its expiry was written yet (``holding``)."""
+    if order.state == Order.State.PENDING and order.expires_at <= now:
+        return Order.State.EXPIRED
+    return order.state
+
+
+def _change(order, locked, actor, label="", **fields):
+    """Write ``fields`` to the locked order (and its version), log what changed as done by
+    ``actor`` (or ``label``), and bring ``order`` up to date."""
+    before = snapshot(locked)
+    Order.objects.filter(pk=locked.pk).update(version=F("version") + 1, **fields)
+    locked.refresh_from_db()
+    log_action(actor, Action.UPDATED, locked, event=locked.event, changes=changes_between(before, locked), label=label)
+    return _refresh(order, locked)
 
 
 def _refresh(order, locked):
@@ -613,45 +765,70 @@ def _refresh(order, locked):
 
 
 @one_writer_at_a_time
-def mark_paid(order, now=None):
-    """An organizer received the payment: pending → paid. An expired, cancelled or
-    already paid order: ``OrderStateConflict`` (409), nothing changed."""
+def mark_paid(order, *, actor, now=None):
+    """An organizer (``actor``) received the payment: pending → paid, logged. An expired
+    (or past its hold), cancelled or already paid order: ``OrderStateConflict`` (409),
+    nothing changed."""
     now = now or timezone.now()
     locked = _locked_order(order)
-    if locked.state == Order.State.PENDING and locked.expires_at <= now:
-        expire_due(order.event_id, now)
-        locked.refresh_from_db()
-    if locked.state != Order.State.PENDING:
-        state = locked.get_state_display().lower()
-        raise OrderStateConflict(f"This order is {state}: only a pending order can be marked paid.")
-    Order.objects.filter(pk=locked.pk).update(state=Order.State.PAID, paid_at=now, version=F("version") + 1)
-    locked.refresh_from_db()
-    return _refresh(order, locked)
+    state = _state_at(locked, now)
+    if state != Order.State.PENDING:
+        shown = Order.State(state).label.lower()
+        raise OrderStateConflict(f"This order is {shown}: only a pending order can be marked paid.")
+    return _change(order, locked, actor, state=Order.State.PAID, paid_at=now)
 
 
 @one_writer_at_a_time
-def cancel_order(order, *, by_buyer=False, now=None):
-    """Cancel an order, freeing its seats: an organizer, a pending or paid one; the buyer
-    (``by_buyer``), a pending one only. Otherwise ``OrderStateConflict`` (409)."""
+def cancel_order(order, *, actor, by_buyer=False, now=None):
+    """Cancel an order, freeing its seats, logged as done by ``actor``: an organizer, a
+    pending or paid one; the buyer (``by_buyer``: whoever has the order's link, ``actor``
+    their account if logged in, else ``None``, logged as ``ANONYMOUS_BUYER``), a pending
+    one only. Otherwise (or past its hold) ``OrderStateConflict`` (409), nothing changed."""
     now = now or timezone.now()
     locked = _locked_order(order)
-    if locked.state == Order.State.PENDING and locked.expires_at <= now:
-        expire_due(order.event_id, now)
-        locked.refresh_from_db()
+    state = _state_at(locked, now)
     allowed = (Order.State.PENDING,) if by_buyer else Order.HOLDING
-    if locked.state not in allowed:
+    if state not in allowed:
         what = "pending" if by_buyer else "pending or paid"
-        state = locked.get_state_display().lower()
-        raise OrderStateConflict(f"This order is {state}: only a {what} order can be cancelled.")
-    Order.objects.filter(pk=locked.pk).update(state=Order.State.CANCELLED, cancelled_at=now, version=F("version") + 1)
-    locked.refresh_from_db()
-    return _refresh(order, locked)
+        shown = Order.State(state).label.lower()
+        raise OrderStateConflict(f"This order is {shown}: only a {what} order can be cancelled.")
+    anonymous = by_buyer and not getattr(actor, "is_authenticated", False)
+    label = ANONYMOUS_BUYER if anonymous else ""
+    return _change(order, locked, actor, label, state=Order.State.CANCELLED, cancelled_at=now)
 
 
-def set_state(order, state):
-    """The API's PATCH: ``"paid"`` marks paid, ``"cancelled"`` cancels (as an organizer)."""
+def set_state(order, state, *, actor):
+    """The API's PATCH: ``"paid"`` marks paid, ``"cancelled"`` cancels (as an organizer,
+    ``actor``)."""
     if state == Order.State.PAID:
-        return mark_paid(order)
+        return mark_paid(order, actor=actor)
     if state == Order.State.CANCELLED:
-        return cancel_order(order)
+        return cancel_order(order, actor=actor)
     raise ValidationError({"state": ['Set "paid" or "cancelled".']})
+
+
+# --- the event's sales settings -----------------------------------------------------------
+
+#: What ``set_sales_settings`` changes.
+SALES_SETTINGS_FIELDS = ("payment_instructions",)
+
+
+@transaction.atomic
+def set_sales_settings(event, *, actor=None, **fields):
+    """Change ``event``'s sales settings (``SalesSettings``: its row made on the first
+    change), validated by the model's rules (``ValidationError``, nothing saved); the
+    change is logged, as done by ``actor``."""
+    unknown = set(fields) - set(SALES_SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown sales settings: {', '.join(sorted(unknown))}")
+    row = SalesSettings.of(event)
+    before = snapshot(row) if row.pk else None
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    changes = changes_between(before, row)
+    if not changes:
+        return row
+    row.save()
+    log_action(actor, Action.UPDATED if before else Action.CREATED, row, event=event, changes=changes)
+    return row

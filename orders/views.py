@@ -15,7 +15,6 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView, View
 
+from core.errors import Conflict
 from core.links import site_root
 from events.scope import enter_event
 from events.views.dashboard import DashboardMixin
@@ -31,8 +31,6 @@ from orders import services
 from orders.forms import order_form_for
 from orders.models import Order, OrderLine
 from orders.throttling import client_digest, order_throttles
-from tickets.models import Ticket
-from tickets.services import ConcurrentChange
 
 # --- attendees ---------------------------------------------------------------------------
 
@@ -75,19 +73,19 @@ def order_page_form(request, slug):
                 email=form.cleaned_data["email"],
                 lines=form.lines(),
                 site_url=site_root(request),  # SITE_URL, or a named host (core.links)
-                user=request.user,
+                actor=request.user,  # the buyer's account, if logged in
                 client=client_digest(request),
             )
         except services.InvalidOrder as error:
             form.add_service_errors(error)
-        except (services.NotEnoughLeft, services.OrderStateConflict, ConcurrentChange) as error:
-            form.add_error(None, error.message if hasattr(error, "message") else error.messages[0])
-            form = _keep_posted(form, event)
-            status = 409
         except services.TooManyHeld as error:
             form.add_error(None, error.message)
             form = _keep_posted(form, event)
             status, retry_after = 429, error.retry_after
+        except Conflict as error:  # not enough left, or another request came first
+            form.add_error(None, error.message)
+            form = _keep_posted(form, event)
+            status = 409
         else:
             if not placed:
                 messages.info(request, "This order form was sent already: here is the order it placed.")
@@ -108,7 +106,6 @@ def _keep_posted(form, event):
 
 def _buyers_order(request, slug, code, secret):
     event = enter_event(request, slug=slug)
-    services.expire_due(event)
     order = Order.objects.filter(event=event, code=code).first()
     if order is None or not constant_time_compare(order.secret, secret):
         raise Http404("No such order.")
@@ -129,9 +126,9 @@ def order_cancel(request, slug, code, secret):
     """The buyer cancels a pending order (its seats are freed)."""
     order = _buyers_order(request, slug, code, secret)
     try:
-        services.cancel_order(order, by_buyer=True)
-    except (services.OrderStateConflict, ConcurrentChange) as error:
-        messages.error(request, error.message if hasattr(error, "message") else error.messages[0])
+        services.cancel_order(order, actor=request.user, by_buyer=True)
+    except Conflict as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, "Your order is cancelled.")
     return HttpResponseRedirect(order.get_buyer_url(), status=303)
@@ -158,16 +155,7 @@ class SalesView(OrdersDashboardMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        services.expire_due(self.event)
-        sales = services.sales_by_ticket(self.event)
-        rows = []
-        for ticket in Ticket.objects.for_event(self.event):
-            counts = sales.get(ticket.pk, {"paid": 0, "pending": 0})
-            held = counts["paid"] + counts["pending"]
-            rows.append({"ticket": ticket, **counts, "available": max(0, ticket.quantity - held)})
-        context["rows"] = rows
-        context["totals"] = {key: sum(row[key] for row in rows) for key in ("paid", "pending", "available")}
-        context["totals"]["quantity"] = sum(row["ticket"].quantity for row in rows)
+        context["rows"], context["totals"] = services.sales(self.event)
         return context
 
 
@@ -180,10 +168,7 @@ def filtered_orders(event, params):
         if state not in Order.State.values:
             raise ValidationError(f"Unknown state: choose one of {', '.join(Order.State.values)}.")
         orders = orders.filter(state=state)
-    query = params.get("q", "").strip()[:200]
-    if query:
-        orders = orders.filter(Q(code__iexact=query) | Q(name__icontains=query) | Q(email__icontains=query))
-    return orders
+    return services.search_orders(orders, params.get("q", ""))
 
 
 class OrderListView(OrdersDashboardMixin, TemplateView):
@@ -191,7 +176,6 @@ class OrderListView(OrdersDashboardMixin, TemplateView):
     template_name = "orders/dashboard/order_list.html"
 
     def get(self, request, *args, **kwargs):
-        services.expire_due(self.event)
         try:
             self.orders = filtered_orders(self.event, request.GET)
         except ValidationError as error:
@@ -226,7 +210,6 @@ class OrderDetailView(OrderObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        services.expire_due(self.event)
         order = self.get_order()
         context.update(order=order, lines=order.lines.select_related("ticket"))
         return context
@@ -243,13 +226,13 @@ class OrderActionView(OrderObjectMixin, View):
         order = self.get_order()
         try:
             if self.action == "paid":
-                services.mark_paid(order)
+                services.mark_paid(order, actor=request.user)
                 messages.success(request, f"Order {order.code} is paid.")
             else:
-                services.cancel_order(order)
+                services.cancel_order(order, actor=request.user)
                 messages.success(request, f"Order {order.code} is cancelled: its seats are free again.")
-        except (services.OrderStateConflict, ConcurrentChange) as error:
-            messages.error(request, error.message if hasattr(error, "message") else error.messages[0])
+        except Conflict as error:
+            messages.error(request, error.message)
         return HttpResponseRedirect(order.get_dashboard_url(), status=303)
 
 
@@ -287,7 +270,6 @@ def _when(value, event):
 class OrdersCsvView(OrdersDashboardMixin, View):
     def get(self, request, *args, **kwargs):
         event = self.event
-        services.expire_due(event)
         orders = Order.objects.filter(event=event).order_by("created_at", "id")
 
         def rows():
@@ -309,13 +291,14 @@ class OrdersCsvView(OrdersDashboardMixin, View):
 
 
 class AttendeesCsvView(OrdersDashboardMixin, View):
-    """One row per ticket bought (a line of 3 is 3 rows), of paid and pending orders."""
+    """One row per ticket bought (a line of 3 is 3 rows), of the orders holding their seats
+    (paid, and pending within their hold: ``services.holding``)."""
 
     def get(self, request, *args, **kwargs):
         event = self.event
-        services.expire_due(event)
         lines = (
-            OrderLine.objects.filter(order__event=event, order__state__in=Order.HOLDING)
+            OrderLine.objects.filter(order__event=event)
+            .filter(services.holding())
             .select_related("order", "ticket")
             .order_by("order__created_at", "order_id", "id")
         )

@@ -9,6 +9,7 @@ websocket connection), so a page that makes many checks asks the database once.
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from permissions.models import EventRole, Permission, Role, Service
@@ -102,9 +103,11 @@ def event_permissions(user, event):
 
 
 @cache
-def _permissions_sql():
-    """The query of ``_load``, written once: every API request and page asks it, and
-    building it with the ORM (a four-table join) cost more than running it."""
+def _permissions_sql(one_user=True):
+    """The query of ``_load`` (``one_user``: parameters the event's id and the user's) and
+    of ``users_who_may`` (every role holder's rows: the event's id), written once: every
+    API request and page asks it, and building it with the ORM (a four-table join) cost
+    more than running it."""
     tables = {
         name: connection.ops.quote_name(model._meta.db_table)
         for name, model in (
@@ -118,21 +121,26 @@ def _permissions_sql():
     # known even if its matrix rows were missing: one query, whatever the number of roles.
     # Only our models' table names are formatted in; the values go as parameters.
     return (  # noqa: S608
-        "SELECT r.name, s.name, p.can_create, p.can_read, p.can_update, p.can_delete "
+        "SELECT er.user_id, r.name, s.name, p.can_create, p.can_read, p.can_update, p.can_delete "
         "FROM {event_role} er "
         "JOIN {role} r ON r.id = er.role_id "
         "LEFT JOIN {permission} p ON p.role_id = r.id "
         "LEFT JOIN {service} s ON s.id = p.service_id "
-        "WHERE er.user_id = %s AND er.event_id = %s"
-    ).format(**tables)
+        "WHERE er.event_id = %s"
+    ).format(**tables) + (" AND er.user_id = %s" if one_user else "")
 
 
 def _load(user, event_id):
     with connection.cursor() as cursor:
-        cursor.execute(_permissions_sql(), [user.pk, event_id])
+        cursor.execute(_permissions_sql(), [event_id, user.pk])
         rows = cursor.fetchall()
+    return _permissions_of(user, rows)
+
+
+def _permissions_of(user, rows):
+    """``EventPermissions`` from the user's rows of ``_permissions_sql``."""
     roles, grants = set(), {}
-    for role, resource, *flags in rows:
+    for _user_id, role, resource, *flags in rows:
         roles.add(role)
         if resource is None:
             continue
@@ -158,6 +166,37 @@ def may(user, event, resource, operation):
     if resource is None:
         return perms.allows_event("update" if operation == "create" else operation)
     return perms.allows(resource, operation)
+
+
+def users_who_may(event, resource, operation):
+    """Who hears of a change: the event's role holders (active accounts) for whom
+    ``may(user, event, resource, operation)`` is true, by id. Every notification to "the
+    organizers" of something asks it, so recipients follow the matrix as it is now, with
+    the cells every role holds, and a role holder who is an admin (reads everything) or
+    the super admin (everything) is among them whatever the role.
+
+    Admins and super admins without a role in the event are not: they may look at any
+    event, but are not its team, and would otherwise hear of every order of every event.
+
+    Two queries however many holders: the users, and all their matrix rows (the query
+    ``may`` makes for one user), whose answers are cached on each user as ``may`` keeps
+    them, so each ``may`` below asks nothing."""
+    event_id = event_id_of(event)
+    holders = get_user_model().objects.filter(event_roles__event_id=event_id, is_active=True)
+    users = list(holders.distinct().order_by("pk"))
+    if not users:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_permissions_sql(one_user=False), [event_id])
+        rows = cursor.fetchall()
+    rows_of = {}
+    for row in rows:
+        rows_of.setdefault(row[0], []).append(row)
+    for user in users:
+        cache = getattr(user, _CACHE_ATTRIBUTE, None) or {}
+        cache[event_id] = _permissions_of(user, rows_of.get(user.pk, []))
+        setattr(user, _CACHE_ATTRIBUTE, cache)
+    return [user for user in users if may(user, event_id, resource, operation)]
 
 
 def has_role(user, event, role=None):

@@ -50,7 +50,7 @@ def world(event, organizer):
     ticket = TicketFactory(event=event, name="Regular", paid=True, quantity=10, max_order=5)
     session = SessionFactory(event=event, title="Talk")
     track = Track.objects.create(event=event, name="Web")
-    order = place_order(event, name="Ada", email="ada@example.com", lines=[Line(ticket.pk, 1)])
+    order = place_order(event, actor=None, name="Ada", email="ada@example.com", lines=[Line(ticket.pk, 1)])
     return {"event": event, "ticket": ticket, "session": session, "track": track, "order": order}
 
 

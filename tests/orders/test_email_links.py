@@ -4,6 +4,7 @@ site, never where the request's Host header says (core.links)."""
 import pytest
 
 from orders.models import Order
+from tests.utils import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def order(client, shop, capture, **headers):
     data = {"name": "Ada", "email": "ada@example.com", "lines": [{"ticket": shop.free.pk, "quantity": 1}]}
     with capture(execute=True):
-        return client.post(f"/api/v1/events/{shop.pk}/orders/", data, format="json", headers=headers)
+        answer = client.post(f"/api/v1/events/{shop.pk}/orders/", data, format="json", headers=headers)
+    run_tasks()  # the worker sends the e-mail queued
+    return answer
 
 
 def test_the_order_e_mail_links_to_site_url_whatever_the_host(
