@@ -99,7 +99,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(payload)
 
     async def notifications_push(self, event):
-        await self.send_json(event["payload"])
+        """A push: the payload comes encoded once for all the user's sockets (``services.push_message``)."""
+        await self.send(text_data=event["text"])
 
     async def notifications_logout(self, event):
         """The session this socket was opened with has logged out: stop listening."""

@@ -6,6 +6,8 @@ with the unread count read back from the database at that moment.
 """
 
 import asyncio
+import functools
+import json
 import logging
 
 import nh3
@@ -182,11 +184,24 @@ def unread_summary(user_or_id):
     The newest unread (at most ``LATEST_UNREAD``, newest first) each carry the count of
     all unread (a window over the whole set, taken before the LIMIT); the
     (user, has_read, -received_at) index answers it.
+
+    Every push runs it, so its SQL is built by the ORM once per database (``_summary_sql``)
+    and run with the user's id: compiling this query took longer than running it.
     """
-    latest = list(
-        _unread(user_or_id).annotate(unread_total=Window(Count("id"))).order_by("-received_at", "-id")[:LATEST_UNREAD]
-    )
+    sql, params = _summary_sql(Notification.objects.db)
+    latest = list(Notification.objects.raw(sql, [_user_id(user_or_id) if p == _ANY_USER else p for p in params]))
     return (latest[0].unread_total if latest else 0), latest
+
+
+_ANY_USER = -918273645  # stands for the user's id in the SQL built once
+
+
+@functools.cache
+def _summary_sql(alias):
+    """The SQL and parameters of ``unread_summary`` for the database ``alias``, with
+    ``_ANY_USER`` in place of the user's id."""
+    newest = _unread(_ANY_USER).annotate(unread_total=Window(Count("id"))).order_by("-received_at", "-id")
+    return newest.using(alias)[:LATEST_UNREAD].query.sql_with_params()
 
 
 def mark_read(user, notification_id):
@@ -294,7 +309,7 @@ def push(user_ids, meta):
     if layer is None:
         return
     payloads = build_payloads(user_ids, meta)
-    messages = [(group_name(user_id), payload) for user_id, payload in payloads.items()]
+    messages = [(group_name(user_id), encode(payload)) for user_id, payload in payloads.items()]
     try:
         async_to_sync(_group_send_all)(layer, messages)
     except CACHE_ERRORS as error:  # Redis down: the rows are stored; sockets catch up on connect
@@ -350,11 +365,28 @@ def session_is_live(session):
     return session.session_key is not None and session.exists(session.session_key)
 
 
+def encode(payload):
+    """A payload as the text every socket of its user sends as is: encoded once per push
+    here, not once per socket by each consumer (``consumers.NotificationConsumer``)."""
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def push_message(text):
+    """The channel-layer message of a push (``text``: ``encode(payload)``)."""
+    return {"type": "notifications.push", "text": text}
+
+
 async def _group_send_all(layer, messages):
+    """``messages``: (group, text) pairs. One user's push, the common case, is one
+    ``group_send`` awaited here (no task to gather)."""
+    if len(messages) == 1:
+        group, text = messages[0]
+        await layer.group_send(group, push_message(text))
+        return
     for start in range(0, len(messages), SEND_CONCURRENCY):
         await asyncio.gather(
             *(
-                layer.group_send(group, {"type": "notifications.push", "payload": payload})
-                for group, payload in messages[start : start + SEND_CONCURRENCY]
+                layer.group_send(group, push_message(text))
+                for group, text in messages[start : start + SEND_CONCURRENCY]
             )
         )

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 
 from deploy.stack import free_port, wait_for_port  # noqa: F401  (re-exported for tests)
-from notifications.services import group_name
+from notifications.services import encode, group_name, push_message
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-9"
@@ -70,7 +70,11 @@ def run_tasks(backend="default", *, failures_ok=False):
     status as ``manage.py db_worker`` records them). Only the worker's loop is not used,
     because it closes "old" connections between tasks, which would close the test's
     connection in the middle of its transaction. A task that raised fails the test
-    unless ``failures_ok``."""
+    unless ``failures_ok``. Each runs as in the worker, in no scope: django-scopes
+    enabled, no event (whatever the test's own scope), so a task that reads an event's
+    rows without saying how (``scope`` or ``scopes_disabled``) fails here too."""
+    from django_scopes import scope
+
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
     from django_tasks_db.utils import exclusive_transaction
@@ -92,7 +96,8 @@ def run_tasks(backend="default", *, failures_ok=False):
             if result is None:
                 return ran
             result.claim(worker.worker_id)
-        worker.run_task(result)
+        with scope():
+            worker.run_task(result)
         ran += 1
         result.refresh_from_db()
         if result.status == "FAILED" and not failures_ok:
@@ -191,7 +196,7 @@ async def assert_next_is_sentinel(*communicators, user, timeout=3):
     receives. Unlike waiting a while for nothing, this holds however slow the machine:
     anything sent to them before would arrive first."""
     sentinel = {"meta": f"sentinel {uuid.uuid4().hex}"}
-    await get_channel_layer().group_send(group_name(user), {"type": "notifications.push", "payload": sentinel})
+    await get_channel_layer().group_send(group_name(user), push_message(encode(sentinel)))
     for communicator in communicators:
         assert await communicator.receive_json_from(timeout=timeout) == sentinel
 
