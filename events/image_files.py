@@ -23,10 +23,11 @@ def delete_after_commit(model, name):
 
 def _delete_unused(model, name):
     field = IMAGE_FIELDS[model]
-    with scopes.unscoped():  # which event's row points at it does not matter
+    with scopes_disabled():  # which event's row points at it does not matter
         if model.objects.filter(**{field: name}).exists():
             return
     try:
         model._meta.get_field(field).storage.delete(name)
-    except OSError:
+    except Exception:  # a disk or an object store out of reach (botocore's errors are no OSError)
+        # The change has committed and stands; the file stays behind, an orphan.
         logger.warning("Could not delete the image file %s", name, exc_info=True)

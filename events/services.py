@@ -239,8 +239,8 @@ def set_background_image(event, data, *, actor=None):
     ``ImagesBusy`` when no decode slot frees up) and leaves the event and its current
     image as they were.
 
-    Changes: stores the image re-encoded (upright, without metadata) under MEDIA_ROOT
-    with an unguessable name, then points the event at it and bumps ``event_ver`` in
+    Changes: stores the image re-encoded (upright, without metadata) in the default
+    storage with an unguessable name, then points the event at it and bumps ``event_ver`` in
     one transaction. The previous file is deleted only once that transaction has
     committed; if it fails, the new file is deleted and the old image stays.
     """

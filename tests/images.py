@@ -7,7 +7,8 @@ import posixpath
 import struct
 import zlib
 
-from django.core.files.storage import default_storage
+from botocore.exceptions import EndpointConnectionError
+from django.core.files.storage import InMemoryStorage, default_storage
 from PIL import Image
 
 
@@ -64,3 +65,11 @@ def open_stored_image(field_file):
     """The stored image of an image field (``event.background_image``...), opened by Pillow."""
     with field_file.open("rb") as stored:
         return Image.open(io.BytesIO(stored.read()))
+
+
+class DeletesOutOfReach(InMemoryStorage):
+    """A store that keeps files but is out of reach when asked to delete one, as an S3
+    endpoint that stops answering (``STORAGES["default"]["BACKEND"] = "tests.images.DeletesOutOfReach"``)."""
+
+    def delete(self, name):
+        raise EndpointConnectionError(endpoint_url="https://objects.example.net")

@@ -1,5 +1,5 @@
 """Image files follow their rows (events.image_files): a replaced photo or logo, or the
-images of a deleted speaker, sponsor or event, leave the disk once the change commits."""
+images of a deleted speaker, sponsor or event, leave the storage once the change commits."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -37,6 +37,25 @@ def test_a_replaced_photo_leaves_the_disk(as_organizer, event, settings, django_
     with django_capture_on_commit_callbacks(execute=True):
         as_organizer.patch(api_url("speaker", event, answer.json()["id"]), {"bio": "Hi"}, format="json")
     assert stored_files() == [second]
+
+
+def test_a_store_out_of_reach_keeps_the_old_file_not_the_request_waiting_on_it(
+    as_organizer, event, settings, caplog, django_capture_on_commit_callbacks
+):
+    """The delete after the commit fails (an object store that stops answering): the
+    change stands, the old file stays behind, a warning says so; nothing raises."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.images.DeletesOutOfReach"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = as_organizer.post(api_url("speaker", event), {"name": "Ada", "photo": data_url(png((1, 2, 3)))})
+    first = Speaker.objects.get().photo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = as_organizer.patch(
+            api_url("speaker", event, answer.json()["id"]), {"photo": data_url(png((9, 9, 9)))}, format="json"
+        )
+    assert answer.status_code == 200
+    second = Speaker.objects.get().photo.name
+    assert stored_files() == sorted([first, second])
+    assert f"Could not delete the image file {first}" in caplog.text
 
 
 def test_a_replaced_logo_in_the_dashboard_leaves_the_disk(
