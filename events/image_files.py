@@ -6,8 +6,8 @@ unless another row points at it too (a copy made in the admin, say). The hooks a
 import logging
 
 from django.db import transaction
+from django_scopes import scopes_disabled
 
-from core import scopes
 from events.models import Event, Speaker, Sponsor
 
 logger = logging.getLogger(__name__)
