@@ -24,7 +24,8 @@ def leave_bodies_to_django():
     (daphne never reads them) before the application is called: a malformed one got
     Twisted's bare 400, without headers or body (neither the API's JSON nor the site's
     page), and every upload was parsed twice. Django parses the body it receives and
-    answers in the endpoint's format."""
+    answers in the endpoint's format: daphne's requests are made with Twisted's
+    ``parsePOSTFormSubmission=False`` (its ``Request``'s own switch for that)."""
     try:
         from daphne.http_protocol import WebRequest  # noqa: PLC0415
     except ImportError:  # another server
@@ -34,8 +35,7 @@ def leave_bodies_to_django():
     started = WebRequest.__init__
 
     def __init__(self, *args, **kwargs):
-        started(self, *args, **kwargs)
-        self._parsePOSTFormSubmission = False  # twisted.web.http.Request's own switch
+        started(self, *args, **{**kwargs, "parsePOSTFormSubmission": False})
 
     WebRequest.__init__ = __init__
     WebRequest.eventdesk_leaves_bodies = True

@@ -14,6 +14,18 @@ class QuietWebsockets(logging.Filter):
         return not (record.levelno < logging.WARNING and str(record.msg).startswith(self.CHATTER))
 
 
+class Chosen503s(logging.Filter):
+    """Drops Django's "Service Unavailable" record (``django.request``) of every 503:
+    here a 503 is always an answer the code chose, with ``Retry-After``, for something
+    out of reach for a moment (a database or Redis outage, logged once where it was met:
+    ``core.unavailable``, ``core.cache``, /healthz's ``_check``; image decoders all busy),
+    and one line per request would bury the outage's own. Errors (500) are logged as
+    Django logs them."""
+
+    def filter(self, record):
+        return getattr(record, "status_code", None) != 503
+
+
 class ChannelLayerOutage(logging.Filter):
     """channels_redis's receive loop logs a traceback every second while Redis cannot be
     reached ("Unexpected exception in receive task"), for as long as the outage lasts:

@@ -22,6 +22,7 @@ may view here: Django's answers any staff member for any object of any model.
 Installed by ``core.admin_app.AdminConfig``, in place of ``django.contrib.admin``.
 """
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import unquote
@@ -169,8 +170,10 @@ class AdminSite(admin.AdminSite):
             model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
         except (ValueError, ContentType.DoesNotExist):
             raise Http404 from None
-        model_admin = self._registry.get(model)
-        if model_admin is None or not model_admin.view_on_site:
+        if model is None or not self.is_registered(model):
+            raise Http404
+        model_admin = self.get_model_admin(model)
+        if not model_admin.view_on_site:
             raise Http404
         obj = model_admin.get_object(request, unquote(object_id))
         if obj is None or not model_admin.has_view_or_change_permission(request, obj):
@@ -211,7 +214,10 @@ def check_no_secret_in_admins(app_configs=None, **kwargs):
     """An admin that names a secret where a lookup is made of it: the guard leaves it out
     at run time; this says so when the project is checked."""
     errors = []
-    for model, model_admin in admin.site._registry.items():
+    for model in apps.get_models(include_auto_created=True):
+        if not admin.site.is_registered(model):
+            continue
+        model_admin = admin.site.get_model_admin(model)
         named = [
             *(("search_fields", name) for name in model_admin.search_fields),
             *(("list_filter", _name(item)) for item in model_admin.list_filter),

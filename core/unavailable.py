@@ -180,11 +180,11 @@ def response_for(request):
 
 
 def quiet(response):
-    """``response`` (a 503) with ``Retry-After``, kept by no cache, and not logged by
-    Django as a server error on every request (the outage was logged once)."""
+    """``response`` (a 503) with ``Retry-After`` and kept by no cache. (Django does not
+    log it as a server error on every request, ``config.logging.Chosen503s``: the
+    outage was logged once.)"""
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
-    response._has_been_logged = True
     return response
 
 
