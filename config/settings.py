@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.storage import default_storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "accounts.sessions.current_request_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A conflict (core.errors.Conflict) no page caught: 409 with its message (core.middleware).
+    "core.middleware.ConflictMiddleware",
 ]
 BENCH_QUERY_COUNT = env.bool("BENCH_QUERY_COUNT", default=False)
 if BENCH_QUERY_COUNT:
@@ -224,9 +228,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")  # with STORAGE_BACKEND=filesystem
+# Uploaded files: the local disk (or a shared volume) by default, an S3-compatible store
+# with STORAGE_BACKEND=s3 / S3_BUCKET (config.storage). Code reaches them only through
+# the storage API, so this is the one place that says where they are.
+_media_storage, MEDIA_ORIGINS = default_storage_from_env(env)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     # Production uses ManifestStaticFilesStorage: hashed names that nginx caches for long.
     "staticfiles": {
         "BACKEND": env.str("STATICFILES_BACKEND", default="django.contrib.staticfiles.storage.StaticFilesStorage")
@@ -271,14 +279,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 # everything else only from this site; no inline script, no style attribute, no
 # plugin, no framing, forms post only here. Images may also be data: URIs (Bootstrap's
 # CSS draws its checkboxes and select arrows with them) and blob: URLs (the wizard's
-# cropper shows the picked file from one, before anything is uploaded). 'self' covers the site's own
+# cropper shows the picked file from one, before anything is uploaded), and from the object
+# store that holds the uploads, if any (MEDIA_ORIGINS). 'self' covers the site's own
 # websockets (ws:/wss: of the same host) in connect-src.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
