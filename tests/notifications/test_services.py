@@ -1,21 +1,52 @@
-"""notify() and the read state: what is stored, and what is queued for after the commit."""
+"""notify() and the read state: what is stored, and what the user's sockets hear after the commit."""
+
+import json
+import uuid
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils.safestring import mark_safe
 
 from notifications import services
 from notifications.models import Notification
+from tests.utils import free_port
 
 pytestmark = pytest.mark.django_db
 
 
+class Sockets:
+    """What reaches the sockets of users: for each user listened to, a channel of the
+    real channel layer in the user's group, joined as ``NotificationConsumer`` joins it."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.channels = {}
+
+    def listen(self, *users):
+        for user in users:
+            self.channels[user.pk] = async_to_sync(self.layer.new_channel)()
+            async_to_sync(self.layer.group_add)(services.group_name(user), self.channels[user.pk])
+
+    def heard(self, user):
+        """The payloads ``user``'s sockets received since the last call, in order (what a
+        socket sends the browser): all that came before a sentinel sent to the group now."""
+        sentinel = {"meta": f"sentinel {uuid.uuid4().hex}"}
+        async_to_sync(self.layer.group_send)(
+            services.group_name(user), services.push_message(services.encode(sentinel))
+        )
+        payloads = []
+        while (payload := json.loads(async_to_sync(self.layer.receive)(self.channels[user.pk])["text"])) != sentinel:
+            payloads.append(payload)
+        return payloads
+
+
 @pytest.fixture
-def pushes(monkeypatch):
-    """The pushes sent after commit, as (user ids, meta), instead of reaching a channel layer."""
-    sent = []
-    monkeypatch.setattr(services, "push", lambda user_ids, meta: sent.append((user_ids, meta)))
-    return sent
+def sockets(settings):
+    """``Sockets`` on an in-memory channel layer (a real one, the same in every test run)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return Sockets(get_channel_layer())
 
 
 # --- sanitizing the server's markup (a plain str is text: test_user_data_is_text.py) ---
@@ -104,8 +135,9 @@ def test_an_invitation_needs_its_link(user):
     assert not Notification.objects.exists()
 
 
-def test_a_closed_invitation_no_longer_awaits_an_answer(user, make_user, pushes, django_capture_on_commit_callbacks):
+def test_a_closed_invitation_no_longer_awaits_an_answer(user, make_user, sockets, django_capture_on_commit_callbacks):
     other = make_user()
+    sockets.listen(user, other)
     invited = services.notify(
         user, "Session invite", "Speak?", "", link="/events/speaker-invites/x/", awaits_answer=True
     )
@@ -118,21 +150,42 @@ def test_a_closed_invitation_no_longer_awaits_an_answer(user, make_user, pushes,
     unrelated.refresh_from_db()
     assert (invited.awaits_answer, invited.has_read) == (False, True)
     assert (unrelated.awaits_answer, unrelated.has_read) == (True, False)
-    assert pushes[-1] == ([user.pk], services.READ_STATE_CHANGED)
+    assert sockets.heard(user) == [{"meta": services.READ_STATE_CHANGED, "notif_count": 0, "notifs": []}]
+    assert sockets.heard(other) == []
     assert services.invitation_closed("/events/speaker-invites/x/") == 0
 
 
 # --- after the commit ---------------------------------------------------------------
 
 
-def test_notify_pushes_after_the_commit(user, pushes, django_capture_on_commit_callbacks):
+def test_notify_pushes_after_the_commit(user, sockets, django_capture_on_commit_callbacks):
+    sockets.listen(user)
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(user, "Announcement", "Hello", "")
-        assert pushes == []
-    assert pushes == [([user.pk], services.NEW_NOTIFICATIONS)]
+        notification = services.notify(user, "Announcement", "Hello", "")
+        assert sockets.heard(user) == []
+    [payload] = sockets.heard(user)
+    assert (payload["meta"], payload["notif_count"]) == (services.NEW_NOTIFICATIONS, 1)
+    assert [(n["id"], n["title"]) for n in payload["notifs"]] == [(notification.pk, "Hello")]
 
 
-def test_a_rolled_back_notify_stores_and_pushes_nothing(user, pushes, django_capture_on_commit_callbacks):
+def test_one_notify_and_its_push_take_two_queries_and_one_message(
+    user, sockets, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """A single push's cost, pinned (bench/README.md, "Notification fan-out"): the INSERT,
+    then after the commit one read of the count and the newest unread, and one message
+    to the user's group, however many notifications are unread."""
+    for number in range(12):
+        services.notify(user, "Announcement", f"N{number}", "")  # no commit here: not pushed
+    sockets.listen(user)
+    with django_assert_num_queries(2), django_capture_on_commit_callbacks(execute=True):
+        services.notify(user, "Announcement", "The thirteenth", "")
+    [payload] = sockets.heard(user)
+    assert payload["notif_count"] == 13
+    assert [n["title"] for n in payload["notifs"]] == ["The thirteenth"] + [f"N{n}" for n in range(11, 2, -1)]
+
+
+def test_a_rolled_back_notify_stores_and_pushes_nothing(user, sockets, django_capture_on_commit_callbacks):
+    sockets.listen(user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
@@ -141,33 +194,41 @@ def test_a_rolled_back_notify_stores_and_pushes_nothing(user, pushes, django_cap
         except RuntimeError:
             pass
     assert callbacks == []
-    assert pushes == []
+    assert sockets.heard(user) == []
     assert not Notification.objects.exists()
 
 
-def test_notify_many_stores_one_each_and_pushes_each(make_user, pushes, django_capture_on_commit_callbacks):
+def test_notify_many_stores_one_each_and_pushes_each(make_user, sockets, django_capture_on_commit_callbacks):
     users = [make_user() for _ in range(3)]
+    sockets.listen(*users)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_many(
             users, "Announcement", "Schedule published", mark_safe("<i>See</i><script>x</script>"), link="/events/"
         )
-    assert pushes == [([u.pk for u in users], services.NEW_NOTIFICATIONS)]
+    for user in users:
+        [payload] = sockets.heard(user)
+        assert (payload["meta"], payload["notif_count"]) == (services.NEW_NOTIFICATIONS, 1)
+        assert [(n["title"], n["message"]) for n in payload["notifs"]] == [("Schedule published", "<i>See</i>")]
     assert sorted(Notification.objects.values_list("user_id", "message")) == [(u.pk, "<i>See</i>") for u in users]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_broken_channel_layer_neither_undoes_nor_breaks_the_change(user, monkeypatch, caplog):
-    def broken(user_ids, meta):
-        raise ConnectionError("Redis went away")
-
-    monkeypatch.setattr(services, "push", broken)
+def test_an_unreachable_channel_layer_neither_undoes_nor_breaks_the_change(user, settings, monkeypatch, caplog):
+    # The production layer, pointed at a port nothing listens on (Redis went away).
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{free_port()}/0", "socket_connect_timeout": 1}]},
+        }
+    }
+    monkeypatch.setattr(services._pushes, "failing", False)  # no outage seen before this test
     with transaction.atomic():
         notification = services.notify(user, "Announcement", "Saved anyway", "")
     assert Notification.objects.filter(pk=notification.pk).exists()
-    assert "Redis went away" in caplog.text
+    assert "Could not push to the sockets of 1 users" in caplog.text
 
 
-def test_mark_read_of_another_users_notification_is_refused(user, make_user, pushes):
+def test_mark_read_of_another_users_notification_is_refused(user, make_user):
     notification = services.notify(make_user(), "Announcement", "Not yours", "")
     with pytest.raises(Notification.DoesNotExist):
         services.mark_read(user, notification.pk)
@@ -175,15 +236,17 @@ def test_mark_read_of_another_users_notification_is_refused(user, make_user, pus
     assert not notification.has_read
 
 
-def test_mark_all_read_changes_only_the_users_own(user, make_user, django_capture_on_commit_callbacks, pushes):
+def test_mark_all_read_changes_only_the_users_own(user, make_user, django_capture_on_commit_callbacks, sockets):
     other = make_user()
+    sockets.listen(user, other)
     for person in (user, user, other):
         services.notify(person, "Announcement", "Hi", "")
     with django_capture_on_commit_callbacks(execute=True):
         assert services.mark_all_read(user) == 2
     assert services.unread_count(user) == 0
     assert services.unread_count(other) == 1
-    assert pushes[-1] == ([user.pk], services.READ_STATE_CHANGED)
+    assert sockets.heard(user) == [{"meta": services.READ_STATE_CHANGED, "notif_count": 0, "notifs": []}]
+    assert sockets.heard(other) == []
 
 
 def test_the_payload_is_built_from_the_database(user):
