@@ -167,12 +167,14 @@ class TestPermissionModelsInTheAdmin:
     def test_nobody_adds_fixed_rows(self, super_admin_client, model):
         assert super_admin_client.get(reverse(f"admin:permissions_{model}_add")).status_code == 403
 
-    def test_super_admin_gives_an_event_role(self, super_admin_client, event, user):
+    def test_super_admin_gives_no_event_role_without_an_invitation(self, super_admin_client, event, user):
+        """Nobody is put into a role but by accepting: the admin offers no "add" of an EventRole."""
         url = reverse("admin:permissions_eventrole_add")
         role = Role.objects.get(name="coorganizer")
+        assert super_admin_client.get(url).status_code == 403
         response = super_admin_client.post(url, {"user": user.pk, "event": event.pk, "role": role.pk})
-        assert response.status_code == 302
-        assert checks.has_role(user, event, "coorganizer")
+        assert response.status_code == 403
+        assert not checks.has_role(user, event, "coorganizer")
 
     def test_admin_may_not_give_an_event_role(self, admin_client_, event, user):
         url = reverse("admin:permissions_eventrole_add")
