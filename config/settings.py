@@ -176,7 +176,7 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            # core.cache.RedisCache: Django's, reusing one Redis client per connection pool;
+            # core.cache.RedisCache: Django's cache API on redis-py, one Redis client per server;
             # Redis down, a miss (and short socket timeouts: core.cache.DEFAULT_OPTIONS).
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
