@@ -219,6 +219,36 @@ async def deliver(sockets, title, send):
     return sent, returned, True
 
 
+async def deliver_counted(sockets, user):
+    """Push once to ``user``'s sockets; returns the SQL statements of notify() and its push."""
+    from asgiref.sync import sync_to_async
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.services import notify
+
+    statements = []
+
+    def counted():
+        with CaptureQueriesContext(connection) as captured:
+            notify(user, "Announcement", "counted", "")
+        statements.extend(query["sql"] for query in captured.captured_queries)
+
+    await deliver(sockets, "counted", sync_to_async(counted, thread_sensitive=True))
+    return statements
+
+
+def time_one_commit():
+    """Seconds one INSERT of one row takes in autocommit (its commit waits for the WAL flush)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (id integer)")
+        started = time.perf_counter()
+        cursor.execute("INSERT INTO bench_commit_probe (id) VALUES (1)")
+        return time.perf_counter() - started
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -249,9 +279,15 @@ async def run(args, env, users, sessions, port):
     notify_many_async = sync_to_async(notify_many, thread_sensitive=True)
     await deliver(tab_sockets, "warm-up", lambda: notify_async(tabs_user, "Announcement", "warm-up", ""))
 
-    # 1. Latency of single pushes to the user with tabs.
-    latencies, in_notify, lost = [], [], 0
+    # 1. Latency of single pushes to the user with tabs. Before each, a bare one-row
+    # commit: what the disk's flush costs at that moment (it is in every push, and it
+    # is the machine's, not the code's).
+    commit_alone = sync_to_async(time_one_commit, thread_sensitive=True)
+    await commit_alone()  # creates its table
+    queries = await deliver_counted(tab_sockets, tabs_user)
+    latencies, in_notify, commits, lost = [], [], [], 0
     for number in range(args.pushes):
+        commits.append(await commit_alone())
         title = f"single-{number}"
         sent, returned, complete = await deliver(
             tab_sockets, title, lambda t=title: notify_async(tabs_user, "Announcement", t, "")
@@ -284,6 +320,11 @@ async def run(args, env, users, sessions, port):
         f"p50 {ms(statistics.median(latencies))}, p99 {ms(percentile(latencies, 0.99))}, "
         f"max {ms(max(latencies))}, lost {lost}; of which notify() itself (save, read back, send): "
         f"p50 {ms(statistics.median(in_notify))}"
+    )
+    print(f"queries of one notify() and its push: {len(queries)} ({'; '.join(q.split()[0] for q in queries)})")
+    print(
+        f"a one-row INSERT and its commit alone, before each push: p50 {ms(statistics.median(commits))}, "
+        f"p99 {ms(percentile(commits, 0.99))}"
     )
     print(
         f"burst of {args.burst} pushes: {len(arrived)}/{args.burst} delivered in {burst_seconds:.2f} s "
