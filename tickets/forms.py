@@ -61,6 +61,28 @@ class TicketForm(BootstrapFormMixin, forms.ModelForm):
                 self.initial.pop(name, None)
                 self.fields[name].initial = None  # the model's default, otherwise
 
+    def _clean_fields(self):
+        """Django keeps a disabled (read-only) field's initial value whatever is sent; a
+        value sent for it anyway that differs is what the request asks for: parsed like
+        any field's, so the save sees the change and says whether the role may make it
+        (``tickets.services.save_tickets``). A field a browser left out (it sends no
+        disabled input) is unchanged."""
+        super()._clean_fields()
+        for name, field in self.fields.items():
+            if not field.disabled or name not in Ticket.EDITABLE_FIELDS or self.add_prefix(name) not in self.data:
+                continue
+            enabled = copy.copy(field)
+            enabled.disabled = False
+            sent = enabled.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if not enabled.has_changed(self.get_initial_for_field(field, name), sent):
+                continue
+            try:
+                self.cleaned_data[name] = enabled.clean(sent)
+                if hasattr(self, f"clean_{name}"):
+                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+            except ValidationError as error:
+                self.add_error(name, error)
+
     def clean_min_order(self):
         value = self.cleaned_data.get("min_order")
         return 1 if value is None else value

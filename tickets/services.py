@@ -4,7 +4,7 @@ import functools
 import uuid
 from collections.abc import Mapping
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import CharField, F, Max, Value
 from django.db.models.functions import Cast, Concat
@@ -197,7 +197,39 @@ def ticket_errors(ticket):
 # --- the wizard: all of an event's tickets at once -------------------------------------------
 
 
-def save_tickets(event, tickets, deleted_ids=(), *, actor=None):
+class ChangesNotAllowed(PermissionDenied):
+    """The save would make changes (``operations``: "create", "update", "delete") the
+    caller may not make: nothing was saved (a 403)."""
+
+    def __init__(self, operations):
+        self.operations = list(operations)
+        super().__init__(f"Your role in this event does not allow this ({', '.join(self.operations)} tickets).")
+
+
+def changes_made(tickets, stored, deleted_ids):
+    """The operations saving ``tickets`` (in order, the stored ones by their ``pk``) and
+    deleting ``deleted_ids`` makes, against ``stored`` (``{pk: ticket as stored}``): a new
+    ticket is "create", a deleted one "delete", and a stored one whose values changed is
+    "update", as is putting the stored tickets in another order. Renumbering what stays in
+    order (as a new or a removed row does) is part of the other change, no update."""
+    made = set()
+    if any(ticket.pk is None for ticket in tickets):
+        made.add("create")
+    if deleted_ids:
+        made.add("delete")
+    kept = [ticket.pk for ticket in tickets if ticket.pk is not None]
+    reordered = kept != sorted(kept, key=lambda pk: (stored[pk].position, pk))
+    if reordered or any(
+        getattr(ticket, name) != getattr(stored[ticket.pk], name)
+        for ticket in tickets
+        if ticket.pk is not None
+        for name in Ticket.EDITABLE_FIELDS
+    ):
+        made.add("update")
+    return made
+
+
+def save_tickets(event, tickets, deleted_ids=(), *, actor=None, may=None):
     """Save ``event``'s tickets as the wizard's page has them: all of it or nothing.
 
     ``tickets``: ``Ticket`` instances, in the order the event lists them (``position``
@@ -213,6 +245,12 @@ def save_tickets(event, tickets, deleted_ids=(), *, actor=None):
     Checks: every ticket's own rules (``ticket_errors``), then, holding the event's lock,
     the rules of the tickets together (``check_ticket_set``): ``InvalidTickets``, keyed by
     the index in ``tickets``, otherwise, and nothing is saved.
+
+    What changes, and who may: holding the lock, the operations the save makes
+    (``changes_made``, against the stored tickets: create, update, delete). None: nothing
+    is written (not even positions). ``may``: the caller's check of an operation (the
+    wizard's: the role's ``ticket`` row); an operation it refuses is ``ChangesNotAllowed``
+    (a 403) and nothing is saved. ``None``: every operation (the admin, commands).
 
     Changes, in one transaction that first locks the event's row (``lock_event``):
     deletes, updates the changed tickets, creates the new ones.
@@ -257,6 +295,12 @@ def save_tickets(event, tickets, deleted_ids=(), *, actor=None):
             to_update = [ticket for pk, ticket in listed.items() if _differs(ticket, stored[pk])]
             if any(stored[ticket.pk].version != ticket.version for ticket in to_update):
                 raise ConcurrentChange()
+            made = changes_made(tickets, stored, versions)
+            if not made:
+                return tickets  # nothing to save (renumbering alone is no change: not written)
+            refused = sorted(operation for operation in made if may is not None and not may(operation))
+            if refused:
+                raise ChangesNotAllowed(refused)
             others = [ticket for pk, ticket in stored.items() if pk not in listed and pk not in versions]
             check_ticket_set(locked, tickets, others, deleted=[stored[pk] for pk in versions])
 

@@ -25,7 +25,9 @@ def another_writer_first(monkeypatch, module, name, ticket):
     real = getattr(module, name)
 
     def changed_meanwhile(*args, **kwargs):
-        Ticket.objects.filter(pk=ticket.pk).update(description="Changed by someone else")
+        stored = Ticket.objects.get(pk=ticket.pk)
+        stored.description = "Changed by someone else"
+        stored.save()
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, name, changed_meanwhile)
