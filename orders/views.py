@@ -24,6 +24,7 @@ from django.views.generic import TemplateView, View
 
 from core.errors import Conflict
 from core.links import site_root
+from core.views import refusal_status
 from events.scope import enter_event
 from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
@@ -85,7 +86,7 @@ def order_page_form(request, slug):
         except Conflict as error:  # not enough left, or another request came first
             form.add_error(None, error.message)
             form = _keep_posted(form, event)
-            status = 409
+            status = refusal_status(error)
         else:
             if not placed:
                 messages.info(request, "This order form was sent already: here is the order it placed.")
