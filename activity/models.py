@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
 
 
 class ActivityEntry(models.Model):
@@ -38,7 +39,12 @@ class ActivityEntry(models.Model):
     )
     actor_label = models.CharField("who", max_length=300, blank=True)
     event = models.ForeignKey(
-        "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="activity", db_index=False
+        settings.EVENTDESK_EVENT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity",
+        db_index=False,
     )
     event_label = models.CharField("event", max_length=200, blank=True)
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -46,6 +52,10 @@ class ActivityEntry(models.Model):
     object_repr = models.CharField("object", max_length=300, blank=True)
     action = models.CharField(max_length=30, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True)
+
+    # django-scopes: in a request, its event's entries only; the log of every event (the
+    # super admin's) is read with scopes disabled.
+    objects = ScopedManager(event="event")
 
     class Meta:
         ordering = ["-id"]

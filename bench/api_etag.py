@@ -34,6 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from django_scopes import scopes_disabled
 from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ def sessions_opened(url):
     return count
 
 
+@scopes_disabled()  # the bench's own data, outside any request
 def seed(sessions):
     """Migrate, then an organizer with a token and an event with ``sessions`` sessions."""
     import django

@@ -26,6 +26,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from django_scopes import scopes_disabled
 from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,7 @@ def parse_args():
     return parser.parse_args()
 
 
+@scopes_disabled()  # the bench's own data, outside any request
 def seed(quantity):
     """A published event with one paid ticket of ``quantity`` seats (the database is migrated)."""
     import django
@@ -65,11 +67,12 @@ def seed(quantity):
     ticket = Ticket.objects.create(
         event=event, type="paid", name="Regular", price="10.00", quantity=quantity, max_order=10
     )
-    Event.objects.filter(pk=event.pk).update(state="published")
+    Event.objects.filter(pk=event.pk).update_and_bump(state="published")
     connections.close_all()
     return event.pk, ticket.pk
 
 
+@scopes_disabled()
 def sold(ticket_id):
     from django.db import connections
     from django.db.models import Sum

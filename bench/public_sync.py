@@ -47,6 +47,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django_scopes import scopes_disabled
 from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +84,7 @@ def parse_args():
 # --- the scratch database -----------------------------------------------------------------
 
 
+@scopes_disabled()  # the bench's own data, outside any request
 def seed():
     from datetime import timedelta
 
@@ -122,7 +124,7 @@ def seed():
     Ticket.objects.bulk_create(
         [Ticket(event=event, type="free", name=f"Ticket {n}", quantity=100, position=n) for n in range(50)]
     )
-    Event.objects.filter(pk=event.pk).update(state=Event.State.PUBLISHED)
+    Event.objects.filter(pk=event.pk).update_and_bump(state=Event.State.PUBLISHED)
     return event.pk, issue_token(organizer)[1], sessions[0].pk
 
 
@@ -477,6 +479,7 @@ def main():
 
         edits = []
 
+        @scopes_disabled()  # (a thread starts with no scope: as a request would, it names its own)
         def edit(n):
             session = Session.objects.get(pk=session_id)
             session.title = f"Talk 0, moved ({n})"

@@ -66,8 +66,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Event scopes, checked when EVENTDESK_STRICT_SCOPES is on (the tests): core.scopes.
-    "core.scopes.ScopeMiddleware",
+    # Every request starts in django-scopes' scope with no event: a query of a per-event
+    # model raises until the request enters its event (core.request_scope).
+    "core.request_scope.ScopeMiddleware",
     # Lets a password change keep the session that made it (accounts.sessions).
     "accounts.sessions.current_request_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -89,10 +90,6 @@ TASKS = {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
-
-# In a request, a query of an event-owned model that forgets its event (or names another)
-# raises core.scopes.ScopeError. The tests turn it on (tests/conftest.py); production never.
-EVENTDESK_STRICT_SCOPES = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -188,6 +185,9 @@ else:
 
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The event, as the apps below events (permissions' roles and invitations, the activity
+# log) refer to it: by this setting, as every app refers to the user, not by events' label.
+EVENTDESK_EVENT_MODEL = "events.Event"
 # Django's log-in and model permissions, then the event permissions (user.has_perm(
 # "eventdesk.track.create", event), user.can_create(...): permissions.backends).
 AUTHENTICATION_BACKENDS = [

@@ -19,8 +19,14 @@ The "view on site" shortcut (``r/<content type>/<id>/``, Django's redirect to an
 ``get_absolute_url()``) answers only for models registered here, for an object the person
 may view here: Django's answers any staff member for any object of any model.
 
+Every admin view works across events: it runs, and its answer is rendered, with
+django-scopes' scopes disabled (``AdminSite.admin_view``), where a page of an event works
+in that event's scope only (``core.request_scope``).
+
 Installed by ``core.admin_app.AdminConfig``, in place of ``django.contrib.admin``.
 """
+
+from functools import update_wrapper
 
 from django.apps import apps
 from django.contrib import admin
@@ -34,6 +40,7 @@ from django.db.models import F
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django_scopes import scopes_disabled
 
 from core.secrets import reaches_secret
 from core.views import local_path
@@ -150,6 +157,19 @@ class AdminSite(admin.AdminSite):
     #: log-ins (``accounts``) so that the admin's log-in counts with the site's own:
     #: without it, passwords could be guessed here without end. None: no limit.
     login_throttle = None
+
+    def admin_view(self, view, cacheable=False):
+        """Django's, across events: the view runs, and its answer is rendered, with scopes
+        disabled (the super admin's lists, forms and actions span every event)."""
+
+        def across_events(request, *args, **kwargs):
+            with scopes_disabled():
+                response = view(request, *args, **kwargs)
+                if callable(getattr(response, "render", None)):
+                    response = response.render()  # a template reads querysets too
+            return response
+
+        return super().admin_view(update_wrapper(across_events, view), cacheable)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, guarded(admin_class or admin.ModelAdmin), **options)

@@ -15,12 +15,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Subquery, Sum
 from django.http import Http404
+from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
 from core.api.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
 from core.api.public import PublicReadsMixin, is_anonymous
+from core.request_scope import enter_scope
 from events import counters, images
 from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
 from events.scope import enter_event
@@ -279,6 +281,7 @@ class EventSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         publish = validated_data.pop("state", None) == Event.State.PUBLISHED
         event = create_event(self.context["request"].user, **validated_data)
+        enter_scope(self.context["request"], event=event)  # the rest of the request works in it
         return self.publish(event) if publish else event
 
     def update(self, instance, validated_data):
@@ -357,6 +360,7 @@ class InEventMixin(PublicReadsMixin):
         self.event = counters.event_from(entry)
         target = request._request
         target.event, target.event_permissions = self.event, checks.NOBODY
+        enter_scope(request, event=self.event)  # as enter_event does
         self.public = True
 
     def public_depends(self):
@@ -380,7 +384,9 @@ class InEventMixin(PublicReadsMixin):
             and self.request.method in ("GET", "HEAD")
             and "HTTP_IF_NONE_MATCH" in self.request.META
         ):
-            rows = self.model.objects.filter(event=OuterRef("pk"), pk=self.kwargs[lookup])
+            # Built before the request enters the event, and bound to it by OuterRef.
+            with scopes_disabled():
+                rows = self.model.objects.filter(event=OuterRef("pk"), pk=self.kwargs[lookup])
             return {"etag_object_version": Subquery(rows.values("version")[:1])}
         return {}
 

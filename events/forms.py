@@ -56,16 +56,13 @@ class EventSettingsForm(BootstrapFormMixin, forms.ModelForm):
             "ends_at",
             "timezone",
             "currency",
-            "payment_instructions",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
-            "payment_instructions": forms.Textarea(attrs={"rows": 3}),
             "starts_at": datetime_input(),
             "ends_at": datetime_input(),
         }
         labels = {"starts_at": "Starts", "ends_at": "Ends"}
-        help_texts = {"payment_instructions": "Shown to buyers with every order waiting for payment (bank details…)."}
         field_classes = {"starts_at": ZonedDateTimeField, "ends_at": ZonedDateTimeField}
 
     def __init__(self, *args, **kwargs):
@@ -113,10 +110,22 @@ class DeleteEventForm(BootstrapFormMixin, forms.Form):
         return value
 
 
+def _no_choices_yet(db_field, **kwargs):
+    """The form field of a model field; a relation's choices are none until the form is
+    made for an event (the class is built at import, outside any event's scope, where a
+    per-event model's query raises ``ScopeError``)."""
+    if db_field.is_relation:
+        kwargs.setdefault("queryset", db_field.related_model._default_manager.none())
+    return db_field.formfield(**kwargs)
+
+
 class EventResourceForm(BootstrapFormMixin, forms.ModelForm):
     """A form for one of an event's resources (a track, ...). Choices of other event-owned objects
     (a session's track, room and speakers) are limited to the same event, so an id
     from another event is refused like any unknown choice."""
+
+    class Meta:  # a subclass's Meta with relations inherits it
+        formfield_callback = _no_choices_yet
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,8 +134,7 @@ class EventResourceForm(BootstrapFormMixin, forms.ModelForm):
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and any(f.name == "event" for f in queryset.model._meta.fields):
-                for_event = getattr(queryset, "for_event", None)  # event-owned: scoped (core.scopes)
-                field.queryset = for_event(event) if for_event else queryset.filter(event=event)
+                field.queryset = queryset.model._default_manager.filter(event=event)
 
 
 class TrackForm(EventResourceForm):
@@ -198,7 +206,7 @@ class SponsorForm(EventResourceForm):
 
 
 class SessionForm(EventResourceForm):
-    class Meta:
+    class Meta(EventResourceForm.Meta):
         model = Session
         fields = ["title", "abstract", "track", "microlocation", "speakers", "starts_at", "ends_at"]
         widgets = {

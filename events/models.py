@@ -11,8 +11,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone as django_timezone
 from django.utils.text import slugify
+from django_scopes import ScopedManager
 
-from core import scopes
 from core.timezones import canonical_zones
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range, validate_email_characters, validate_single_line
 from events import counters as cached_counters
@@ -48,20 +48,23 @@ class EventQuerySet(models.QuerySet):
         return events
 
     def update(self, **kwargs):
-        """A bulk change of events' own fields bumps their ``event_ver`` too.
-
-        An update that names a counter is a bump itself (``Event.bump``) and is left alone.
-        Every change of counters passes here: the cached counters of those events are
-        forgotten (``events.counters``).
-        """
-        if not set(kwargs) & set(VERSION_COUNTERS):
-            kwargs["event_ver"] = F("event_ver") + 1
+        """Django's ``update``; what the cache keeps of these events (``events.counters``:
+        their counters, state, slug, ...) is forgotten. It bumps nothing: see
+        ``update_and_bump`` and ``bump``."""
         event_ids = getattr(self, "_known_ids", None)
         if event_ids is None:
             event_ids = list(self.order_by().values_list("pk", flat=True))
         rows = super().update(**kwargs)
         cached_counters.forget(event_ids)
         return rows
+
+    def update_and_bump(self, **fields):
+        """A bulk change of events' own fields, with their ``event_ver`` bumped (as ``Event.save``)."""
+        return self.update(event_ver=F("event_ver") + 1, **fields)
+
+    def bump(self, *counters):
+        """Add one to the named version counters of these events."""
+        return self.update(**{counter: F(counter) + 1 for counter in counters})
 
 
 class Event(models.Model):
@@ -80,8 +83,6 @@ class Event(models.Model):
     location = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
-    # Shown with every pending order (orders): how to pay, as there is no payment provider.
-    payment_instructions = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
     background_image = models.ImageField(upload_to="events/backgrounds/", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -144,7 +145,7 @@ class Event(models.Model):
 
     def bump(self, *counters):
         """Add one to the named version counters, in the database and on this instance."""
-        Event.objects.of_ids([self.pk]).update(**{c: F(c) + 1 for c in counters})
+        Event.objects.of_ids([self.pk]).bump(*counters)
         self.refresh_from_db(fields=counters)
 
 
@@ -158,87 +159,30 @@ def unique_slug(name):
 
 
 class EventOwnedQuerySet(models.QuerySet):
-    """Rows of one event's resources. A query says which event it is for (``for_event``,
-    or a related manager of the event: ``event.tracks.all()``); in strict mode
-    (``core.scopes``) running one that does not, inside an event's scope, raises
-    ``ScopeError``. (Used as a subquery of another query it is not run by itself.)"""
+    """Rows of an event's resources. The default manager is scoped
+    (``scoped_manager``): in a request, to the event it entered.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._scope_event_id = None
+    ``update`` is Django's: it bumps nothing. A change people or ETags must see goes
+    through ``Model.save`` (which bumps), or ``update_and_bump``, or ``bulk_update``
+    followed by ``bump``."""
 
     def for_event(self, event):
-        qs = self.filter(event=event)
-        qs._scope_event_id = getattr(event, "pk", event)
-        return qs
+        return self.filter(event=event)
 
-    def _clone(self):
-        clone = super()._clone()
-        clone._scope_event_id = self._scope_event_id
-        return clone
-
-    def _scoped_to(self):
-        if self._scope_event_id is not None:
-            return self._scope_event_id
-        # A related manager's query (event.tracks.all(), session.speakers.all()) carries
-        # its instance: the event itself, or something of one event.
-        instance = self._hints.get("instance")
-        if isinstance(instance, Event):
-            return instance.pk
-        return getattr(instance, "event_id", None)
-
-    def _check_scope(self):
-        if self.query.is_empty():
-            return  # .none(): no query runs
-        scopes.check(self.model, self._scoped_to())
-
-    def _fetch_all(self):
-        if self._result_cache is None:
-            self._check_scope()
-        super()._fetch_all()
-
-    def iterator(self, *args, **kwargs):
-        self._check_scope()
-        return super().iterator(*args, **kwargs)
-
-    def count(self):
-        if self._result_cache is None:
-            self._check_scope()
-        return super().count()
-
-    def exists(self):
-        if self._result_cache is None:
-            self._check_scope()
-        return super().exists()
-
-    def aggregate(self, *args, **kwargs):
-        self._check_scope()
-        return super().aggregate(*args, **kwargs)
-
-    def delete(self):
-        self._check_scope()
-        return super().delete()
-
-    def update(self, **kwargs):
-        """A bulk change bumps each row's ``version`` and its events' counter, in one transaction.
-
-        (``Model.save`` and ``bulk_update`` count too: save bumps by itself, and
-        ``bulk_update`` comes through here.) An update that sets ``version`` itself is
-        left alone.
-        """
-        self._check_scope()
-        if "version" in kwargs:
-            return super().update(**kwargs)
+    def update_and_bump(self, **fields):
+        """``update(**fields)``, with each row's ``version`` and its events' counter bumped,
+        in one transaction. Returns the number of rows."""
         with transaction.atomic(using=self.db, savepoint=False):
             event_ids = list(self.order_by().values_list("event_id", flat=True).distinct())
-            rows = super().update(version=F("version") + 1, **kwargs)
+            rows = self.update(version=F("version") + 1, **fields)
             if rows:
                 bump_counter(self.model.counter, event_ids)
         return rows
 
-    def touch(self):
-        """Mark these rows changed (something they show changed elsewhere): bump as ``update``."""
-        return self.update()
+    def bump(self):
+        """Mark these rows changed (something they show changed elsewhere, or after a
+        ``bulk_update``): their ``version`` and their events' counter."""
+        return self.update_and_bump()
 
     def bulk_create(self, objs, *args, **kwargs):
         """Create many at once; their events' counter is bumped in the same transaction."""
@@ -248,11 +192,35 @@ class EventOwnedQuerySet(models.QuerySet):
         return created
 
 
+def scoped_manager(queryset_class, **dimensions):
+    """A ``ScopedManager`` (django-scopes) of ``queryset_class``. The queryset's own methods
+    (``for_event``, ``bulk_create``, ...) run on the manager's ``all()``: outside a scope
+    they raise ``ScopeError`` as Django's do (not an ``AttributeError``, nor Django's
+    plain ``bulk_create``, which would bump nothing)."""
+    own = {
+        name
+        for klass in queryset_class.__mro__[: queryset_class.__mro__.index(models.QuerySet)]
+        for name, value in vars(klass).items()
+        if callable(value) and not name.startswith("_")
+    }
+
+    def proxy(name):
+        def method(self, *args, **kwargs):
+            return getattr(self.all(), name)(*args, **kwargs)
+
+        method.__name__ = name
+        return method
+
+    base = models.Manager.from_queryset(queryset_class)
+    manager_class = type(f"{queryset_class.__name__}Manager", (base,), {name: proxy(name) for name in own})
+    return ScopedManager(_manager_class=manager_class, **dimensions)
+
+
 def bump_counter(counter, event_ids):
     """Add one to ``counter`` of the given events (ids)."""
     event_ids = list(event_ids)
     if event_ids:
-        Event.objects.of_ids(event_ids).update(**{counter: F(counter) + 1})
+        Event.objects.of_ids(event_ids).bump(counter)
 
 
 #: The code of a name taken in the event (ignoring case), see ``name_unique_in_event``.
@@ -287,7 +255,7 @@ class EventOwned(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EventOwnedQuerySet.as_manager()
+    objects = scoped_manager(EventOwnedQuerySet, event="event")
 
     class Meta:
         abstract = True
@@ -311,20 +279,16 @@ class EventOwned(models.Model):
                 self.refresh_from_db(fields=["version"])
             bump_counter(self.counter, [self.event_id])
 
-    def _perform_unique_checks(self, unique_checks):
-        with scopes.unscoped():  # Django's own lookups (core.scopes)
-            return super()._perform_unique_checks(unique_checks)
-
     # Deleting (one object, a queryset, the admin's bulk action, a cascade) bumps the
     # counter in signal handlers (events.signals), which every kind of delete sends.
 
     def validate_constraints(self, exclude=None):
         """As Django's, but a name taken in the event is the name's error, not the form's.
 
-        (Django's own lookups of the constraints run unscoped, ``core.scopes``.)"""
+        (Django's lookups of the constraints use the scoped manager: they run in the
+        request's event, or where the caller disabled scopes.)"""
         try:
-            with scopes.unscoped():
-                super().validate_constraints(exclude=exclude)
+            super().validate_constraints(exclude=exclude)
         except ValidationError as error:
             errors = {}
             for field, messages in error.update_error_dict({}).items():
@@ -522,6 +486,8 @@ class SessionInvite(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_session_invite_expiry)
     answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(event="session__event")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,8 +2,8 @@
 event through ``enter_event``, which loads it once per request and answers 404 when it
 is missing or when ``permissions.checks.can_view_event`` says the user may not see it (a
 draft does not exist for someone without a role in it). The rest of the request works
-in the event's scope (``core.scopes``: in tests, a query of another event's resources, or
-of no event's, raises).
+in the event's scope (django-scopes, ``core.request_scope``): every query of a per-event
+model is filtered to the event; before it, such a query raises ``ScopeError``.
 
 It sets ``request.event`` and ``request.event_permissions`` (what the user may do in
 it, ``permissions.checks.event_permissions``: one query, asked only when something reads
@@ -13,7 +13,7 @@ it, and then kept for the rest of the request).
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
-from core import scopes
+from core.request_scope import enter_scope
 from events.models import Event
 from permissions import checks
 
@@ -39,5 +39,5 @@ def enter_event(request, *, event_id=None, slug=None, annotations=None):
     target = getattr(request, "_request", request)
     target.event = event
     target.event_permissions = SimpleLazyObject(lambda: checks.event_permissions(user, event))
-    scopes.enter(event)  # the rest of the request works in this event (checked in tests)
+    enter_scope(request, event=event)  # the rest of the request works in this event
     return event

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_scopes import scope
 
 from activity.services import Action, changes_between, log_action, removed_values, snapshot
 from core.errors import Conflict
@@ -23,7 +24,6 @@ EVENT_FIELDS = {
     "location",
     "currency",
     "state",
-    "payment_instructions",
 }
 
 
@@ -42,8 +42,9 @@ def create_event(owner, *, actor=None, **fields):
     event = Event(created_by=owner, **fields)
     event.full_clean(exclude=["slug"])
     _save_event(event)
-    log_action(actor, Action.CREATED, event, event=event, changes=changes_between(None, event))
-    make_creator_organizer(event, owner, actor=actor)
+    with scope(event=event):  # the new event's own rows, wherever it is created from
+        log_action(actor, Action.CREATED, event, event=event, changes=changes_between(None, event))
+        make_creator_organizer(event, owner, actor=actor)
     return event
 
 

@@ -48,7 +48,7 @@ def bump_sessions_before_delete(sender, instance, origin=None, **kwargs):
     if _whole_event_goes(origin):
         return
     lookup = {Track: "track", Microlocation: "microlocation", Speaker: "speakers"}[sender]
-    Session.objects.for_event(instance.event_id).filter(**{lookup: instance}).touch()
+    Session.objects.for_event(instance.event_id).filter(**{lookup: instance}).bump()
 
 
 def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, **kwargs):
@@ -57,13 +57,13 @@ def bump_sessions_on_speakers_change(sender, instance, action, reverse, pk_set, 
     if action != "pre_clear" and not pk_set:
         return
     if not reverse:  # session.speakers.add/remove/clear/set
-        Session.objects.for_event(instance.event_id).filter(pk=instance.pk).touch()
+        Session.objects.for_event(instance.event_id).filter(pk=instance.pk).bump()
         # The caller's instance reflects the new version (its next ETag comes from it).
         instance.refresh_from_db(fields=["version"])
     elif action == "pre_clear":  # speaker.sessions.clear()
-        Session.objects.for_event(instance.event_id).filter(speakers=instance).touch()
+        Session.objects.for_event(instance.event_id).filter(speakers=instance).bump()
     else:  # speaker.sessions.add/remove
-        Session.objects.for_event(instance.event_id).filter(pk__in=pk_set).touch()
+        Session.objects.for_event(instance.event_id).filter(pk__in=pk_set).bump()
 
 
 def close_deleted_invitation(sender, instance, **kwargs):

@@ -12,7 +12,7 @@ The link is the invitation's random token signed with SECRET_KEY (as role invita
 *Session schedule change*: ``events.services.save_resource`` calls ``tell_of_schedule_change``
 once per save of a session; when its start, end or room changed, each of its speakers
 with an account gets one notification (old → new, in the event's time zone), each one
-without an e-mail, after the commit.
+without an e-mail (a background task, queued with the change: ``core.outbox.send_later``).
 """
 
 import logging
@@ -24,10 +24,11 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils import timezone as django_timezone
 from django.utils.html import format_html
+from django_scopes import scopes_disabled
 
 from accounts.services import confirm_email, confirmed_account, same_address, with_address
 from core.mail import may_send
-from core.outbox import send_on_commit
+from core.outbox import send_later
 from core.validators import check_email_address
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
@@ -78,8 +79,10 @@ def session_path(session):
 
 
 def find_invite(link):
-    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none."""
-    return SPEAKER_INVITES.find(SessionInvite.objects.select_related("session__event", "invited_by"), link)
+    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none.
+    Looked up across events (a link names an invitation of any event)."""
+    with scopes_disabled():
+        return SPEAKER_INVITES.find(SessionInvite.objects.select_related("session__event", "invited_by"), link)
 
 
 _check_usable = SPEAKER_INVITES.check_usable
@@ -105,7 +108,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
     among the session's speakers, or with a pending invitation to it that has not expired
     (an expired one is withdrawn and replaced). Someone with an account (active, that
     address) gets a "Session invite" notification with Accept and Decline; anyone else an
-    e-mail with the link (``site_url`` makes it absolute), sent after the commit.
+    e-mail with the link (``site_url`` makes it absolute), sent by a worker after the commit.
     """
     email, name = email.strip().lower(), name.strip()
     check_email_address(email)
@@ -143,7 +146,7 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
             f"{dateformat.format(django_timezone.localtime(invite.expires_at, event.tzinfo), 'j F Y, H:i e')}. "
             "If you did not expect this invitation, ignore this message.\n"
         )
-        send_on_commit(subject, body, [email])
+        send_later(subject, body, [email])
     return invite
 
 
@@ -164,13 +167,17 @@ def _notify_invitee(invite, session, user, inviter, when):
 
 def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired invitations
-    to speak sent to the newly confirmed address reach the account's bell (once each)."""
-    pending = SessionInvite.objects.filter(status=SessionInvite.Status.PENDING, expires_at__gt=django_timezone.now())
-    for invite in with_address(pending.select_related("session__event", "invited_by"), user.email):
-        if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
-            continue
-        inviter = (invite.invited_by.get_full_name() if invite.invited_by else "") or "An organizer"
-        _notify_invitee(invite, invite.session, user, inviter, schedule_text(invite.session))
+    to speak sent to the newly confirmed address reach the account's bell (once each), from
+    every event."""
+    with scopes_disabled():
+        pending = SessionInvite.objects.filter(
+            status=SessionInvite.Status.PENDING, expires_at__gt=django_timezone.now()
+        )
+        for invite in with_address(pending.select_related("session__event", "invited_by"), user.email):
+            if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
+                continue
+            inviter = (invite.invited_by.get_full_name() if invite.invited_by else "") or "An organizer"
+            _notify_invitee(invite, invite.session, user, inviter, schedule_text(invite.session))
 
 
 def _answer(invite, user, accept, actor=None):
@@ -298,7 +305,7 @@ def tell_of_schedule_change(session, before):
     """After ``session`` was saved: if its start, end or room differ from ``before``
     (``schedule_of`` read before the save; None for a new session), each of its speakers
     with an account gets one "Session schedule change" notification, each other one
-    with an e-mail address an e-mail (after the commit). Returns the users notified and
+    with an e-mail address an e-mail (queued, sent after the commit). Returns the users notified and
     the addresses written to."""
     if before is None:
         return [], []
@@ -338,5 +345,5 @@ def tell_of_schedule_change(session, before):
             f"Hello {name},\n\n“{session.title}” of {event.name}, at which you speak, has moved:\n\n"
             f"  before: {old}\n  now:    {new}\n\n" + (f"The session: {base}{link}\n" if base else "")
         )
-        send_on_commit(title, body, [address])
+        send_later(title, body, [address])
     return list(users.values()), list(addresses)

@@ -14,11 +14,11 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django_scopes import ScopedManager
 
 from core.mail import mailbox_of
-from core.validators import validate_email_characters, validate_single_line
+from core.validators import MAX_TEXT_LENGTH, validate_email_characters, validate_single_line
 from events.models import Event
-from permissions import resources
 from tickets.models import Ticket
 
 #: Order codes: letters and digits that cannot be read one for another (no 0/O, 1/I/L).
@@ -38,6 +38,34 @@ def new_secret():
     return secrets.token_urlsafe(16)
 
 
+class SalesSettings(models.Model):
+    """How an event sells its tickets, the orders' settings of it (the event's Settings
+    page shows them: ``events.views.dashboard.add_settings_section``, in orders.apps):
+    events knows nothing of them. An event without a row has the defaults (``of``).
+    Change them through ``orders.services.set_sales_settings``."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="sales_settings")
+    # Shown with every pending order: how to pay, as there is no payment provider.
+    payment_instructions = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
+
+    objects = ScopedManager(event="event")
+
+    class Meta:
+        verbose_name = "sales settings"
+        verbose_name_plural = "sales settings"
+
+    def __str__(self):
+        return f"Sales settings of {self.event}"
+
+    @classmethod
+    def of(cls, event):
+        """``event``'s settings: its row, or an unsaved one with the defaults."""
+        try:
+            return event.sales_settings
+        except cls.DoesNotExist:
+            return cls(event=event)
+
+
 class Order(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -45,7 +73,7 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         EXPIRED = "expired", "Expired"
 
-    resource_name = resources.ORDER  # the matrix's row for orders (permissions.resources)
+    resource_name = "order"  # its row in the permission matrix (registered by orders.apps)
 
     #: The states whose orders hold their seats.
     HOLDING = (State.PENDING, State.PAID)
@@ -74,6 +102,8 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    objects = ScopedManager(event="event")  # django-scopes: in a request, its event's only
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -123,6 +153,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     # Donation tickets: the amount given, for the whole line.
     donation = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    objects = ScopedManager(event="order__event")
 
     class Meta:
         ordering = ["id"]

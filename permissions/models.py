@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
 
 from core.validators import validate_email_characters, validate_single_line
 
@@ -71,9 +72,11 @@ class EventRole(models.Model):
     """A user holds a role in an event."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_roles")
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="roles")
+    event = models.ForeignKey(settings.EVENTDESK_EVENT_MODEL, on_delete=models.CASCADE, related_name="roles")
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="event_roles")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(event="event")  # django-scopes: in a request, its event's only
 
     class Meta:
         ordering = ["event_id", "role_id", "user_id"]
@@ -102,7 +105,7 @@ class RoleInvite(models.Model):
         DECLINED = "declined", "Declined"
         REVOKED = "revoked", "Revoked"
 
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="role_invites")
+    event = models.ForeignKey(settings.EVENTDESK_EVENT_MODEL, on_delete=models.CASCADE, related_name="role_invites")
     email = models.EmailField(validators=[validate_email_characters])
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="invites")
     token = models.CharField(max_length=64, unique=True, default=_invite_token, editable=False)
@@ -116,6 +119,8 @@ class RoleInvite(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invite_expiry)
     answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(event="event")
 
     class Meta:
         ordering = ["-created_at"]

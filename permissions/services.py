@@ -15,16 +15,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django_scopes import scopes_disabled
 
 from accounts.services import canonical_address, confirm_email, same_address, sign_up, with_address
 from activity.services import Action, log_action, log_actions
 from core.mail import may_send
-from core.outbox import send_on_commit
+from core.outbox import send_later
 from core.validators import check_email_address
 from notifications.models import Notification
 from notifications.services import invitation_closed, notify
 from permissions.checks import OPERATIONS, forget
 from permissions.models import EventRole, Permission, Role, RoleInvite
+from permissions.pages import event_page
 
 
 class LastOrganizerError(ValidationError):
@@ -228,8 +230,10 @@ def signup_path(invite):
 
 
 def find_invite(link):
-    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none."""
-    return ROLE_INVITES.find(RoleInvite.objects.select_related("event", "role", "invited_by"), link)
+    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none.
+    Looked up across events (a link names an invitation of any event)."""
+    with scopes_disabled():
+        return ROLE_INVITES.find(RoleInvite.objects.select_related("event", "role", "invited_by"), link)
 
 
 def is_invitee(invite, user):
@@ -248,7 +252,7 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
     """Invite ``email`` to ``role`` in ``event``; returns the new RoleInvite.
 
     This is the only way into an event (besides creating it): the person takes the role
-    by accepting. The address gets an e-mail either way, sent after the commit, so that
+    by accepting. The address gets an e-mail either way (queued, sent after the commit), so that
     the inviter learns nothing about who has an account: someone with an account (active,
     that e-mail) is sent the invitation's link, and gets a notification with it too;
     anyone else a sign-up link (``site_url`` makes links absolute, e.g.
@@ -295,7 +299,7 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
     }
     subject = f"Invitation: {role.title} of {event.name}"
     body = render_to_string("permissions/email/invite.txt", context)
-    send_on_commit(subject, body, [email])
+    send_later(subject, body, [email])
     return invite
 
 
@@ -318,13 +322,15 @@ def _notify_invitee(invite, user, inviter):
 
 def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired role
-    invitations of the newly confirmed address reach the account's bell (once each)."""
-    pending = RoleInvite.objects.filter(status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now())
-    for invite in with_address(pending.select_related("event", "role", "invited_by"), user.email):
-        if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
-            continue
-        inviter = invite.invited_by.get_full_name() if invite.invited_by else "An organizer"
-        _notify_invitee(invite, user, inviter)
+    invitations of the newly confirmed address reach the account's bell (once each), from
+    every event."""
+    with scopes_disabled():
+        pending = RoleInvite.objects.filter(status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now())
+        for invite in with_address(pending.select_related("event", "role", "invited_by"), user.email):
+            if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
+                continue
+            inviter = invite.invited_by.get_full_name() if invite.invited_by else "An organizer"
+            _notify_invitee(invite, user, inviter)
 
 
 def _log_invite(actor, action, invite, event, old_status):
@@ -359,7 +365,7 @@ def _answer(invite, user, status):
             Notification.Action.INVITATION_ANSWERED,
             f"{user.get_full_name()} {answer}: {invite.role.title} of {invite.event.name}",
             "",
-            link=reverse("events:roles", args=[invite.event_id]),
+            link=event_page("roles", invite.event_id),
         )
     return invite
 

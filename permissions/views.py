@@ -7,14 +7,15 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.views import View
 
 from accounts.services import canonical_address
-from accounts.views import SignUpView
+from accounts.views import SignUpView, after_login_url
 from core.errors import Conflict
+from core.request_scope import enter_scope
 from permissions import services
 from permissions.forms import InvitationSignUpForm
+from permissions.pages import event_page
 
 #: How a refused invitation answers: a link that names nothing is 404, a used or
 #: expired one 410 Gone, someone else's 403.
@@ -36,6 +37,7 @@ class AnswerInviteView(View):
             self.invite = services.find_invite(kwargs["link"])
         except services.InviteError as error:
             return self.refused(error)
+        enter_scope(request, event=self.invite.event)  # the rest of the request works in its event
         return super().dispatch(request, *args, **kwargs)
 
     def refused(self, error, invite=None):
@@ -68,9 +70,9 @@ class AnswerInviteView(View):
             return self.refused(error)
         if answer == "decline":
             messages.info(request, f"You declined to be {invite.role.title} of {invite.event.name}.")
-            return HttpResponseRedirect(reverse("events:mine"))
+            return HttpResponseRedirect(after_login_url())
         messages.success(request, f"You are now {invite.role.title} of {invite.event.name}.")
-        return HttpResponseRedirect(reverse("events:dashboard", args=[invite.event_id]))
+        return HttpResponseRedirect(event_page("dashboard", invite.event_id))
 
 
 # --- sign-up through an invitation ----------------------------------------------------------
@@ -91,6 +93,8 @@ class InvitationSignUpView(SignUpView):
                 self.invite = services.find_invite(link)
             except services.InviteError as error:
                 self.invite_refusal = error.message
+            else:
+                enter_scope(request, event=self.invite.event)
 
     def already_logged_in(self):
         if self.invite is not None:
@@ -120,7 +124,7 @@ class InvitationSignUpView(SignUpView):
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         invite = self.invite
         messages.success(self.request, f"Welcome! You are now {invite.role.title} of {invite.event.name}.")
-        return HttpResponseRedirect(reverse("events:dashboard", args=[invite.event_id]))
+        return HttpResponseRedirect(event_page("dashboard", invite.event_id))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(invite=self.invite, invite_refusal=self.invite_refusal, **kwargs)

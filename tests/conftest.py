@@ -20,10 +20,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_token
+from core.transactions import not_the_applications
 from events.models import Event
+from orders.services import set_sales_settings
 from permissions.services import grant_role
 from tests.factories import EventFactory, TicketFactory, UserFactory
 from tests.utils import ARTIFACTS, CHROMIUM, PASSWORD, DaphneServer, require, server_env
@@ -40,9 +43,6 @@ sys.dont_write_bytecode = False
 
 
 def pytest_configure(config):
-    # Requests check their event scopes (core.scopes): a query of an event-owned model
-    # that forgets its event, or names another, raises ScopeError.
-    django_settings.EVENTDESK_STRICT_SCOPES = True
     # Workers share Redis: keys and channel groups (user_<id>, with ids counted in each
     # worker's own database) get a prefix per worker, passed on to subprocesses. And per
     # run: what a live server counted in Redis (log-in attempts, e-mails per mailbox and
@@ -72,6 +72,38 @@ def pytest_collection_modifyitems(config, items):
     them, ``Chromium``) and the longest units start early, leaving the short files to
     even out the end."""
     items.sort(key=lambda item: not (item.get_closest_marker("e2e") or item.get_closest_marker("integration")))
+
+
+@pytest.fixture(autouse=True)
+def _across_events():
+    """A test's own code (its fixtures, factories and checks) works across events: it runs
+    with django-scopes' scopes disabled. A request through a test client does not: it
+    starts in a scope of no event (``core.request_scope``), as in production, and a page
+    that queries an event's rows without entering the event raises ``ScopeError``. A test
+    of code that runs outside requests (a command, a task) enters ``scope()`` itself."""
+    with scopes_disabled():
+        yield
+
+
+def _in_a_test_transaction(request):
+    """Does the test run in a transaction of its own (pytest-django's ``db``)?"""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        return False
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None:
+        return not marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+    return "db" in request.fixturenames
+
+
+@pytest.fixture(autouse=True)
+def _test_transaction_is_not_the_applications(request):
+    """A test's wrapping transaction (never committed) is not the application's: the
+    cache, which keeps nothing read inside one of the application's
+    (``core.transactions.in_transaction``), is told so once it is open."""
+    if _in_a_test_transaction(request):
+        request.getfixturevalue("db")
+    with not_the_applications():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -135,8 +167,9 @@ def event(make_event, organizer):
 @pytest.fixture
 def shop(event):
     """``event``, published, with a free, a paid (10.00, 10 seats), a donation and a hidden ticket."""
-    Event.objects.filter(pk=event.pk).update(state="published", payment_instructions="Pay to IBAN DE00 1234.")
+    Event.objects.filter(pk=event.pk).update(state="published")
     event.refresh_from_db()
+    set_sales_settings(event, payment_instructions="Pay to IBAN DE00 1234.")
     event.free = TicketFactory(event=event, name="Community", quantity=100)
     event.paid = TicketFactory(event=event, name="Regular", paid=True, quantity=10, max_order=5)
     event.donation = TicketFactory(event=event, name="Supporter", type=Ticket.Type.DONATION, quantity=50)

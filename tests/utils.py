@@ -74,7 +74,6 @@ def run_tasks(backend="default", *, failures_ok=False):
     enabled, no event (whatever the test's own scope), so a task that reads an event's
     rows without saying how (``scope`` or ``scopes_disabled``) fails here too."""
     from django_scopes import scope
-
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
     from django_tasks_db.utils import exclusive_transaction

@@ -6,12 +6,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range, validate_single_line
-from events.models import EventOwned, EventOwnedQuerySet
+from events.models import EventOwned, EventOwnedQuerySet, scoped_manager
 from permissions import resources
 
 
 class TicketQuerySet(EventOwnedQuerySet):
-    # EventOwnedQuerySet: bulk creates and updates bump versions and tickets_ver too.
+    # EventOwnedQuerySet: bulk creates, update_and_bump and bump bump versions and tickets_ver too.
 
     def on_sale(self, now=None):
         """Tickets the public may see: not hidden and inside their sales window."""
@@ -43,7 +43,7 @@ class Ticket(EventOwned):
     hidden = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
 
-    objects = TicketQuerySet.as_manager()
+    objects = scoped_manager(TicketQuerySet, event="event")
 
     # What an organizer edits on a ticket: the wizard's row, the API's writable fields.
     EDITABLE_FIELDS = (

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import CharField, F, Max, Value
+from django.db.models import CharField, Max, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -313,17 +313,18 @@ def save_tickets(event, tickets, deleted_ids=(), *, actor=None, may=None):
                 # Names are unique per event (ignoring case), checked by the database row
                 # by row: two tickets swapping names would collide halfway. Renamed rows
                 # get a unique placeholder first; the bulk update below sets the real
-                # names. (Setting ``version`` to itself tells EventOwnedQuerySet.update
-                # not to count this step: the bulk update below counts the change.)
+                # names. (A plain update: the bump below counts the change.)
                 placeholder = f"~{uuid.uuid4().hex}~"
                 Ticket.objects.for_event(event).filter(pk__in=renamed).update(
-                    name=Concat(Value(placeholder), Cast("pk", CharField())), version=F("version")
+                    name=Concat(Value(placeholder), Cast("pk", CharField()))
                 )
             if to_update:
                 now = timezone.now()
                 for ticket in to_update:
                     ticket.updated_at = now
                 Ticket.objects.for_event(event).bulk_update(to_update, UPDATE_FIELDS)
+                # Their versions and the event's tickets_ver: a change ETags must show.
+                Ticket.objects.for_event(event).filter(pk__in=[ticket.pk for ticket in to_update]).bump()
             if to_create:
                 Ticket.objects.bulk_create(to_create)
                 log += [(Action.CREATED, ticket, changes_between(None, ticket)) for ticket in to_create]

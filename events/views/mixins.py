@@ -35,9 +35,13 @@ class EventFieldsFormMixin:
         # self.event, which the page shows.
         return {**super().get_form_kwargs(), "instance": copy.copy(self.event)}
 
+    def save(self, form):
+        """Hook: store the valid form."""
+        services.update_event(self.event, actor=self.request.user, **form.cleaned_data)
+
     def form_valid(self, form):
         try:
-            services.update_event(self.event, actor=self.request.user, **form.cleaned_data)
+            self.save(form)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -99,7 +103,4 @@ class EventObjectMixin(EventPermissionMixin):
     so another event's object is 404."""
 
     def get_queryset(self):
-        objects = self.model._default_manager
-        if hasattr(objects, "for_event"):  # event-owned: scoped (core.scopes)
-            return objects.for_event(self.event)
-        return objects.filter(event=self.event)
+        return self.model._default_manager.filter(event=self.event)

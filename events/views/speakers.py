@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from core.links import site_root
+from core.request_scope import enter_scope
 from events import speakers
 from events.forms import SpeakerInviteForm
 from events.models import Session, SessionInvite, Speaker
@@ -122,6 +123,7 @@ class AnswerSpeakerInviteView(View):
             self.invite = speakers.find_invite(kwargs["link"])
         except InviteError as error:
             return self.refused(error)
+        enter_scope(request, event=self.invite.session.event)  # the rest of the request works in its event
         return super().dispatch(request, *args, **kwargs)
 
     def refused(self, error):

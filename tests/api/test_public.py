@@ -162,7 +162,7 @@ def test_a_moved_session_changes_the_track_list(published, schedule, api_client)
     url = reverse("api:track-list", args=[published.pk])
     anonymous = api_client()
     tag = anonymous.get(url)["ETag"]
-    Session.objects.filter(pk=schedule.session.pk).update(track=None)
+    Session.objects.filter(pk=schedule.session.pk).update_and_bump(track=None)
     answer = anonymous.get(url, HTTP_IF_NONE_MATCH=tag)
     assert answer.status_code == 200
     assert answer.json()["results"][0]["sessions"] == []

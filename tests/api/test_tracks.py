@@ -151,7 +151,7 @@ def test_a_renamed_or_moved_session_changes_the_tracks_tags(event, track, as_org
         assert answer.status_code == 200
         assert "Renamed" in answer.content.decode()
         tags[url] = answer["ETag"]
-    Session.objects.filter(pk=session.pk).update(track=other)
+    Session.objects.filter(pk=session.pk).update_and_bump(track=other)
     listed = anonymous.get(tracks_url(event), HTTP_IF_NONE_MATCH=tags[tracks_url(event)])
     assert listed.status_code == 200
     assert {body["name"]: body["sessions"] for body in listed.json()["results"]} == {

@@ -1,57 +1,70 @@
-"""Event scopes, checked (core.scopes): in strict mode (the tests), a query of an
-event-owned model inside an event's scope must name that event (``for_event``, or a
-related manager of it); the admin and pages outside events are unscoped; production
-never checks."""
+"""Event scopes (django-scopes, ``core.request_scope``), the same in production as here:
+every request starts with scopes enabled and no event, so a page that queries an event's
+rows without entering its event raises ``ScopeError``; once it entered its event, every
+such query (the rendering of its answer included) is filtered to that event. The admin,
+commands and tasks work across events because they say so.
+
+(The tests' own code runs with scopes disabled, tests/conftest.py; a request through a
+test client does not.)"""
+
+import io
+import re
 
 import pytest
-from django.contrib import admin
-from django.db.models import Count, Exists, OuterRef
+from channels.testing import HttpCommunicator
+from django.apps import apps
+from django.core.management import call_command
+from django.db import models
 from django.http import HttpResponse
-from django.urls import path
+from django.template import engines
+from django.template.response import TemplateResponse
+from django.test import Client
+from django.urls import include, path, reverse
+from django_scopes import ScopeError, get_scope, scope
 
 from config import settings as project_settings
-from core import scopes
-from core.scopes import ScopeError
-from events.models import Event, Track
+from config.asgi import application
+from events.models import Event, Session, Track
 from events.scope import enter_event
+from orders.models import Order
+from tests.factories import SessionFactory
+from tests.utils import run_tasks
 
 
-def _other_events_tracks(request, event_id, other_id):
-    enter_event(request, event_id=event_id)
-    return HttpResponse(str(len(Track.objects.for_event(other_id))))
-
-
-def _unscoped_tracks(request, event_id):
-    enter_event(request, event_id=event_id)
-    return HttpResponse(str(len(Track.objects.all())))
-
-
-def _scoped_tracks(request, event_id):
+def _tracks_in_template(request, event_id):
+    """Enters its event; the template reads the tracks while the answer is rendered."""
     event = enter_event(request, event_id=event_id)
-    mine = Track.objects.for_event(event)
-    return HttpResponse(f"{len(mine)} {event.tracks.count()} {mine.filter(name='a').exists()}")
+    template = engines["django"].from_string("{% for t in tracks %}{{ t.name }};{% endfor %}{{ event.tracks.count }}")
+    return TemplateResponse(request, template, {"tracks": Track.objects.all(), "event": event})
+
+
+def _another_events_tracks(request, event_id, other_id):
+    enter_event(request, event_id=event_id)
+    return HttpResponse(str(Track.objects.filter(event_id=other_id).count()))
+
+
+def _forgets_its_event(request, event_id):
+    return HttpResponse(str(Track.objects.filter(event_id=event_id).count()))
 
 
 def _no_event(request):
-    return HttpResponse(str(len(Track.objects.all())))
+    return HttpResponse(str(Track.objects.count()))
 
 
 urlpatterns = [
-    path("e/<int:event_id>/other/<int:other_id>/", _other_events_tracks),
-    path("e/<int:event_id>/unscoped/", _unscoped_tracks),
-    path("e/<int:event_id>/scoped/", _scoped_tracks),
+    path("e/<int:event_id>/tracks/", _tracks_in_template),
+    path("e/<int:event_id>/other/<int:other_id>/", _another_events_tracks),
+    path("e/<int:event_id>/forgets/", _forgets_its_event),
     path("plain/", _no_event),
-    # Under the admin's prefix: unscoped, even after entering an event.
-    path("admin/probe/<int:event_id>/", _unscoped_tracks),
-    path("admin/", admin.site.urls),
+    path("", include("config.urls")),
 ]
 
 
 @pytest.fixture
 def two_events(make_event, organizer):
-    event, other = make_event(organizer), make_event(organizer)
-    for e in (event, other):
-        Track.objects.create(event=e, name="a")
+    event, other = make_event(organizer, name="Mine"), make_event(organizer, name="Other")
+    Track.objects.create(event=event, name="mine")
+    Track.objects.create(event=other, name="theirs")
     return event, other
 
 
@@ -61,103 +74,153 @@ def client_in(client, organizer):
     return client
 
 
-def test_production_does_not_check():
-    assert project_settings.EVENTDESK_STRICT_SCOPES is False
-    assert project_settings.MIDDLEWARE.index("core.scopes.ScopeMiddleware") > project_settings.MIDDLEWARE.index(
-        "django.contrib.auth.middleware.AuthenticationMiddleware"
-    )
+def _event_models():
+    """Our models with rows of one event: a foreign key to Event, or a required one to
+    such a model (an order's lines, a session's invitations)."""
+    ours = [m for m in apps.get_models() if not m._meta.auto_created and m.__module__.split(".")[0] in APP_NAMES]
+
+    def to_event(model):
+        return any(isinstance(f, models.ForeignKey) and f.related_model is Event for f in model._meta.fields)
+
+    direct = [m for m in ours if to_event(m)]
+    through = [
+        m
+        for m in ours
+        if m not in direct
+        and any(isinstance(f, models.ForeignKey) and not f.null and f.related_model in direct for f in m._meta.fields)
+    ]
+    return direct + through
+
+
+APP_NAMES = {"accounts", "activity", "events", "tickets", "orders", "permissions", "notifications"}
+
+
+def test_the_middleware_runs_in_production_and_no_switch_turns_it_off():
+    assert "core.request_scope.ScopeMiddleware" in project_settings.MIDDLEWARE
+    assert not hasattr(project_settings, "EVENTDESK_STRICT_SCOPES")
+
+
+@pytest.mark.django_db
+def test_every_per_event_model_is_scoped():
+    names = {model._meta.label for model in _event_models()}
+    # The models the issue named, and whatever else has an event.
+    assert {
+        "events.Track",
+        "events.Session",
+        "events.Speaker",
+        "events.Sponsor",
+        "events.Microlocation",
+        "tickets.Ticket",
+        "orders.Order",
+        "orders.OrderLine",
+        "permissions.EventRole",
+        "permissions.RoleInvite",
+        "events.SessionInvite",
+        "activity.ActivityEntry",
+    } <= names
+    for model in _event_models():
+        with scope(), pytest.raises(ScopeError):  # enabled, no event: a request before its event
+            list(model.objects.all())
+        with scope(event=None):  # django-scopes: None is every event
+            list(model.objects.all())
+
+
+@pytest.mark.django_db
+def test_a_querysets_own_methods_raise_scope_errors_too():
+    with scope():
+        for run in (
+            lambda: Track.objects.for_event(1),
+            lambda: Track.objects.bulk_create([]),
+            lambda: Track.objects.filter(name="a"),
+            lambda: Order.objects.get(pk=1),
+        ):
+            with pytest.raises(ScopeError):
+                run()
 
 
 @pytest.mark.urls(__name__)
 class TestRequests:
-    def test_another_events_tracks_raise(self, client_in, two_events):
+    def test_a_page_of_an_event_reads_that_events_rows_also_when_rendered(self, client_in, two_events):
+        event, _ = two_events
+        assert client_in.get(f"/e/{event.pk}/tracks/").content == b"mine;1"
+
+    def test_another_events_rows_are_not_there(self, client_in, two_events):
         event, other = two_events
-        with pytest.raises(ScopeError, match="for event"):
-            client_in.get(f"/e/{event.pk}/other/{other.pk}/")
+        assert client_in.get(f"/e/{event.pk}/other/{other.pk}/").content == b"0"
 
-    def test_a_query_without_its_event_raises(self, client_in, two_events):
+    def test_a_page_that_forgets_its_event_raises(self, client_in, two_events):
         event, _ = two_events
-        with pytest.raises(ScopeError, match="names no event"):
-            client_in.get(f"/e/{event.pk}/unscoped/")
+        with pytest.raises(ScopeError):
+            client_in.get(f"/e/{event.pk}/forgets/")
+        with pytest.raises(ScopeError):
+            client_in.get("/plain/")
 
-    def test_for_event_and_related_managers_pass(self, client_in, two_events):
+    def test_in_production_it_is_a_server_error_not_every_events_rows(self, organizer, two_events):
         event, _ = two_events
-        response = client_in.get(f"/e/{event.pk}/scoped/")
-        assert response.content == b"1 1 True"
-
-    def test_a_page_outside_events_is_unscoped(self, client_in, two_events):
-        assert client_in.get("/plain/").content == b"2"
-
-    def test_admin_pages_are_unscoped(self, client_in, two_events):
-        event, _ = two_events
-        assert client_in.get(f"/admin/probe/{event.pk}/").content == b"2"
-
-    def test_off_nothing_is_checked(self, client_in, two_events, settings):
-        settings.EVENTDESK_STRICT_SCOPES = False
-        event, other = two_events
-        assert client_in.get(f"/e/{event.pk}/other/{other.pk}/").content == b"1"
-        assert client_in.get(f"/e/{event.pk}/unscoped/").content == b"2"
+        client = Client(raise_request_exception=False)
+        client.force_login(organizer)
+        response = client.get(f"/e/{event.pk}/forgets/")
+        assert response.status_code == 500
+        assert b"2" not in response.content
 
     def test_the_scope_ends_with_the_request(self, client_in, two_events):
         event, _ = two_events
-        client_in.get(f"/e/{event.pk}/scoped/")
-        assert scopes.current() is None
-        assert len(Track.objects.all()) == 2  # the test's own queries are not checked
+        before = get_scope()
+        client_in.get(f"/e/{event.pk}/tracks/")
+        assert get_scope() == before
+        assert Track.objects.count() == 2  # the test's own queries: scopes disabled
 
 
-def test_the_real_admin_lists_every_events_tracks(client, super_admin, two_events):
+@pytest.fixture
+def published(two_events):
+    Event.objects.filter(pk__in=[e.pk for e in two_events]).update(state=Event.State.PUBLISHED)
+    return two_events
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_under_asgi_the_event_scope_holds_until_the_answer_is_rendered(published):
+    """Daphne runs the sync views and the rendering in threads of their own: the scope
+    the view entered is the one its answer is rendered in, and it ends with it."""
+    event, other = published
+    for url, status, body in (
+        (f"/e/{event.pk}/tracks/", 200, b"mine;1"),
+        (f"/e/{event.pk}/other/{other.pk}/", 200, b"0"),
+        (f"/e/{event.pk}/forgets/", 500, None),
+    ):
+        communicator = HttpCommunicator(application, "GET", url, headers=[(b"host", b"localhost")])
+        response = await communicator.get_response()
+        assert response["status"] == status, url
+        if body is not None:
+            assert response["body"] == body
+
+
+def test_the_admin_works_across_events(client, super_admin, two_events):
+    event, other = two_events
+    session = SessionFactory(event=event, title="Keynote")
     client.force_login(super_admin)
-    response = client.get("/admin/events/track/")
-    assert response.status_code == 200
+    listed = client.get(reverse("admin:events_track_changelist"))
+    assert listed.status_code == 200
+    assert b"mine" in listed.content
+    assert b"theirs" in listed.content
+    form = client.get(reverse("admin:events_session_change", args=[session.pk]))
+    assert form.status_code == 200
+    assert b"Keynote" in form.content
 
 
 @pytest.mark.django_db
-class TestQuerySets:
-    @pytest.fixture(autouse=True)
-    def _in_scope(self, two_events):
-        self.event, self.other = two_events
-        with scopes.strict(), scopes.scope(self.event):
-            yield
+def test_a_command_works_across_events_outside_any_request():
+    with scope():  # as `manage.py` starts: scopes enabled, no event
+        call_command("seed_demo", stdout=io.StringIO())
+    assert Session.objects.filter(event__slug="eventdesk-demo-conference").exists()
 
-    @pytest.mark.parametrize(
-        "run",
-        [
-            list,
-            lambda qs: qs.count(),
-            lambda qs: qs.exists(),
-            lambda qs: qs.aggregate(n=Count("id")),
-            lambda qs: qs.first(),
-            lambda qs: qs.get(name="a"),
-            lambda qs: list(qs.iterator()),
-            lambda qs: list(qs.values_list("name", flat=True)),
-            lambda qs: qs.update(name="b"),
-            lambda qs: qs.delete(),
-        ],
-    )
-    def test_unscoped_or_another_events_raise(self, run):
-        with pytest.raises(ScopeError):
-            run(Track.objects.filter(name="a"))
-        with pytest.raises(ScopeError):
-            run(Track.objects.for_event(self.other).filter(name="a"))
 
-    def test_for_event_and_related_managers_pass(self):
-        assert Track.objects.for_event(self.event).filter(name="a").count() == 1
-        assert Track.objects.for_event(self.event.pk).get(name="a").event_id == self.event.pk
-        assert list(self.event.tracks.values_list("name", flat=True)) == ["a"]
-        assert Track.objects.for_event(self.event).update(name="b") == 1
-
-    def test_a_subquery_is_not_run_by_itself(self):
-        tracks = Track.objects.filter(event=OuterRef("pk"))
-        assert Event.objects.filter(Exists(tracks)).count() == 2
-        assert Event.objects.filter(pk__in=Track.objects.values("event")).count() == 2
-
-    def test_none_runs_nothing(self):
-        assert list(Track.objects.none()) == []
-
-    def test_unscoped_allows_all(self):
-        with scopes.unscoped():
-            assert Track.objects.count() == 2
-
-    def test_not_strict_allows_all(self):
-        with scopes.strict(False):
-            assert Track.objects.count() == 2
+def test_a_task_works_outside_any_request(shop, organizer, client):
+    page = client.get(reverse("event_public", args=[shop.slug])).content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    data = {**hidden, "name": "Ada", "email": "ada@example.com", f"quantity_{shop.free.pk}": "1"}
+    assert client.post(reverse("event_order", args=[shop.slug]), data).status_code == 303
+    assert Order.objects.filter(event=shop).count() == 1
+    assert run_tasks() >= 1  # as the worker runs them: in no scope, whatever the test's
+    assert organizer.notifications.filter(action="New order").exists()

@@ -121,12 +121,24 @@ def test_deleting_a_track_or_room_bumps_the_sessions_that_lose_it(model, field, 
     assert counters(event)["sessions_ver"] == sessions_ver + 1
 
 
-def test_queryset_update_bumps_each_row_and_the_counter(event):
+def test_update_and_bump_bumps_each_row_and_the_counter(event):
     a, b = Sponsor.objects.create(event=event, name="A"), Sponsor.objects.create(event=event, name="B")
     before = counters(event)["sponsors_ver"]
-    assert Sponsor.objects.filter(event=event).update(level="Gold") == 2
+    assert Sponsor.objects.filter(event=event).update_and_bump(level="Gold") == 2
     assert (version(a), version(b)) == (2, 2)
     assert counters(event)["sponsors_ver"] == before + 1
+
+
+def test_a_plain_update_is_djangos_and_bumps_nothing(event):
+    sponsor = Sponsor.objects.create(event=event, name="A")
+    before = counters(event)
+    assert Sponsor.objects.filter(event=event).update(level="Gold") == 1
+    assert version(sponsor) == 1
+    assert counters(event) == before
+    # ...until the rows are marked changed, explicitly.
+    assert Sponsor.objects.filter(event=event).bump() == 1
+    assert version(sponsor) == 2
+    assert counters(event)["sponsors_ver"] == before["sponsors_ver"] + 1
 
 
 def test_queryset_update_of_several_events(event, make_event, organizer):
@@ -134,7 +146,7 @@ def test_queryset_update_of_several_events(event, make_event, organizer):
     Track.objects.create(event=event, name="A")
     Track.objects.create(event=other, name="B")
     before = {e.pk: counters(e)["tracks_ver"] for e in (event, other)}
-    Track.objects.all().update(description="Both")
+    Track.objects.all().update_and_bump(description="Both")
     assert {e.pk: counters(e)["tracks_ver"] for e in (event, other)} == {pk: v + 1 for pk, v in before.items()}
 
 
@@ -148,9 +160,11 @@ def test_queryset_delete_and_bulk_create_bump_the_counter(event):
     assert counters(event)["tickets_ver"] > before + 1
 
 
-def test_a_bulk_change_of_events_bumps_their_event_ver(event):
+def test_a_bulk_change_of_events_bumps_their_event_ver_when_asked(event):
     before = counters(event)["event_ver"]
-    Event.objects.filter(pk=event.pk).update(location="Berlin")
+    Event.objects.filter(pk=event.pk).update_and_bump(location="Berlin")
+    assert counters(event)["event_ver"] == before + 1
+    Event.objects.filter(pk=event.pk).update(location="Paris")  # Django's: no bump
     assert counters(event)["event_ver"] == before + 1
 
 

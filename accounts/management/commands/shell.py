@@ -4,12 +4,16 @@ Where a model of Django's own apps has the name of one of ours (``auth.Permissio
 ``permissions.Permission``, ``sessions.Session`` and ``events.Session``), ours keeps the
 name and Django's is there under its app's prefix (``auth_Permission``,
 ``sessions_Session``).
+
+The operator's shell works across events: it runs with django-scopes' scopes disabled
+(enter one with ``scope(event=event)``, imported too, to see what a request of the event sees).
 """
 
 from importlib import import_module
 
 from django.apps import apps
 from django.core.management.commands import shell
+from django_scopes import scope, scopes_disabled
 
 SERVICE_MODULES = {
     "accounts_services": "accounts.services",
@@ -42,6 +46,10 @@ class Command(shell.Command):
         "and `su`, the first super admin (None if there is none)."
     )
 
+    def handle(self, **options):
+        with scopes_disabled():  # every event's rows (core.request_scope)
+            return super().handle(**options)
+
     def get_namespace(self, **options):
         namespace = super().get_namespace(**options)
         if options.get("no_imports"):
@@ -54,6 +62,7 @@ class Command(shell.Command):
                 continue
         from accounts.models import User
 
+        namespace["scope"], namespace["scopes_disabled"] = scope, scopes_disabled
         namespace["su"] = User.objects.filter(is_super_admin=True, is_active=True).order_by("pk").first()
         # The seed's permission methods, also as functions: can_create(user, "track", event).
         for name in PERMISSION_METHODS:
