@@ -3,10 +3,12 @@ import logging
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
+from django.template.loader import render_to_string
 
 from accounts.models import User, canonical_address
 from core.forms import BootstrapFormMixin
 from core.mail import may_send
+from core.outbox import send_later
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +50,14 @@ class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
     asking for one address's link would otherwise have the site mail it without end."""
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        """Django's message (its two templates), queued like every e-mail of the site
+        (``core.outbox.send_later``): a worker sends it, never the request. Plain text
+        only: the view names no HTML template, and ``from_email`` is the default sender."""
         if not may_send(PASSWORD_RESET_MAIL, to_email):
             logger.warning("A password-reset link not sent: too many e-mails to the address this hour")
             return
-        super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, **kwargs)
+        subject = render_to_string(subject_template_name, context)
+        send_later(subject, render_to_string(email_template_name, context), [to_email])
 
 
 class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):

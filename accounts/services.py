@@ -31,7 +31,7 @@ from django.utils import timezone
 from accounts.models import User, canonical_address
 from core.errors import Conflict
 from core.mail import may_send
-from core.outbox import send_on_commit
+from core.outbox import send_later
 
 EMAIL_TAKEN = "An account with this e-mail address already exists."
 
@@ -153,14 +153,14 @@ def confirm_by_link(user, token):
 
 
 def send_confirmation(user, site_root="", *, required=False):
-    """E-mail ``user`` a link to confirm their address (after the commit), unless the
+    """E-mail ``user`` a link to confirm their address (queued, sent after the commit), unless the
     address has had its few account mails this hour; returns whether it will be sent.
     ``required``: the cache that counts them out of reach is ``CacheUnavailable`` (503),
     not "too many" (``core.mail.may_send``)."""
     if user.email_confirmed_at is not None or not may_send(ACCOUNT_MAIL, user.email, required=required):
         return False
     context = {"user": user, "url": f"{site_root}{confirmation_path(user)}", "hours": CONFIRMATION_MAX_AGE // 3600}
-    send_on_commit(
+    send_later(
         "Confirm your e-mail address – Eventdesk",
         render_to_string("accounts/email/confirm.txt", context),
         [user.email],
@@ -177,7 +177,7 @@ def _tell_owner_of_sign_up(user, site_root=""):
         "reset_url": f"{site_root}{reverse('password_reset')}",
     }
     body = render_to_string("accounts/email/already_registered.txt", context)
-    send_on_commit("Someone tried to sign up with your address – Eventdesk", body, [user.email])
+    send_later("Someone tried to sign up with your address – Eventdesk", body, [user.email])
 
 
 @transaction.atomic

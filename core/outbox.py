@@ -15,7 +15,6 @@
 import logging
 
 from django.core.mail import send_mail
-from django.db import transaction
 
 from core.validators import single_line
 
@@ -39,9 +38,3 @@ def send_later(subject, body, recipients):
     from core.tasks import send_email  # core.tasks imports this module
 
     send_email.enqueue(single_line(subject), body, list(recipients))
-
-
-def send_on_commit(subject, body, recipients):
-    """Send a plain-text e-mail once the current transaction commits (at once outside one)."""
-    recipients = list(recipients)
-    transaction.on_commit(lambda: send(subject, body, recipients))

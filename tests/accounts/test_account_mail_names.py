@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,16 @@ BAIT = "https://evil.example/verify-your-payout"
 def sign_up(email, capture, full_name=BAIT):
     data = {"email": email, "full_name": full_name, "password1": PASSWORD, "password2": PASSWORD}
     with capture(execute=True):
-        return Client().post(reverse("signup"), data)
+        answer = Client().post(reverse("signup"), data)
+    run_tasks()  # the e-mails are background tasks
+    return answer
 
 
 def reset(email, capture):
     with capture(execute=True):
-        return Client().post(reverse("password_reset"), {"email": email})
+        answer = Client().post(reverse("password_reset"), {"email": email})
+    run_tasks()
+    return answer
 
 
 def test_mail_to_an_unconfirmed_address_carries_no_name_the_signer_typed(

@@ -22,7 +22,7 @@ from notifications.models import Notification
 from permissions import checks, services
 from permissions.models import RoleInvite
 from tests.factories import SessionFactory
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,7 @@ def sign_up(client, email, name, capture):
             reverse("signup"), {"email": email, "full_name": name, "password1": PASSWORD, "password2": PASSWORD}
         )
     assert response.status_code == 302
+    run_tasks()  # the e-mails are background tasks
 
 
 def confirmation_path(mail):
@@ -78,6 +79,7 @@ def invite_to_role(organizer_client, event, email, capture):
             reverse("events:invite-create", args=[event.pk]), {"invite-email": email, "invite-role": "coorganizer"}
         )
     assert response.status_code == 302
+    run_tasks()
     return RoleInvite.objects.get(email=email, status="pending")
 
 
@@ -85,6 +87,7 @@ def invite_to_speak(organizer_client, talk, email, capture):
     with capture(execute=True):
         url = reverse("events:session-invites", args=[talk.event_id, talk.pk])
         assert organizer_client.post(url, {"email": email, "name": "Bob"}).status_code == 302
+    run_tasks()
     return SessionInvite.objects.get(email=email, session=talk)
 
 
@@ -109,6 +112,7 @@ def test_a_lookalike_address_gets_nothing_of_the_address_it_looks_like(
     panel.starts_at, panel.ends_at = panel.starts_at + HOUR, panel.ends_at + HOUR
     with capture(execute=True):
         event_services.save_resource(panel)
+    run_tasks()
     assert [mail.to for mail in mailoutbox][-1] == ["bob@gmail.com"]
     assert not Notification.objects.filter(user=mallory).exists()
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def signup(client, email, capture, **extra):
     data = {"email": email, "full_name": "Ann", "password1": PASSWORD, "password2": PASSWORD, **extra}
     with capture(execute=True):
-        return client.post(reverse("signup"), data, **extra.pop("headers", {}))
+        answer = client.post(reverse("signup"), data, **extra.pop("headers", {}))
+    run_tasks()  # the e-mails are background tasks
+    return answer
 
 
 def answer_of(response):
@@ -130,6 +132,7 @@ def test_the_profile_sends_the_link_again_a_few_times(
     for _ in range(settings.EVENTDESK_MAIL_PER_RECIPIENT_HOUR + 2):
         with django_capture_on_commit_callbacks(execute=True):
             assert client.post(reverse("confirm_email_again")).status_code == 302
+    run_tasks()
     assert len(mailoutbox) == settings.EVENTDESK_MAIL_PER_RECIPIENT_HOUR
     assert client.post(reverse("confirm_email_again"), follow=True).content.decode().count("several links") >= 1
 
@@ -161,6 +164,7 @@ def test_a_changed_address_is_confirmed_again_and_old_links_stop_working(
     assert response.status_code == 302, response.content.decode()[:3000]
     user.refresh_from_db()
     assert (user.email, user.email_confirmed_at) == ("new@example.com", None)
+    run_tasks()
     [mail] = mailoutbox
     assert mail.to == ["new@example.com"]
     client.force_login(user)

@@ -22,6 +22,7 @@ from orders.models import Order
 from permissions.models import Role, RoleInvite
 from permissions.services import invite_to_role
 from tests.factories import SessionFactory
+from tests.utils import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,7 @@ def test_a_role_invitation_refuses_it(organizer_client, event, address, mailoutb
     )
     assert response.status_code == 200
     assert not RoleInvite.objects.exists()
+    assert run_tasks() == 0
     assert mailoutbox == []
 
 

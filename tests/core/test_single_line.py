@@ -23,6 +23,7 @@ from permissions.models import RoleInvite
 from tests.events.pages import details, session_data, step, url
 from tests.factories import SessionFactory
 from tests.tickets.formsets import formset_data, free
+from tests.utils import run_tasks
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +284,7 @@ def test_inviting_to_a_two_line_event_sends_the_invitation(
         )
     assert response.status_code == 302
     assert RoleInvite.objects.filter(email="ada@example.com").exists()
+    run_tasks()  # the e-mail is a background task
     [mail] = mailoutbox
     assert mail.subject == "Invitation: Moderator of PyCon 2031 Bcc: someone@example.com"
     assert mail.to == ["ada@example.com"]
@@ -301,6 +303,7 @@ def test_inviting_a_speaker_to_a_two_line_session_sends_the_invitation(
             reverse("events:session-invites", args=[two_line_event.pk, session.pk]), {"email": "ada@example.com"}
         )
     assert response.status_code == 302
+    run_tasks()
     [mail] = mailoutbox
     assert "\n" not in mail.subject
     assert "Lightning talks" in mail.subject
@@ -313,6 +316,7 @@ def test_an_order_of_a_two_line_event_is_confirmed_by_e_mail(shop, mailoutbox, d
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("event_order", args=[shop.slug]), data)
     assert response.status_code == 303
+    run_tasks()
     [mail] = mailoutbox
     assert mail.subject == f"Your order {Order.objects.get().code} – Py Con"
 

@@ -13,7 +13,7 @@ from events import speakers
 from events.models import SessionInvite, Speaker
 from notifications.models import Notification
 from tests.factories import SessionFactory
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def invite(organizer, talk, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = organizer_client.post(url, {"email": email, "name": ""})
         assert response.status_code == 302
+        run_tasks()  # the e-mail is a background task
         return SessionInvite.objects.get(email=email, session=talk)
 
     return send
@@ -46,6 +47,7 @@ def stranger(client, django_capture_on_commit_callbacks):
         client.post(
             reverse("signup"), {"email": VICTIM, "full_name": "Mallory", "password1": PASSWORD, "password2": PASSWORD}
         )
+    run_tasks()
     assert client.post(reverse("login"), {"username": VICTIM, "password": PASSWORD}).status_code == 302
     return User.objects.get(email=VICTIM)
 

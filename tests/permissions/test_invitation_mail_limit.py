@@ -16,6 +16,7 @@ from events.models import Microlocation, SessionInvite, Speaker
 from permissions import services
 from permissions.models import RoleInvite
 from tests.factories import SessionFactory
+from tests.utils import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,7 @@ def test_invite_withdraw_and_invite_again_reaches_one_mailbox_a_few_times(
     assert [answer.status_code for answer in answers] == [302, 302, 302, 200]
     assert "as many invitations as it may get in an hour" in answers[-1].content.decode()
     assert RoleInvite.objects.count() == 3
+    run_tasks()
     assert len(mailoutbox) == 3
 
 
@@ -101,4 +103,5 @@ def test_schedule_changes_reach_a_speaker_without_an_account_a_few_times_an_hour
         with django_capture_on_commit_callbacks(execute=True):
             answer = organizer_client.post(reverse("events:session-update", args=[event.pk, session.pk]), data)
         assert answer.status_code == 302  # every move is saved
+    run_tasks()
     assert len(mailoutbox) == 3

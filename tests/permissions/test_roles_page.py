@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from permissions import checks, services
 from permissions.models import EventRole, Role, RoleInvite
+from tests.utils import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,7 @@ class TestAdding:
             answers.append((response.status_code, response["Location"], messages))
         assert answers[0] == answers[1] == (302, roles_url(event), ["Invitation sent to EMAIL as Moderator."])
         # Both get an e-mail: with an account, the invitation's link; without, a sign-up link.
+        run_tasks()
         assert [mail.to for mail in mailoutbox] == [["ada@example.com"], ["nobody@example.com"]]
         invites = {invite.email: invite for invite in RoleInvite.objects.all()}
         assert f"http://testserver{services.invite_path(invites['ada@example.com'])}" in mailoutbox[0].body

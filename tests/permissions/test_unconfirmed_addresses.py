@@ -15,7 +15,7 @@ from accounts.models import User
 from notifications.models import Notification
 from permissions import checks, services
 from permissions.models import RoleInvite
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def invite_by_post(organizer, event, django_capture_on_commit_callbacks):
                 reverse("events:invite-create", args=[event.pk]), {"invite-email": email, "invite-role": role}
             )
         assert response.status_code == 302
+        run_tasks()  # the e-mail is a background task
         return RoleInvite.objects.get(email=email, status="pending")
 
     return post
@@ -51,6 +52,7 @@ def stranger(client, django_capture_on_commit_callbacks):
             reverse("signup"),
             {"email": VICTIM, "full_name": "Mallory", "password1": PASSWORD, "password2": PASSWORD},
         )
+    run_tasks()
     assert client.post(reverse("login"), {"username": VICTIM, "password": PASSWORD}).status_code == 302
     return User.objects.get(email=VICTIM)
 
@@ -134,6 +136,7 @@ def test_a_password_reset_through_the_address_confirms_it_and_ends_the_strangers
     owner = Client()
     with django_capture_on_commit_callbacks(execute=True):
         owner.post(reverse("password_reset"), {"email": VICTIM})
+    run_tasks()
     reset = mailoutbox[-1]
     path = re.search(r"http://testserver(/accounts/password/reset/\S+/)", reset.body).group(1)
     form = owner.get(path, follow=True)
