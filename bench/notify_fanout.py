@@ -7,7 +7,7 @@ several tabs, then measures:
 1. one push at a time to the user with tabs: latency from calling ``notify()`` to
    receipt on each tab (p50 / p99), with the N other users connected;
 2. a burst of pushes to random users, back to back: messages delivered per second;
-3. one push to all N users (``notify_many``): time until the last socket has it.
+3. one push to all N users (``notify_many_now``, the task of ``notify_many``): time until the last socket has it.
 
 ``notify()`` is called the way a Django view under daphne calls it: from a worker
 thread whose ``async_to_sync`` runs the channel layer on the main event loop.
@@ -261,7 +261,7 @@ def ms(seconds):
 async def run(args, env, users, sessions, port):
     from asgiref.sync import sync_to_async
 
-    from notifications.services import notify, notify_many
+    from notifications.services import notify, notify_many_now
 
     url, origin = f"ws://127.0.0.1:{port}/ws/notifications/", f"http://127.0.0.1:{port}"
     *crowd, tabs_user = users
@@ -276,7 +276,7 @@ async def run(args, env, users, sessions, port):
 
     # The way a view under daphne calls it: a worker thread, channel layer on this loop.
     notify_async = sync_to_async(notify, thread_sensitive=True)
-    notify_many_async = sync_to_async(notify_many, thread_sensitive=True)
+    notify_many_async = sync_to_async(notify_many_now, thread_sensitive=True)
     await deliver(tab_sockets, "warm-up", lambda: notify_async(tabs_user, "Announcement", "warm-up", ""))
 
     # 1. Latency of single pushes to the user with tabs. Before each, a bare one-row
@@ -333,7 +333,7 @@ async def run(args, env, users, sessions, port):
     print(
         f"push to all {len(crowd)} users: {'all' if complete else len(arrivals)} delivered, "
         f"first {ms(min(arrivals))}, p50 {ms(statistics.median(arrivals))}, last {ms(max(arrivals))} "
-        f"(notify_many() itself: {ms(returned)})"
+        f"(notify_many_now() itself: {ms(returned)})"
     )
     await asyncio.gather(*(socket.close() for socket in everyone))
 

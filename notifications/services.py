@@ -145,10 +145,38 @@ def notify(user, action, title, message, link="", *, awaits_answer=False, answer
 
 
 def notify_many(users, action, title, message, link=""):
-    """``notify`` for many users at once (one INSERT, one push per user after commit)."""
-    users, fields = list(users), _cleaned(action, title, message, link, False)
-    notifications = Notification.objects.bulk_create([Notification(user=user, **fields) for user in users])
-    push_on_commit([user.pk for user in users], NEW_NOTIFICATIONS)
+    """``notify`` for many users (users or ids), as a background task: the fields are
+    checked here (``ValueError``, nothing queued), and ``notifications.tasks.notify_many``
+    is queued in the caller's transaction. A worker then creates the rows (one INSERT)
+    and pushes to each user's sockets (``notify_many_now``), so a fan-out to hundreds
+    never holds the request, and none happens for a change rolled back. Returns the
+    queued task's result (None when ``users`` is empty).
+
+    ``notify`` of one user stays in the request: one row and one push after the commit,
+    which the user who acted often waits for (the bell of the same page)."""
+    fields = _cleaned(action, title, message, link, False)
+    user_ids = list(dict.fromkeys(_user_id(user) for user in users))
+    if not user_ids:
+        return None
+    from notifications.tasks import notify_many as task  # notifications.tasks imports this module
+
+    return task.enqueue(user_ids, fields)
+
+
+def notify_many_now(users, action, title, message, link=""):
+    """``notify`` for many users at once, here (one INSERT, one push per user after
+    commit): what the task of ``notify_many`` runs, and what code already running in a
+    worker calls. Users gone meanwhile (deleted) are left out. Returns the notifications."""
+    return deliver_many([_user_id(user) for user in users], _cleaned(action, title, message, link, False))
+
+
+def deliver_many(user_ids, fields):
+    """Create the checked ``fields`` (``_cleaned``) for each of ``user_ids`` still there;
+    push after the commit."""
+    user_model = Notification._meta.get_field("user").related_model
+    user_ids = list(user_model.objects.filter(pk__in=user_ids).values_list("pk", flat=True).order_by("pk"))
+    notifications = Notification.objects.bulk_create([Notification(user_id=pk, **fields) for pk in user_ids])
+    push_on_commit(user_ids, NEW_NOTIFICATIONS)
     return notifications
 
 

@@ -184,6 +184,27 @@ def test_one_notify_and_its_push_take_two_queries_and_one_message(
     assert [n["title"] for n in payload["notifs"]] == ["The thirteenth"] + [f"N{n}" for n in range(11, 2, -1)]
 
 
+def test_a_rolled_back_notify_many_queues_nothing(make_user, run_tasks):
+    users = [make_user() for _ in range(2)]
+
+    def notify_then_fail():
+        with transaction.atomic():
+            services.notify_many(users, "Announcement", "Hello", "")
+            raise RuntimeError("the surrounding work failed")
+
+    with pytest.raises(RuntimeError):
+        notify_then_fail()
+    assert run_tasks() == 0
+    assert not Notification.objects.exists()
+
+
+def test_notify_many_refuses_bad_fields_in_the_caller(make_user, run_tasks):
+    with pytest.raises(ValueError, match="link"):
+        services.notify_many([make_user()], "Announcement", "Hello", "", link="javascript:alert(1)")
+    assert run_tasks() == 0
+    assert not Notification.objects.exists()
+
+
 def test_a_rolled_back_notify_stores_and_pushes_nothing(user, sockets, django_capture_on_commit_callbacks):
     sockets.listen(user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -198,13 +219,20 @@ def test_a_rolled_back_notify_stores_and_pushes_nothing(user, sockets, django_ca
     assert not Notification.objects.exists()
 
 
-def test_notify_many_stores_one_each_and_pushes_each(make_user, sockets, django_capture_on_commit_callbacks):
+def test_notify_many_stores_one_each_and_pushes_each_in_the_worker(
+    make_user, sockets, django_capture_on_commit_callbacks, run_tasks
+):
     users = [make_user() for _ in range(3)]
     sockets.listen(*users)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_many(
             users, "Announcement", "Schedule published", mark_safe("<i>See</i><script>x</script>"), link="/events/"
         )
+    # Queued: no row and no push until a worker runs the fan-out.
+    assert not Notification.objects.exists()
+    assert all(sockets.heard(user) == [] for user in users)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_tasks() == 1
     for user in users:
         [payload] = sockets.heard(user)
         assert (payload["meta"], payload["notif_count"]) == (services.NEW_NOTIFICATIONS, 1)

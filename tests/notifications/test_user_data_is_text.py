@@ -104,7 +104,7 @@ def test_a_plain_string_is_text_and_only_server_markup_is_markup(user):
     # Server markup is still sanitized (defence in depth).
     unsafe = services.notify(user, "Announcement", "Hi", mark_safe('<b onclick="x()">B</b><script>x</script>'))
     assert unsafe.message == "<b>B</b>"
-    many = services.notify_many([user], "Announcement", "Hi", LINK)
+    many = services.notify_many_now([user], "Announcement", "Hi", LINK)
     assert "<a" not in many[0].message
 
 
