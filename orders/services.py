@@ -8,6 +8,11 @@ of its tickets, take turns; a ticket's quantity cannot be lowered below what is 
 held (``check_tickets_against_orders``, a rule ``tickets.services.check_ticket_set`` asks).
 On SQLite every transaction takes the database's write lock when it begins
 (``transaction_mode`` IMMEDIATE), which serializes them the same way.
+
+One path per change: each one takes its ``actor`` and writes its activity entry in its
+own transaction, which also queues what comes after (the buyer's e-mail, the new-order
+notification, the order's expiry: background tasks, ``orders.tasks``). Nothing that
+reads orders writes them: a pending order past its hold holds no seats (``holding``).
 """
 
 import logging
