@@ -6,8 +6,8 @@ with an account gets a notification offering Accept and Decline; anyone else an 
 with the invitation's link, which they answer without an account. Accepting makes them
 one of the session's speakers (the event's speaker with that address, or a new one),
 linked to their account if they have one. The organizer who invited is told the answer.
-The link is the invitation's random token signed with SECRET_KEY (as role invitations,
-``permissions.services``): valid until it expires and only while it is pending.
+The link, the mail limit, the offer in the bell, the e-mail, withdrawing and answering
+(each logged with its actor) are ``permissions.invitations``', as for role invitations.
 
 *Session schedule change*: ``events.services.save_resource`` calls ``tell_of_schedule_change``
 once per save of a session; when its start, end or room changed, each of its speakers
@@ -27,13 +27,14 @@ from django.utils.html import format_html
 from django_scopes import scopes_disabled
 
 from accounts.services import confirm_email, confirmed_account, same_address, with_address
+from activity.services import Action
 from core.mail import may_send
 from core.outbox import send_later
 from core.validators import check_email_address
 from events.models import Session, SessionInvite, Speaker
 from notifications.models import Notification
-from notifications.services import invitation_closed, notify
-from permissions.services import SignedInvites, check_invitation_mail
+from notifications.services import notify
+from permissions.invitations import Invitations, check_invitation_mail, inviter_name, send_mail
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +42,22 @@ INVITE_SIGNING_SALT = "events.SessionInvite"
 #: ``core.mail.may_send``'s kind for schedule changes e-mailed to speakers without an account.
 SCHEDULE_MAIL = "schedule"
 
-INVITE_REFUSALS = {
-    "invalid": "This invitation link is not valid. Check that you opened the whole link from the message.",
-    "expired": "This invitation has expired. Ask the organizer to invite you again.",
-    SessionInvite.Status.ACCEPTED: "This invitation has already been accepted.",
-    SessionInvite.Status.DECLINED: "This invitation was declined.",
-    SessionInvite.Status.REVOKED: "This invitation was withdrawn by the organizer.",
-    "wrong_user": "This invitation is for someone else: log in with the e-mail address it was sent to.",
-    "log_in": "Log in with the e-mail address this invitation was sent to, to answer it.",
-}
+
+def _answer_path(link):
+    return reverse("events:speaker-invite", args=[link])
 
 
-SPEAKER_INVITES = SignedInvites(INVITE_SIGNING_SALT, INVITE_REFUSALS)
+SPEAKER_INVITES = Invitations(
+    SessionInvite,
+    INVITE_SIGNING_SALT,
+    path=_answer_path,
+    event_of=lambda invite: invite.session.event,
+    refusals={
+        SessionInvite.Status.ACCEPTED: "This invitation has already been accepted.",
+        "log_in": "Log in with the e-mail address this invitation was sent to, to answer it.",
+    },
+)
+INVITE_REFUSALS = SPEAKER_INVITES.refusals
 _refuse = SPEAKER_INVITES.refuse
 
 
@@ -67,10 +72,7 @@ def site_url():
 
 
 invite_link = SPEAKER_INVITES.link
-
-
-def invite_path(invite):
-    return reverse("events:speaker-invite", args=[invite_link(invite)])
+invite_path = SPEAKER_INVITES.path
 
 
 def session_path(session):
@@ -81,11 +83,8 @@ def session_path(session):
 def find_invite(link):
     """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none.
     Looked up across events (a link names an invitation of any event)."""
-    with scopes_disabled():
-        return SPEAKER_INVITES.find(SessionInvite.objects.select_related("session__event", "invited_by"), link)
-
-
-_check_usable = SPEAKER_INVITES.check_usable
+    with scopes_disabled():  # the queryset too: built in a scope, it would be that scope's
+        return SPEAKER_INVITES.find(link, SessionInvite.objects.select_related("session__event", "invited_by"))
 
 
 def pending_invites(session):
@@ -117,26 +116,27 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
     if session.speakers.filter(email__iexact=email).exists():
         message = f"{email} already speaks at this session."
         raise ValidationError({"email": ValidationError(message, code="already_speaks")})
-    pending = SessionInvite.objects.select_for_update().filter(
-        session=session, email__iexact=email, status=SessionInvite.Status.PENDING
+    actor = invited_by if actor is None else actor
+    SPEAKER_INVITES.replace_expired(
+        SessionInvite.objects.filter(session=session, email__iexact=email, status=SessionInvite.Status.PENDING),
+        actor=actor,
+        already_invited=f"{email} has already been invited to speak at this session.",
     )
-    for old in pending:
-        if not old.is_expired:
-            message = f"{email} has already been invited to speak at this session."
-            raise ValidationError({"email": ValidationError(message, code="already_invited")})
-        old.status, old.answered_at = SessionInvite.Status.REVOKED, django_timezone.now()
-        old.save(update_fields=["status", "answered_at"])
-        invitation_closed(invite_path(old))
     invite = SessionInvite(session=session, email=email, name=name, invited_by=invited_by)
     invite.full_clean(exclude=["token"])
     check_invitation_mail(email)
     invite.save()
-    inviter = (invited_by.get_full_name() if invited_by else "") or "An organizer"
-    when = schedule_text(session)
+    SPEAKER_INVITES.log(
+        actor,
+        Action.INVITED,
+        invite,
+        {"email": [None, email], "session": [None, session.title], "status": [None, invite.status]},
+    )
     user = confirmed_account(email)  # an account whose address is confirmed; else the e-mail
     if user is not None:
-        _notify_invitee(invite, session, user, inviter, when)
+        _offer(invite, user)
     else:
+        inviter, when = inviter_name(invite), schedule_text(session)
         subject = f"Invitation: speak at “{session.title}” ({event.name})"
         body = (
             f"Hello{' ' + name if name else ''},\n\n"
@@ -146,22 +146,27 @@ def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=No
             f"{dateformat.format(django_timezone.localtime(invite.expires_at, event.tzinfo), 'j F Y, H:i e')}. "
             "If you did not expect this invitation, ignore this message.\n"
         )
-        send_later(subject, body, [email])
+        send_mail(invite, subject, body)
     return invite
 
 
-def _notify_invitee(invite, session, user, inviter, when):
+def _offer(invite, user):
+    """The invitation's offer (Accept and Decline) in the bell of ``user``, the account
+    whose address is confirmed."""
+    session = invite.session
     event = session.event
-    notify(
+    SPEAKER_INVITES.offer(
+        invite,
         user,
         Notification.Action.SESSION_INVITE,
         f"Invitation: speak at “{session.title}” ({event.name})",
         format_html(
-            "{} invites you to speak at <b>{}</b> of <b>{}</b>, {}.", inviter, session.title, event.name, when
+            "{} invites you to speak at <b>{}</b> of <b>{}</b>, {}.",
+            inviter_name(invite),
+            session.title,
+            event.name,
+            schedule_text(session),
         ),
-        link=invite_path(invite),
-        awaits_answer=True,
-        answer_by=invite.expires_at,
     )
 
 
@@ -169,15 +174,7 @@ def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired invitations
     to speak sent to the newly confirmed address reach the account's bell (once each), from
     every event."""
-    with scopes_disabled():
-        pending = SessionInvite.objects.filter(
-            status=SessionInvite.Status.PENDING, expires_at__gt=django_timezone.now()
-        )
-        for invite in with_address(pending.select_related("session__event", "invited_by"), user.email):
-            if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
-                continue
-            inviter = (invite.invited_by.get_full_name() if invite.invited_by else "") or "An organizer"
-            _notify_invitee(invite, invite.session, user, inviter, schedule_text(invite.session))
+    SPEAKER_INVITES.deliver_pending(user, SessionInvite.objects.select_related("session__event", "invited_by"), _offer)
 
 
 def _answer(invite, user, accept, actor=None):
@@ -187,8 +184,8 @@ def _answer(invite, user, accept, actor=None):
     An account whose address is not confirmed counts as none: whoever holds the e-mailed
     link answers; if that is the account, logged in, its address is confirmed by accepting
     (and the speaker linked to it)."""
-    invite = SessionInvite.objects.select_for_update().get(pk=invite.pk)
-    _check_usable(invite)
+    invite = SPEAKER_INVITES.lock(invite)
+    SPEAKER_INVITES.check_usable(invite)
     account = invitee_account(invite)
     if account is not None:
         if user is None or not user.is_authenticated:
@@ -201,25 +198,18 @@ def _answer(invite, user, accept, actor=None):
         if accept:
             account = user  # the address's own account, holding the link that went there
     session = Session.objects.select_related("event").get(pk=invite.session_id)
-    invite.status = SessionInvite.Status.ACCEPTED if accept else SessionInvite.Status.DECLINED
-    invite.answered_at = django_timezone.now()
+    invite.session = session
     if accept:
         invite.speaker = _speaker_for(invite, session, account, actor=actor)
         session.speakers.add(invite.speaker)
-    invite.save(update_fields=["status", "answered_at", "speaker"])
+    status = SessionInvite.Status.ACCEPTED if accept else SessionInvite.Status.DECLINED
+    SPEAKER_INVITES.record_answer(invite, status, actor=actor, fields=["speaker"])
     if accept and account is not None and not account.email_confirmed:
         confirm_email(account)
-    invitation_closed(invite_path(invite))
-    if invite.invited_by_id is not None and (account is None or invite.invited_by_id != account.pk):
-        who = (account.get_full_name() if account else invite.name) or invite.email
-        answer = "accepted" if accept else "declined"
-        notify(
-            invite.invited_by,
-            Notification.Action.INVITATION_ANSWERED,
-            f"{who} {answer}: speaker of “{session.title}” ({session.event.name})",
-            "",
-            link=session_path(session),
-        )
+    who = (account.get_full_name() if account else invite.name) or invite.email
+    answer = "accepted" if accept else "declined"
+    title = f"{who} {answer}: speaker of “{session.title}” ({session.event.name})"
+    SPEAKER_INVITES.tell_inviter(invite, account, title, session_path(session))
     return invite
 
 
@@ -239,8 +229,7 @@ def _speaker_for(invite, session, account, actor=None):
     elif account is None or speaker.user_id == account.pk:
         return speaker
     speaker.user = account
-    # (``actor`` is for the activity log, once save_resource takes it.)
-    return services.save_resource(speaker)
+    return services.save_resource(speaker, actor=actor)
 
 
 @transaction.atomic
@@ -260,14 +249,9 @@ def decline_invite(invite, user, *, actor=None):
 @transaction.atomic
 def revoke_invite(invite, *, actor=None):
     """Withdraw a pending invitation (its link stops working, its notification stops
-    offering Accept and Decline); ``InviteError`` if it is not pending."""
-    invite = SessionInvite.objects.select_for_update().get(pk=invite.pk)
-    if invite.status != SessionInvite.Status.PENDING:
-        _refuse(invite.status)
-    invite.status, invite.answered_at = SessionInvite.Status.REVOKED, django_timezone.now()
-    invite.save(update_fields=["status", "answered_at"])
-    invitation_closed(invite_path(invite))
-    return invite
+    offering Accept and Decline); ``InviteError`` if it is not pending. Logged as done by
+    ``actor``."""
+    return SPEAKER_INVITES.revoke(invite, actor=actor)
 
 
 # --- schedule changes --------------------------------------------------------------------

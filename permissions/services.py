@@ -8,23 +8,25 @@ event's role without accepting. Every way of taking a role away goes through
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django_scopes import scopes_disabled
 
-from accounts.services import canonical_address, confirm_email, same_address, sign_up, with_address
+from accounts.services import canonical_address, confirm_email, confirmed_account, same_address, sign_up
 from activity.services import Action, log_action, log_actions
-from core.mail import may_send
-from core.outbox import send_later
 from core.validators import check_email_address
 from notifications.models import Notification
-from notifications.services import invitation_closed, notify
 from permissions.checks import OPERATIONS, forget
+from permissions.invitations import (  # InviteError: the refusal the pages catch (services.InviteError)
+    Invitations,
+    InviteError,  # noqa: F401
+    check_invitation_mail,
+    inviter_name,
+    send_mail,
+)
 from permissions.models import EventRole, Permission, Role, RoleInvite
 from permissions.pages import event_page
 
@@ -44,21 +46,6 @@ def _active_user(email):
 def _already_has_role(user, role):
     message = f"{user.email} already is {role.title} of this event."
     return ValidationError({"email": ValidationError(message, code="already_has_role")})
-
-
-#: ``core.mail.may_send``'s kind for invitations (to a role, to speak): anyone who makes an
-#: event may invite any address, so one mailbox gets a few an hour at most, whoever sends.
-INVITATION_MAIL = "invitation"
-
-
-def check_invitation_mail(email):
-    """Count an invitation to ``email`` (``core.mail.may_send``); past the hour's limit a
-    ``ValidationError`` keyed ``email`` and the caller stores nothing. Counted whether or
-    not the address has an account (the answer tells nothing of accounts). The cache that
-    counts out of reach: ``CacheUnavailable`` (503), not "past the limit"."""
-    if not may_send(INVITATION_MAIL, email, required=True):
-        message = f"{email} has had as many invitations as it may get in an hour: try again later."
-        raise ValidationError({"email": ValidationError(message, code="too_many_invitations")})
 
 
 @transaction.atomic
@@ -154,74 +141,23 @@ def set_permission_matrix(flags, *, actor=None):
     return changed
 
 
-# --- invitations -----------------------------------------------------------------------
+# --- invitations ---------------------------------------------------------------------
 #
-# An invitation is answered through a link: the RoleInvite's random token, signed with
-# SECRET_KEY (so a token read from a database dump is no link), valid until the
-# invitation's ``expires_at`` and only while it is pending (so it is used once).
+# Answered through a signed link (``permissions.invitations``: the link, sending, closing,
+# shared with invitations to speak).
 
 INVITE_SIGNING_SALT = "permissions.RoleInvite"
 
-
-class InviteError(ValidationError):
-    """An invitation that cannot be used, with a message to show the person."""
-
-
-class SignedInvites:
-    """Invitations sent as signed links (role invitations here, invitations to speak in
-    events.speakers): a model with ``token``, ``status`` (``PENDING`` while open) and
-    ``is_expired``; the link is its token signed with ``salt``; ``refusals`` are the
-    messages of ``InviteError`` by code ("invalid", "expired", each closed status, ...)."""
-
-    def __init__(self, salt, refusals):
-        self.salt = salt
-        self.refusals = refusals
-
-    def refuse(self, code):
-        raise InviteError(self.refusals[code], code=code)
-
-    def link(self, invite):
-        """The signed token that identifies ``invite`` in URLs."""
-        return signing.Signer(salt=self.salt).sign(invite.token)
-
-    def find(self, queryset, link):
-        """The pending, unexpired invitation of ``queryset`` that ``link`` names;
-        ``InviteError`` (with a message) if none."""
-        try:
-            token = signing.Signer(salt=self.salt).unsign(link)
-        except signing.BadSignature:
-            self.refuse("invalid")
-        invite = queryset.filter(token=token).first()
-        if invite is None:
-            self.refuse("invalid")
-        self.check_usable(invite)
-        return invite
-
-    def check_usable(self, invite):
-        if invite.status != type(invite).Status.PENDING:
-            self.refuse(invite.status)
-        if invite.is_expired:
-            self.refuse("expired")
-
-
-INVITE_REFUSALS = {
-    "invalid": "This invitation link is not valid. Check that you opened the whole link from the message.",
-    "expired": "This invitation has expired. Ask the organizer to invite you again.",
-    RoleInvite.Status.ACCEPTED: "This invitation has already been used.",
-    RoleInvite.Status.DECLINED: "This invitation was declined.",
-    RoleInvite.Status.REVOKED: "This invitation was withdrawn by the organizer.",
-    "wrong_user": "This invitation is for someone else: log in with the e-mail address it was sent to.",
-}
-
-
-ROLE_INVITES = SignedInvites(INVITE_SIGNING_SALT, INVITE_REFUSALS)
+ROLE_INVITES = Invitations(
+    RoleInvite,
+    INVITE_SIGNING_SALT,
+    path=lambda link: reverse("permissions:invite", args=[link]),
+    event_of=lambda invite: invite.event,
+)
+INVITE_REFUSALS = ROLE_INVITES.refusals
 _refuse = ROLE_INVITES.refuse
 invite_link = ROLE_INVITES.link
-_check_usable = ROLE_INVITES.check_usable
-
-
-def invite_path(invite):
-    return reverse("permissions:invite", args=[invite_link(invite)])
+invite_path = ROLE_INVITES.path
 
 
 def signup_path(invite):
@@ -232,8 +168,8 @@ def signup_path(invite):
 def find_invite(link):
     """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none.
     Looked up across events (a link names an invitation of any event)."""
-    with scopes_disabled():
-        return ROLE_INVITES.find(RoleInvite.objects.select_related("event", "role", "invited_by"), link)
+    with scopes_disabled():  # the queryset too: built in a scope, it would be that scope's
+        return ROLE_INVITES.find(link, RoleInvite.objects.select_related("event", "role", "invited_by"))
 
 
 def is_invitee(invite, user):
@@ -267,17 +203,11 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
     user = _active_user(email)
     if user is not None and EventRole.objects.filter(event=event, user=user, role=role).exists():
         raise _already_has_role(user, role)
-    pending = RoleInvite.objects.select_for_update().filter(
-        event=event, email__iexact=email, role=role, status=RoleInvite.Status.PENDING
+    ROLE_INVITES.replace_expired(
+        RoleInvite.objects.filter(event=event, email__iexact=email, role=role, status=RoleInvite.Status.PENDING),
+        actor=actor,
+        already_invited=f"{email} has already been invited as {role.title}; revoke that invitation to send a new one.",
     )
-    for invite in pending:
-        if not invite.is_expired:
-            message = f"{email} has already been invited as {role.title}; revoke that invitation to send a new one."
-            raise ValidationError({"email": ValidationError(message, code="already_invited")})
-        invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
-        invite.save(update_fields=["status", "answered_at"])
-        _log_invite(actor, Action.INVITATION_REVOKED, invite, event, RoleInvite.Status.PENDING)
-        invitation_closed(invite_path(invite))
     check_invitation_mail(email)
     invite = RoleInvite.objects.create(event=event, email=email, role=role, invited_by=invited_by)
     log_action(
@@ -287,86 +217,60 @@ def invite_to_role(event, email, role, invited_by, site_url="", *, actor=None):
         event=event,
         changes={"email": [None, email], "role": [None, role.title], "status": [None, invite.status]},
     )
-    inviter = invited_by.get_full_name() if invited_by else "An organizer"
     # In the bell only of an account whose address is confirmed (accounts.services); an
     # unconfirmed one gets it there once confirmed (deliver_invitations), meanwhile the e-mail.
-    _notify_invitee(invite, user, inviter)
+    _offer(invite, confirmed_account(email))
     context = {
         "invite": invite,
-        "inviter": inviter,
+        "inviter": inviter_name(invite),
         "has_account": user is not None,
         "url": f"{site_url}{invite_path(invite) if user is not None else signup_path(invite)}",
     }
     subject = f"Invitation: {role.title} of {event.name}"
-    body = render_to_string("permissions/email/invite.txt", context)
-    send_later(subject, body, [email])
+    send_mail(invite, subject, render_to_string("permissions/email/invite.txt", context))
     return invite
 
 
-def _notify_invitee(invite, user, inviter):
-    """The invitation's notification (Accept and Decline) to ``user`` if their address is
-    confirmed; nothing otherwise."""
+def _offer(invite, user):
+    """The invitation's offer (Accept and Decline) in ``user``'s bell: the account whose
+    address is confirmed, or None (nothing)."""
+    if user is None:
+        return
     event, role = invite.event, invite.role
-    if user is not None and user.is_active and user.email_confirmed:
-        page = invite_path(invite)
-        notify(
-            user,
-            Notification.Action.EVENT_ROLE_INVITE,
-            f"Invitation: {role.title} of {event.name}",
-            format_html("{} invites you to be <b>{}</b> of <b>{}</b>.", inviter, role.title, event.name),
-            link=page,
-            awaits_answer=True,
-            answer_by=invite.expires_at,
-        )
+    ROLE_INVITES.offer(
+        invite,
+        user,
+        Notification.Action.EVENT_ROLE_INVITE,
+        f"Invitation: {role.title} of {event.name}",
+        format_html("{} invites you to be <b>{}</b> of <b>{}</b>.", inviter_name(invite), role.title, event.name),
+    )
 
 
 def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired role
     invitations of the newly confirmed address reach the account's bell (once each), from
     every event."""
-    with scopes_disabled():
-        pending = RoleInvite.objects.filter(status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now())
-        for invite in with_address(pending.select_related("event", "role", "invited_by"), user.email):
-            if Notification.objects.filter(user=user, link=invite_path(invite)).exists():
-                continue
-            inviter = invite.invited_by.get_full_name() if invite.invited_by else "An organizer"
-            _notify_invitee(invite, user, inviter)
-
-
-def _log_invite(actor, action, invite, event, old_status):
-    """An invitation's answer or withdrawal, for the activity log (never its token)."""
-    log_action(actor, action, invite, event=event, changes={"status": [old_status, invite.status]})
+    ROLE_INVITES.deliver_pending(user, RoleInvite.objects.select_related("event", "role", "invited_by"), _offer)
 
 
 def _answer(invite, user, status):
     """Lock the invitation, check it may be answered by ``user``, record the answer."""
-    # No select_related: PostgreSQL cannot lock the nullable side (invited_by) of a join.
-    invite = RoleInvite.objects.select_for_update().get(pk=invite.pk)
-    _check_usable(invite)
+    invite = ROLE_INVITES.lock(invite)
+    ROLE_INVITES.check_usable(invite)
     if not is_invitee(invite, user):
         _refuse("wrong_user")
-    invite.status, invite.answered_at = status, timezone.now()
-    if status == RoleInvite.Status.ACCEPTED:
+    accepted = status == RoleInvite.Status.ACCEPTED
+    if accepted:
         invite.accepted_by = user
         grant_role(invite.event, user, invite.role, actor=user)
-    invite.save(update_fields=["status", "answered_at", "accepted_by"])
-    accepted = status == RoleInvite.Status.ACCEPTED
+    ROLE_INVITES.record_answer(invite, status, actor=user, fields=["accepted_by"])
     if accepted and not user.email_confirmed:
         # An unconfirmed account is never shown the link (no notification): it came by
         # e-mail, to the address, so accepting through it confirms the address too.
         confirm_email(user)
-    action = Action.INVITATION_ACCEPTED if accepted else Action.INVITATION_DECLINED
-    _log_invite(user, action, invite, invite.event, RoleInvite.Status.PENDING)
-    invitation_closed(invite_path(invite))
-    if invite.invited_by is not None and invite.invited_by != user:
-        answer = "accepted" if status == RoleInvite.Status.ACCEPTED else "declined"
-        notify(
-            invite.invited_by,
-            Notification.Action.INVITATION_ANSWERED,
-            f"{user.get_full_name()} {answer}: {invite.role.title} of {invite.event.name}",
-            "",
-            link=event_page("roles", invite.event_id),
-        )
+    answer = "accepted" if accepted else "declined"
+    title = f"{user.get_full_name()} {answer}: {invite.role.title} of {invite.event.name}"
+    ROLE_INVITES.tell_inviter(invite, user, title, event_page("roles", invite.event_id))
     return invite
 
 
@@ -400,11 +304,4 @@ def decline_invite(invite, user):
 def revoke_invite(invite, *, actor=None):
     """Withdraw a pending invitation (its link stops working); ``InviteError`` if it is not
     pending. Logged as done by ``actor``."""
-    invite = RoleInvite.objects.select_for_update().get(pk=invite.pk)
-    if invite.status != RoleInvite.Status.PENDING:
-        _refuse(invite.status)
-    invite.status, invite.answered_at = RoleInvite.Status.REVOKED, timezone.now()
-    invite.save(update_fields=["status", "answered_at"])
-    _log_invite(actor, Action.INVITATION_REVOKED, invite, invite.event, RoleInvite.Status.PENDING)
-    invitation_closed(invite_path(invite))
-    return invite
+    return ROLE_INVITES.revoke(invite, actor=actor)

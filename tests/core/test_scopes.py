@@ -19,15 +19,17 @@ from django.http import HttpResponse
 from django.template import engines
 from django.template.response import TemplateResponse
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import get_resolver, include, path, reverse
 from django_scopes import ScopeError, get_scope, scope
 
 from config import settings as project_settings
 from config.asgi import application
-from events.models import Event, Session, Track
+from events.models import Event, Microlocation, Session, SessionInvite, Speaker, Sponsor, Track
 from events.scope import enter_event
 from orders.models import Order
-from tests.factories import SessionFactory
+from permissions.models import EventRole, Role, RoleInvite
+from tests.factories import SessionFactory, TicketFactory
+from tests.permissions import test_draft_visibility as draft_visibility
 from tests.utils import run_tasks
 
 
@@ -224,3 +226,46 @@ def test_a_task_works_outside_any_request(shop, organizer, client):
     assert Order.objects.filter(event=shop).count() == 1
     assert run_tasks() >= 1  # as the worker runs them: in no scope, whatever the test's
     assert organizer.notifications.filter(action="New order").exists()
+
+
+# --- every page, in production's scopes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["organizer", "super_admin", "anonymous"])
+def test_every_get_route_answers_without_a_scope_error(who, make_event, organizer, super_admin, make_user):
+    """Every route of the site (the event's pages and API with one of everything, and the
+    pages outside events) read as an Organizer, the super admin and the public: a page
+    that queried an event's rows without its event would be a 500 here."""
+    event = make_event(organizer, name="Secret plans")  # the name draft_visibility.urls_for looks for
+    track = Track.objects.create(event=event, name="Main track")
+    room = Microlocation.objects.create(event=event, name="Hall A")
+    Speaker.objects.create(event=event, name="Ada")
+    Sponsor.objects.create(event=event, name="ACME")
+    session = SessionFactory(event=event, track=track, microlocation=room)
+    SessionInvite.objects.create(session=session, email="speaker@example.com", invited_by=organizer)
+    TicketFactory(event=event, name="Community")
+    moderator = Role.objects.get(name="moderator")
+    EventRole.objects.create(event=event, user=make_user(), role=moderator)
+    RoleInvite.objects.create(event=event, email="someone@example.com", role=moderator, invited_by=organizer)
+    Order.objects.create(
+        event=event, code="DRAFT2", secret="s3cret", name="Ada", email="ada@example.com", state="paid"
+    )
+    Event.objects.filter(pk=event.pk).update(state=Event.State.PUBLISHED)
+    client = Client(raise_request_exception=False)
+    if who != "anonymous":
+        client.force_login(organizer if who == "organizer" else super_admin)
+    pks = draft_visibility.object_pks(event)
+    failures, walked = [], 0
+    for name, names, callback in draft_visibility.walk(get_resolver().url_patterns):
+        if not name or name.startswith("admin:"):
+            continue  # the admin: test_the_admin_works_across_events, tests/accounts/test_admin_secrets.py
+        if names and not draft_visibility.EVENT_KWARGS & names:
+            continue  # a token, a link: their own tests
+        urls = draft_visibility.urls_for(name, names, callback, event, pks) if names else [reverse(name)]
+        for url in urls:
+            walked += 1
+            response = client.get(url)
+            if response.status_code >= 500:
+                failures.append(f"{url}: {response.status_code}")
+    assert walked > 60
+    assert not failures, "\n".join(failures)
