@@ -20,9 +20,14 @@ setup: $(STAMP)
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
-## Set up, migrate, load demo data, serve HTTP + websockets on http://$(HOST):$(PORT)
+## Set up, migrate, load demo data, serve HTTP + websockets on http://$(HOST):$(PORT), with a
+## worker for the background tasks (e-mails, notification fan-out, order expiry) beside it
 run: migrate
 	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "Starting a background worker beside the server (manage.py db_worker: e-mails, notifications," \
+		"order expiry); it stops with the server."
+	DEBUG=true SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py db_worker --reload & worker=$$!; \
+	trap 'pkill -TERM -P $$worker 2>/dev/null; kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Set up and run every test (browser tests too, where Chromium is installed), on every core

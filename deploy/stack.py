@@ -1,11 +1,13 @@
-"""Start Eventdesk as production runs it: N daphne processes behind nginx.
+"""Start Eventdesk as production runs it: N daphne processes behind nginx, and W workers.
 
-    python deploy/stack.py --processes 2 --port 8080 [--pgbouncer]
+    python deploy/stack.py --processes 2 --workers 1 --port 8080 [--pgbouncer]
 
 Given DATABASE_URL and REDIS_URL in the environment, it runs `migrate` and
 `collectstatic`, starts N daphne processes on loopback ports, renders
-deploy/nginx.conf for them, checks it with `nginx -t` and starts nginx in front. Ctrl-C
-(or SIGTERM) stops everything. `make prod-local` runs it with N=2 on this machine.
+deploy/nginx.conf for them, checks it with `nginx -t` and starts nginx in front, and
+starts W background workers (`manage.py db_worker`: the e-mails, notification fan-outs
+and order expiries the requests queue). Ctrl-C (or SIGTERM) stops everything.
+`make prod-local` runs it with N=2 on this machine.
 With --pgbouncer the daphne processes reach PostgreSQL through a PgBouncer in
 transaction pooling mode (deploy/pgbouncer.ini, started here on a loopback port);
 `migrate` and `collectstatic` still connect directly.
@@ -261,7 +263,8 @@ def _nobody():
 
 
 class Stack:
-    """daphne × N and nginx, in ``run_dir`` (pid, logs, temp files, static and media).
+    """daphne × N, nginx and ``workers`` background workers, in ``run_dir`` (pid, logs,
+    temp files, static and media).
 
     ``pgbouncer=True``: the daphne processes connect through a PgBouncer (files in
     ``run_dir/pgbouncer``) started before them; ``manage`` still connects directly.
@@ -277,7 +280,10 @@ class Stack:
         daphne_ports=None,
         pgbouncer=False,
         pgbouncer_port=None,
+        workers=1,
     ):
+        self.workers_wanted = workers
+        self.workers = []
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="eventdesk-stack-"))
         self.port = port or free_port()
         self.daphne_ports = daphne_ports or [free_port() for _ in range(processes)]
@@ -371,6 +377,37 @@ class Stack:
         wait_for_port(port, process)
         return process
 
+    def start_worker(self, number):
+        """Background worker ``number`` (``manage.py db_worker``), polling every half second."""
+        output = open(self.run_dir / f"worker-{number}.log", "ab")  # noqa: SIM115
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--queue-name=*",
+                "--interval=0.5",
+                f"--worker-id=stack-{number}",
+            ],
+            cwd=BASE_DIR,
+            env=self.daphne_env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        self.workers.append((number, process, output))
+        return process
+
+    def worker_log(self, number):
+        path = self.run_dir / f"worker-{number}.log"
+        return path.read_text() if path.exists() else ""
+
+    def stop_workers(self):
+        while self.workers:
+            _number, process, output = self.workers.pop()
+            _terminate(process)
+            output.close()
+
     def stop_daphne(self, port):
         process, output = self.daphnes.pop(port)
         _terminate(process)
@@ -395,12 +432,15 @@ class Stack:
         for port in self.daphne_ports:
             self.start_daphne(port)
         self.start_nginx()
+        for number in range(1, self.workers_wanted + 1):
+            self.start_worker(number)
         return self
 
     def stop(self):
         if self.nginx is not None:
             _terminate(self.nginx)
             self.nginx = None
+        self.stop_workers()
         for port in list(self.daphnes):
             self.stop_daphne(port)
         if self.pgbouncer is not None:
@@ -428,6 +468,7 @@ def _terminate(process):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--processes", type=int, default=2, help="daphne processes (default 2)")
+    parser.add_argument("--workers", type=int, default=1, help="background workers, manage.py db_worker (default 1)")
     parser.add_argument("--port", type=int, default=8080, help="nginx listens on 127.0.0.1:PORT (default 8080)")
     parser.add_argument("--first-daphne-port", type=int, default=8001, help="daphne ports start here (default 8001)")
     parser.add_argument("--run-dir", default=None, help="folder for logs, pid, static and media (default: a temp dir)")
@@ -485,6 +526,7 @@ def main(argv=None):
         daphne_ports=ports,
         pgbouncer=args.pgbouncer,
         pgbouncer_port=args.pgbouncer_port,
+        workers=args.workers,
     )
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -493,6 +535,7 @@ def main(argv=None):
         if args.seed_demo:
             stack.manage("seed_demo")
         print(f"Eventdesk on {stack.url} (nginx) → daphne on ports {', '.join(map(str, ports))}")
+        print(f"{args.workers} background worker(s) (manage.py db_worker): e-mails, notifications, order expiry")
         if stack.pgbouncer is not None:
             print(f"daphne → PgBouncer on 127.0.0.1:{stack.pgbouncer.port} (transaction pooling) → PostgreSQL")
         print(f"Logs and files in {stack.run_dir}. Ctrl-C stops.")
@@ -506,6 +549,12 @@ def main(argv=None):
                     print(f"daphne on port {port} exited with {process.returncode}; restarting it")
                     stack.daphnes.pop(port)[1].close()
                     stack.start_daphne(port)
+            for number, process, output in list(stack.workers):
+                if process.poll() is not None:
+                    print(f"worker {number} exited with {process.returncode}; restarting it")
+                    stack.workers.remove((number, process, output))
+                    output.close()
+                    stack.start_worker(number)
             time.sleep(1)
     except KeyboardInterrupt:
         pass

@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import time
 import urllib.request
 from http.cookiejar import CookieJar
 
@@ -48,6 +49,20 @@ def test_make_run_serves_the_app(tmp_path):
         assert "organizer@eventdesk.localhost" in body
         assert "Eventdesk Demo Conference" in body
         assert opener.open(f"{base}/static/vendor/bootstrap-5.3.8/bootstrap.min.css").status == 200
+        # The worker beside the server sends the e-mails the requests queue (console backend: the log).
+        assert b"Starting a background worker beside the server" in (tmp_path / "run.log").read_bytes()
+        reset = opener.open(f"{base}/accounts/password/reset/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', reset.read()).group(1).decode()
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": "organizer@eventdesk.localhost"})
+        request = urllib.request.Request(
+            f"{base}/accounts/password/reset/", data=data.encode(), headers={"Referer": f"{base}/"}
+        )
+        assert opener.open(request).geturl().endswith("/accounts/password/reset/sent/")
+        link = re.compile(rb"http://127\.0\.0\.1:\d+/accounts/password/reset/\w+/")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not link.search((tmp_path / "run.log").read_bytes()):
+            time.sleep(0.2)
+        assert link.search((tmp_path / "run.log").read_bytes())
     finally:
         os.killpg(process.pid, 15)
         process.wait(20)
