@@ -174,7 +174,9 @@ def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired invitations
     to speak sent to the newly confirmed address reach the account's bell (once each), from
     every event."""
-    SPEAKER_INVITES.deliver_pending(user, SessionInvite.objects.select_related("session__event", "invited_by"), _offer)
+    with scopes_disabled():  # every event's (the queryset too: it is scoped when built)
+        pending = SessionInvite.objects.select_related("session__event", "invited_by")
+        SPEAKER_INVITES.deliver_pending(user, pending, _offer)
 
 
 def _answer(invite, user, accept, actor=None):

@@ -250,7 +250,8 @@ def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired role
     invitations of the newly confirmed address reach the account's bell (once each), from
     every event."""
-    ROLE_INVITES.deliver_pending(user, RoleInvite.objects.select_related("event", "role", "invited_by"), _offer)
+    with scopes_disabled():  # every event's (the queryset too: it is scoped when built)
+        ROLE_INVITES.deliver_pending(user, RoleInvite.objects.select_related("event", "role", "invited_by"), _offer)
 
 
 def _answer(invite, user, status):
