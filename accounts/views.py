@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.views import SuccessMessageMixin
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -16,6 +17,12 @@ from accounts.forms import SignUpForm
 from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, SignUpRateThrottle
 from core.links import site_root
 from core.views import local_path
+
+
+def after_login_url():
+    """Where a logged-in person goes on: config's ``LOGIN_REDIRECT_URL`` (accounts, low in
+    the layers, knows no page of the apps above it)."""
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
@@ -37,7 +44,7 @@ class SignUpView(View):
 
     def already_logged_in(self):
         """Hook: the answer to someone already logged in."""
-        return redirect("events:mine")
+        return redirect(after_login_url())
 
     def form_valid(self, form):
         """Hook: act on the valid form; the answer, or ``None`` to show the form again
@@ -103,7 +110,7 @@ class ConfirmEmailView(View):
     def post(self, request, token):
         services.confirm_by_link(request.user, token)
         messages.success(request, f"Your e-mail address {request.user.email} is confirmed.")
-        return redirect("events:mine")
+        return redirect(after_login_url())
 
 
 class ResendConfirmationView(LoginRequiredMixin, View):
@@ -167,6 +174,11 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = forms.PasswordChangeForm
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "next_url": after_login_url()}
 
 
 class PasswordResetView(auth_views.PasswordResetView):

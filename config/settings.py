@@ -90,6 +90,9 @@ TASKS = {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# /healthz reports the queue (ready tasks, the oldest one's wait); past this many seconds
+# of waiting it answers 503 (no worker running, or too few). None: never.
+EVENTDESK_QUEUE_MAX_AGE = env.int("EVENTDESK_QUEUE_MAX_AGE", default=None)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -37,7 +37,7 @@ from django.db.models import Q
 
 from activity.models import ActivityEntry
 from permissions import checks
-from permissions.resources import EVENT, MICROLOCATION, ORDER, SESSION, SPEAKER, SPONSOR, TICKET, TRACK
+from permissions.resources import EVENT, MICROLOCATION, SESSION, SPEAKER, SPONSOR, TRACK
 
 Action = ActivityEntry.Action
 
@@ -78,7 +78,9 @@ class Kind:
         object.__setattr__(self, "condition", condition)
 
 
-KINDS = (
+#: The kinds of entries; apps above events add theirs (tickets, orders) in their
+#: ``AppConfig.ready`` with ``add_kind``: events names none of their models.
+KINDS = [
     Kind(
         "event",
         ("events.event",),
@@ -91,8 +93,6 @@ KINDS = (
     Kind("sponsor", ("events.sponsor",), (SPONSOR,)),
     Kind("microlocation", ("events.microlocation",), (MICROLOCATION,)),
     Kind("session invitation", ("events.sessioninvite",), (SESSION, SPEAKER)),
-    Kind("ticket", ("tickets.ticket",), (TICKET,)),
-    Kind("order", ("orders.order", "orders.orderline"), (ORDER,)),
     Kind("role", ("permissions.eventrole",), (TEAM,), actions=(Action.ROLE_GRANTED, Action.ROLE_REMOVED)),
     Kind(
         "invitation",
@@ -100,9 +100,18 @@ KINDS = (
         (ROLES,),
         actions=(Action.INVITED, Action.INVITATION_REVOKED, Action.INVITATION_ACCEPTED, Action.INVITATION_DECLINED),
     ),
-)
+]
 _KIND_OF_TYPE = {label: kind for kind in KINDS for label in kind.types}
 _KIND_OF_ACTION = {action: kind for kind in KINDS for action in kind.actions}
+
+
+def add_kind(kind):
+    """Entries of ``kind`` (a ``Kind``) are read as it says; its types must be new."""
+    if kind in KINDS:
+        return
+    KINDS.append(kind)
+    _KIND_OF_TYPE.update(dict.fromkeys(kind.types, kind))
+    _KIND_OF_ACTION.update(dict.fromkeys(kind.actions, kind))
 
 
 def _may_read(permissions, what):

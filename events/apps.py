@@ -12,6 +12,11 @@ class EventsConfig(AppConfig):
 
         signals.connect(apps.get_models())
 
+        from permissions.pages import set_event_pages
+
+        # The pages of an event permissions links to (an answered invitation, an accepted one).
+        set_event_pages(dashboard="events:dashboard", roles="events:roles")
+
         from accounts.services import email_confirmed
         from events.speakers import deliver_invitations
 

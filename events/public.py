@@ -20,6 +20,19 @@ from django.utils.safestring import mark_safe
 
 from events.models import Event, Microlocation, Session, Speaker, Sponsor, Track
 
+#: What apps above events show on an event's public home (orders: its tickets and the
+#: order form), added in their ``AppConfig.ready`` with ``add_home_section``; the page
+#: shows them in that order (``{% home_sections %}``, events.templatetags.event_public).
+HOME_SECTIONS = []
+
+
+def add_home_section(render):
+    """``render(context)``: the HTML of a section of the public home, from the page's
+    template context (``event``, ``request``, ``csrf_token``...)."""
+    if render not in HOME_SECTIONS:
+        HOME_SECTIONS.append(render)
+
+
 #: Largest id a URL may name (a bigint); a larger number is no id at all (404).
 MAX_ID = 2**63 - 1
 

@@ -16,6 +16,7 @@ an event every answer is no. Listed in ``AUTHENTICATION_BACKENDS`` after Django'
 ``ModelBackend``; it authenticates nobody.
 """
 
+from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
 
 from permissions import checks
@@ -50,7 +51,7 @@ def event_of(obj):
             raise ValueError(f"Not an event: {obj!r}")
         return int(obj)
     meta = getattr(obj, "_meta", None)
-    if meta is not None and meta.label == "events.Event":
+    if meta is not None and meta.label == settings.EVENTDESK_EVENT_MODEL:
         return obj
     event_id = getattr(obj, "event_id", None) if meta is not None else None
     if event_id is None:

@@ -2,11 +2,14 @@
 list of their names (the matrix's rows, ``permissions.Service``, one per name; the admin
 grid shows them all; ``permissions.checks`` answers for each).
 
-Adding a resource (say ``order``) is one line here, appending its name to ``RESOURCES``
-(with its constant), plus a data migration in ``permissions/migrations`` that inserts its
-row and default cells (copy ``0003_seed_event_and_ticket_resources``: it defines
-``RESOURCES`` and ``seed``; ``permissions.apps`` runs every seed after ``migrate``).
-Then ``checks.may(user, event, "order", op)`` answers from the matrix.
+An app above permissions adds a resource of its own with ``register_resource(name)`` in
+its ``AppConfig.ready`` (orders: ``order``), appended to ``RESOURCES`` (the apps are ready
+in ``INSTALLED_APPS``' order, so the rows keep theirs), plus a data migration in
+``permissions/migrations`` that inserts its row and default cells (copy
+``0004_order_resource``: it defines ``RESOURCES`` and ``seed``; ``permissions.apps`` runs
+every seed after ``migrate``). Then ``checks.may(user, event, name, op)`` answers from the
+matrix, the admin grid and the roles page show its row. permissions names no resource of
+an app above the ones it was built with.
 
 Two kinds of resources:
 
@@ -25,10 +28,11 @@ SPONSOR = "sponsor"
 MICROLOCATION = "microlocation"
 EVENT = "event"
 TICKET = "ticket"
-ORDER = "order"  # attendees' orders (the orders app)
 
 DASHBOARD_RESOURCES = (TRACK, SESSION, SPEAKER, SPONSOR, MICROLOCATION)
-RESOURCES = (*DASHBOARD_RESOURCES, EVENT, TICKET, ORDER)
+#: Every resource, in the matrix's order: one list, which ``register_resource`` extends
+#: (``permissions.checks`` and the grid read this same list).
+RESOURCES = [*DASHBOARD_RESOURCES, EVENT, TICKET]
 
 OPERATIONS = ("create", "read", "update", "delete")
 
@@ -44,3 +48,13 @@ IMPLIED_FOR_EVERY_ROLE = frozenset({(EVENT, "read")})
 def operations(resource):
     """The operations ``resource``'s row has in the matrix."""
     return _OPERATIONS_OF.get(resource, OPERATIONS)
+
+
+def register_resource(name, operations=OPERATIONS):
+    """``name`` becomes a resource of the matrix (after those there are), with
+    ``operations`` (all four unless told). Registering it again changes nothing."""
+    if name in RESOURCES:
+        return
+    RESOURCES.append(name)
+    if tuple(operations) != OPERATIONS:
+        _OPERATIONS_OF[name] = tuple(operations)

@@ -8,6 +8,7 @@ URL refuses what its page would not offer. Objects are looked up through the eve
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -38,6 +39,20 @@ def add_dashboard_tab(nav, title, url_name, resource, operation="read"):
     """A tab named ``nav`` (what its pages set as ``nav``), shown to whoever the matrix
     lets do ``operation`` on ``resource``; its URL is ``url_name`` with the event's id."""
     DASHBOARD_TABS[nav] = {"title": title, "url_name": url_name, "resource": resource, "operation": operation}
+
+
+#: Sections apps above events add to the event's Settings page (orders: its payment
+#: instructions), registered in their ``AppConfig.ready`` with ``add_settings_section``.
+SETTINGS_SECTIONS = []
+
+
+def add_settings_section(form_class, save):
+    """A section of the Settings page: ``form_class(data, event=event)`` (its ``title``
+    heads it; its field names must not be the event's), saved with the event's fields,
+    in their transaction, by ``save(event, actor=user, **cleaned_data)`` (which raises
+    ``ValidationError`` to refuse). Shown and saved under the event's read and update."""
+    if (form_class, save) not in SETTINGS_SECTIONS:
+        SETTINGS_SECTIONS.append((form_class, save))
 
 
 class DashboardMixin:
@@ -115,6 +130,36 @@ class EventSettingsView(EventFieldsFormMixin, DashboardMixin, EventPermissionMix
 
     def get_success_url(self):
         return reverse("events:settings", args=[self.event.pk])
+
+    @cached_property
+    def sections(self):
+        """The forms of the sections other apps add (``add_settings_section``), bound when posted."""
+        data = self.request.POST if self.request.method == "POST" else None
+        forms = [(form_class(data, event=self.event), save) for form_class, save in SETTINGS_SECTIONS]
+        if not self.request.event_permissions.allows_event("update"):
+            for form, _ in forms:
+                for field in form.fields.values():
+                    field.disabled = True
+        return forms
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sections=[form for form, _ in self.sections], **kwargs)
+
+    def form_valid(self, form):
+        if not all(section.is_valid() for section, _ in self.sections):
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        for section, _ in self.sections:
+            section.is_valid()  # its errors show too
+        return super().form_invalid(form)
+
+    @transaction.atomic
+    def save(self, form):
+        super().save(form)
+        for section, save in self.sections:
+            save(self.event, actor=self.request.user, **section.cleaned_data)
 
 
 class EventDeleteView(DashboardMixin, EventPermissionMixin, DeleteView):

@@ -44,15 +44,14 @@ def event_home(request, slug):
         request,
         "events/public/home.html",
         {
-            "tickets": event.tickets.on_sale(),
             "sponsor_levels": programme.sponsors_by_level(event),
             "has": programme.programme_state(event),
             "nav": "home",
         },
     )
-    # The order form on it carries a one-time token (orders.forms) and the CSRF token: one
-    # visitor's, never a shared cache's (a page served to two buyers would send the second
-    # to the first one's order, its secret link with it).
+    # What other apps add to it may be one visitor's (orders' form carries a one-time token
+    # and the CSRF token: a page served to two buyers would send the second to the first
+    # one's order, its secret link with it): never a shared cache's.
     response["Cache-Control"] = "private, no-cache"
     return response
 

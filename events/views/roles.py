@@ -32,7 +32,7 @@ class RolesView(DashboardMixin, EventPermissionMixin, FormView):
 
     nav = "roles"
     form_class = InviteForm
-    template_name = "permissions/roles.html"
+    template_name = "events/dashboard/roles.html"
     http_method_names = ["get", "head", "options"]
 
     def get_operation(self):

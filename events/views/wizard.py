@@ -27,11 +27,29 @@ from events.forms import EventSettingsForm
 from events.models import Event
 from events.views.mixins import EventFieldsFormMixin, EventPermissionMixin
 
+#: The wizard's steps in order: (name, title, URL name taking the event's id). Apps above
+#: events add theirs in their ``AppConfig.ready`` with ``add_wizard_step`` (tickets: its
+#: Tickets page after Details); events names none of their pages.
 STEPS = [
     ("details", "Details", "events:wizard-details"),
-    ("tickets", "Tickets", "tickets:wizard"),
     ("publish", "Review and publish", "events:wizard-publish"),
 ]
+STEP_URLS = {name: url_name for name, _, url_name in STEPS}
+
+
+def add_wizard_step(name, title, url_name, *, after):
+    """A step ``name`` right after the step ``after``; ``url_name`` takes the event's id."""
+    if name in STEP_URLS:
+        return
+    position = [step for step, _, _ in STEPS].index(after) + 1
+    STEPS.insert(position, (name, title, url_name))
+    STEP_URLS[name] = url_name
+
+
+def neighbour_step(name, offset):
+    """The URL name of the step ``offset`` places from ``name`` (-1: before, 1: after)."""
+    names = [step for step, _, _ in STEPS]
+    return STEPS[names.index(name) + offset][2]
 
 
 class WizardMixin:
@@ -46,6 +64,11 @@ class WizardMixin:
         if event is not None:
             context["can"] = self.request.event_permissions.can
         context["step"] = self.step
+        if event is not None:
+            # Where Back and Continue lead: the steps beside this one, whoever serves them.
+            first, last = STEPS[0][0], STEPS[-1][0]
+            context["previous_step"] = neighbour_step(self.step, -1) if self.step != first else None
+            context["next_step"] = neighbour_step(self.step, 1) if self.step != last else None
         context["steps"] = [
             {"name": name, "title": title, "number": number, "url_name": url_name}
             for number, (name, title, url_name) in enumerate(STEPS, start=1)
@@ -71,9 +94,6 @@ class EventStepMixin(WizardMixin, EventPermissionMixin, EventTimezoneMixin):
     the event's read, a POST its update (the operation follows the HTTP method)."""
 
     resource = None  # the event itself
-
-
-STEP_URLS = {name: url_name for name, _, url_name in STEPS}
 
 
 def redirect_to_step(event, name):
@@ -128,13 +148,14 @@ class DetailsStepView(EventFieldsFormMixin, DetailsFormMixin, EventStepMixin, Fo
     a role that may not update the event)."""
 
     def get_success_url(self):
-        return reverse(STEP_URLS["tickets"], args=[self.event.pk])
+        return reverse(neighbour_step(self.step, 1), args=[self.event.pk])
 
 
 # --- 2. Tickets ---------------------------------------------------------------------------
 
 
-# The tickets page: tickets.views.TicketsStepView (tickets builds on events, not the other way).
+# The tickets page: tickets.views.TicketsStepView, added by tickets.apps (tickets builds on
+# events, not the other way).
 
 
 # --- 3. Review and publish ----------------------------------------------------------------

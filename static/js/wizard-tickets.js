@@ -1,4 +1,4 @@
-// Wizard, page 2 (templates/events/wizard/tickets.html): the tickets formset.
+// Wizard, page 2 (templates/tickets/wizard.html): the tickets formset.
 //
 // The three "Add" buttons clone the formset's empty form (the <template>), give it the
 // next index and its type (a hidden field; only Paid shows a price). Remove asks first;

@@ -3,18 +3,23 @@ the models, the forms, the seeded matrix and the seed migration's frozen copy ag
 
 from importlib import import_module
 
+import pytest
+from django.test import Client
+from django.urls import reverse
+
 from events.forms import RESOURCE_FORMS
 from events.models import RESOURCE_MODELS
 from permissions import checks, resources
 from permissions.apps import ensure_permission_matrix, seed_migrations
-from permissions.models import Permission, Service
+from permissions.models import Permission, Role, Service
+from permissions.resources import OPERATIONS
+from tests.permissions.utils import MATRIX_URL
 from tickets.models import Ticket
 
 
-def test_the_checks_models_and_forms_derive_from_the_one_list():
-    assert checks.RESOURCES is resources.RESOURCES
+def test_the_models_and_forms_derive_from_the_one_list():
     # The dashboard's generic pages serve the first five; the event and tickets have their own.
-    assert resources.RESOURCES[: len(resources.DASHBOARD_RESOURCES)] == resources.DASHBOARD_RESOURCES
+    assert tuple(resources.RESOURCES[: len(resources.DASHBOARD_RESOURCES)]) == resources.DASHBOARD_RESOURCES
     assert {resources.EVENT, resources.TICKET} <= set(resources.RESOURCES)
     assert tuple(RESOURCE_MODELS) == resources.DASHBOARD_RESOURCES
     assert tuple(RESOURCE_FORMS) == resources.DASHBOARD_RESOURCES
@@ -30,7 +35,7 @@ def test_the_seed_migrations_frozen_copies_are_the_same_list():
     names = [name for name, _ in first.SERVICES]
     for migration in seed_migrations()[1:]:
         names += [name for name, _ in migration.RESOURCES]
-    assert tuple(names) == resources.RESOURCES
+    assert tuple(names) == tuple(resources.RESOURCES)
 
 
 def test_the_post_migrate_hook_restores_every_resources_rows(db):
@@ -51,3 +56,61 @@ def test_the_post_migrate_hook_restores_every_resources_rows(db):
 
 def test_the_matrix_rows_name_the_resources(db):
     assert set(Service.objects.values_list("name", flat=True)) == set(resources.RESOURCES)
+
+
+# --- a resource an app above permissions registers ------------------------------------------
+
+
+@pytest.fixture
+def widget(db):
+    """A resource registered as an app above permissions registers its own (orders:
+    ``order``), with its matrix row as its seed migration would write it: the Organizer
+    reads and creates widgets, the Moderator reads them, the others nothing."""
+    resources.register_resource("widget", operations=("create", "read"))
+    service = Service.objects.create(name="widget", title="Widgets")
+    allowed = {Role.ORGANIZER: {"create", "read"}, Role.MODERATOR: {"read"}}
+    Permission.objects.bulk_create(
+        Permission(role=role, service=service, **{f"can_{op}": op in allowed.get(role.name, ()) for op in OPERATIONS})
+        for role in Role.objects.all()
+    )
+    yield "widget"
+    resources.RESOURCES.remove("widget")
+    resources._OPERATIONS_OF.pop("widget")
+
+
+def test_a_registered_resource_follows_the_others_in_the_matrix(widget):
+    assert resources.RESOURCES[-1] == widget
+    assert resources.RESOURCES.index("order") < resources.RESOURCES.index(widget)  # orders registered first
+    assert resources.operations(widget) == ("create", "read")
+    resources.register_resource(widget)  # again: nothing changes
+    assert resources.RESOURCES.count(widget) == 1
+
+
+def test_the_checks_answer_for_a_registered_resource(widget, event, organizer, user_with_role):
+    moderator = user_with_role(event, Role.MODERATOR)
+    coorganizer = user_with_role(event, Role.COORGANIZER)
+    assert checks.may(organizer, event, widget, "create")
+    assert checks.may(moderator, event, widget, "read")
+    assert not checks.may(moderator, event, widget, "create")
+    assert not checks.may(coorganizer, event, widget, "read")
+    assert set(checks.users_who_may(event, widget, "read")) >= {organizer, moderator}
+    assert coorganizer not in set(checks.users_who_may(event, widget, "read"))
+    assert organizer.has_perm(f"eventdesk.{widget}.create", event)
+
+
+def test_the_admin_grid_shows_a_registered_resource(widget, super_admin_client):
+    response = super_admin_client.get(reverse(MATRIX_URL))
+    form = response.context["form"]
+    assert form.fields["organizer__widget__create"].initial
+    assert form.fields["moderator__widget__read"].initial
+    assert not form.fields["moderator__widget__create"].initial
+    assert "organizer__widget__update" not in form.fields  # not one of its operations
+    assert "Widgets" in response.content.decode()
+
+
+def test_the_roles_page_shows_a_registered_resource(widget, event, organizer):
+    client = Client()
+    client.force_login(organizer)
+    page = client.get(reverse("events:roles", args=[event.pk])).content.decode()
+    assert 'data-rights="widget" data-operations="create read"' in page
+    assert "<strong>Widgets</strong>" in page

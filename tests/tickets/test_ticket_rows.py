@@ -1,4 +1,4 @@
-"""The wizard's ticket rows (templates/events/wizard/_ticket_row.html): a ticket hidden
+"""The wizard's ticket rows (templates/tickets/_ticket_row.html): a ticket hidden
 from the public page says "Hidden" beside its type, its settings folded, for those who
 change tickets and for a role that may only read them."""
 

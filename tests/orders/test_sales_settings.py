@@ -1,0 +1,117 @@
+"""The orders' settings of an event (``orders.SalesSettings``: its payment instructions)
+live with orders, not on the event: the event's Settings page shows them through the
+section orders adds (``events.views.dashboard.add_settings_section``), saved with the
+event's fields in one transaction and logged; the migration moved every stored text."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from activity.models import ActivityEntry
+from events.models import Event
+from orders.models import SalesSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def settings_url(event):
+    return reverse("events:settings", args=[event.pk])
+
+
+def settings_form(event, **changes):
+    """What the Settings page posts: the event's fields as they are, and the section's."""
+    data = {
+        "name": event.name,
+        "description": event.description,
+        "location": event.location,
+        "starts_at": event.starts_at.astimezone(event.tzinfo).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": event.ends_at.astimezone(event.tzinfo).strftime("%Y-%m-%dT%H:%M"),
+        "timezone": event.timezone,
+        "currency": event.currency,
+        "payment_instructions": SalesSettings.of(event).payment_instructions,
+    }
+    return {**data, **changes}
+
+
+def instructions_of(event):
+    with scopes_disabled():
+        return SalesSettings.objects.filter(event=event).values_list("payment_instructions", flat=True).first()
+
+
+def test_the_settings_page_saves_them_with_the_events_fields(organizer_client, event):
+    response = organizer_client.post(
+        settings_url(event), settings_form(event, name="Renamed", payment_instructions="IBAN DE00 9")
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.name == "Renamed"
+    assert instructions_of(event) == "IBAN DE00 9"
+    page = organizer_client.get(settings_url(event)).content.decode()
+    assert "IBAN DE00 9" in page
+    with scopes_disabled():
+        entry = ActivityEntry.objects.filter(event=event, content_type__model="salessettings").get()
+    assert entry.changes["payment_instructions"] == ["", "IBAN DE00 9"] or entry.action == "created"
+
+
+def test_a_bad_section_saves_nothing_of_the_page(organizer_client, event):
+    response = organizer_client.post(
+        settings_url(event), settings_form(event, name="Renamed", payment_instructions="x" * 10_001)
+    )
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
+    event.refresh_from_db()
+    assert event.name != "Renamed"
+    assert instructions_of(event) is None
+
+
+def test_a_bad_event_field_saves_nothing_of_the_section(organizer_client, event):
+    response = organizer_client.post(settings_url(event), settings_form(event, name="", payment_instructions="IBAN"))
+    assert response.status_code == 200
+    assert instructions_of(event) is None
+
+
+def test_who_may_only_read_the_event_sees_them_disabled(shop, user_with_role):
+    client = Client()
+    client.force_login(user_with_role(shop, "moderator"))
+    page = client.get(settings_url(shop)).content.decode()
+    assert "Pay to IBAN DE00 1234." in page
+    assert 'name="payment_instructions"' in page
+    textarea = page[page.index('name="payment_instructions"') - 200 : page.index("Pay to IBAN DE00 1234.")]
+    assert "disabled" in textarea
+    assert client.post(settings_url(shop), settings_form(shop, payment_instructions="Mine")).status_code == 403
+    assert instructions_of(shop) == "Pay to IBAN DE00 1234."
+
+
+def test_an_event_without_them_has_none(event):
+    assert SalesSettings.of(event).payment_instructions == ""
+    assert SalesSettings.of(event).pk is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_every_events_instructions_to_orders():
+    before = [("events", "0011_email_characters"), ("orders", "0005_email_characters")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("events", "Event")
+        paying = old.objects.create(name="Paying", slug="paying", payment_instructions="Pay to IBAN DE00 1.")
+        free = old.objects.create(name="Free", slug="free")
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        with scopes_disabled():
+            assert list(SalesSettings.objects.values_list("event_id", "payment_instructions")) == [
+                (paying.pk, "Pay to IBAN DE00 1.")
+            ]
+        assert "payment_instructions" not in {field.name for field in Event._meta.get_fields()}
+        # And back: the text returns to its event.
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("events", "Event")
+        assert old.objects.get(pk=paying.pk).payment_instructions == "Pay to IBAN DE00 1."
+        assert old.objects.get(pk=free.pk).payment_instructions == ""
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
