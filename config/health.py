@@ -1,4 +1,5 @@
-"""/healthz: does this process reach the database, the channel layer and the cache?"""
+"""/healthz: does this process reach the database, the channel layer and the cache? And
+how long have the background tasks waited for a worker?"""
 
 import asyncio
 import logging
@@ -6,9 +7,15 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Min
 from django.http import JsonResponse
+from django.utils import timezone
+from django_tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from core.cache import required
 
@@ -31,6 +38,22 @@ def _cache_ok():
         found = cache.get(key)
         cache.delete(key)
     return found == value
+
+
+def _queue():
+    """``{"ready": n, "oldest_ready_age": seconds or None}``: the tasks a worker could run
+    now, and how long the one waiting longest has waited (since it was queued, or since
+    its ``run_after`` for a deferred one, such as an order's expiry). None when the
+    backend is not the database's (another backend reports through its own tools)."""
+    backend = task_backends["default"]
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias)
+    never_deferred = ready.filter(run_after=get_date_max()).aggregate(oldest=Min("enqueued_at"))["oldest"]
+    deferred = ready.exclude(run_after=get_date_max()).aggregate(oldest=Min("run_after"))["oldest"]
+    since = min((t for t in (never_deferred, deferred) if t is not None), default=None)
+    age = None if since is None else max(0, round((timezone.now() - since).total_seconds()))
+    return {"ready": ready.count(), "oldest_ready_age": age}
 
 
 async def _channel_layer_ok():
@@ -61,14 +84,33 @@ async def _check(name, coroutine):
 
 
 async def healthz(request):
-    """200 ``{"database": "ok", "channel_layer": "ok", "cache": "ok"}``; 503 naming what
-    does not answer."""
+    """200 ``{"database": "ok", "channel_layer": "ok", "cache": "ok", "tasks": "ok",
+    "queue": {"ready": 0, "oldest_ready_age": null}}``; 503 naming what does not answer.
+
+    ``queue``: the background tasks ready to run and the wait in seconds of the oldest
+    (``_queue``). A queue that waits is reported, not unhealthy (a burst of e-mails
+    drains in a moment): ``tasks`` is ``"behind"``, a 503, only when the oldest waited
+    longer than ``EVENTDESK_QUEUE_MAX_AGE`` (unset: never), which says no worker runs
+    (or too few) without taking the web processes out of a load balancer's pool for it
+    unless the operator chose so; ``"unavailable"`` when the queue could not be read."""
     result = {
         "database": await _check("database", sync_to_async(_database_ok, thread_sensitive=True)()),
         "channel_layer": await _check("channel_layer", _channel_layer_ok()),
         "cache": await _check("cache", sync_to_async(_cache_ok)()),
     }
+    read = {}
+
+    async def read_queue():
+        read["queue"] = await sync_to_async(_queue, thread_sensitive=True)()
+        return True
+
+    result["tasks"] = await _check("tasks", read_queue())
+    queue = read.get("queue")
+    limit = settings.EVENTDESK_QUEUE_MAX_AGE
+    if queue and limit is not None and (queue["oldest_ready_age"] or 0) > limit:
+        result["tasks"] = "behind"
     status = 200 if all(value == "ok" for value in result.values()) else 503
+    result["queue"] = queue
     response = JsonResponse(result, status=status)
     response["Cache-Control"] = "no-store"
     # (Not Django's "Service Unavailable" line on every poll, config.logging.Chosen503s:

@@ -1,19 +1,63 @@
 import json
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from config import health
-from tests.utils import BASE_DIR, free_port
+from core.outbox import send_later
+from tests.utils import BASE_DIR, free_port, run_tasks
+
+EMPTY = {"ready": 0, "oldest_ready_age": None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_is_reported_and_a_waiting_queue_is_healthy(client):
+    send_later("Hello", "Body", ["ada@example.com"])
+    send_later("Hello", "Body", ["bob@example.com"])
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=10))
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200  # no EVENTDESK_QUEUE_MAX_AGE: reported, not unhealthy
+    body = response.json()
+    assert (body["tasks"], body["queue"]["ready"]) == ("ok", 2)
+    assert 600 <= body["queue"]["oldest_ready_age"] < 660
+    run_tasks()
+    assert client.get(reverse("healthz")).json()["queue"] == EMPTY
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queue_waiting_longer_than_its_limit_is_503(client, settings, run_tasks):
+    settings.EVENTDESK_QUEUE_MAX_AGE = 300
+    send_later("Hello", "Body", ["ada@example.com"])
+    assert client.get(reverse("healthz")).status_code == 200  # queued a moment ago
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(seconds=301))
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["tasks"] == "behind"
+    run_tasks()  # a worker catches up
+    assert client.get(reverse("healthz")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deferred_task_waits_from_its_time_not_from_when_it_was_queued(client):
+    from core.tasks import send_email
+
+    send_email.using(run_after=timezone.now() + timedelta(hours=1)).enqueue("Later", "Body", ["ada@example.com"])
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(days=1))
+    assert client.get(reverse("healthz")).json()["queue"] == EMPTY  # not ready yet
+    DBTaskResult.objects.update(run_after=timezone.now() - timedelta(seconds=30))
+    assert 30 <= client.get(reverse("healthz")).json()["queue"]["oldest_ready_age"] < 90
 
 
 @pytest.mark.django_db(transaction=True)
 def test_healthy(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok", "tasks": "ok", "queue": EMPTY}
     assert response["Cache-Control"] == "no-store"
 
 
@@ -27,7 +71,7 @@ def test_healthy_on_redis(client, settings, redis_url):
     }
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok", "tasks": "ok", "queue": EMPTY}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -41,7 +85,13 @@ def test_redis_unreachable_is_503(client, settings, backend):
     }
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "channel_layer": "unavailable", "cache": "ok"}
+    assert response.json() == {
+        "database": "ok",
+        "channel_layer": "unavailable",
+        "cache": "ok",
+        "tasks": "ok",
+        "queue": EMPTY,
+    }
 
 
 @pytest.fixture
@@ -92,4 +142,10 @@ def test_database_unreachable_is_503():
     )
     status, body = result.stdout.strip().split(" ", 1)
     assert status == "503"
-    assert json.loads(body) == {"database": "unavailable", "channel_layer": "ok", "cache": "ok"}
+    assert json.loads(body) == {
+        "database": "unavailable",
+        "channel_layer": "ok",
+        "cache": "ok",
+        "tasks": "unavailable",
+        "queue": None,
+    }
