@@ -20,6 +20,7 @@ from events import activity_api
 from events import api as events_api
 from notifications.api import NotificationViewSet
 from orders.api import OrderViewSet
+from orders.sales_api import SalesSettingsViewSet
 from tickets.api import TicketViewSet
 
 app_name = "api"
@@ -83,6 +84,11 @@ urlpatterns = [
         "events/<int:event_id>/activity/",
         activity_api.EventActivityViewSet.as_view({"get": "list"}),
         name="event-activity",
+    ),
+    path(
+        "events/<int:event_id>/sales-settings/",
+        SalesSettingsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="event-sales-settings",
     ),
     path("events/<int:event_id>/", include(in_event.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

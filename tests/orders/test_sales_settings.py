@@ -115,3 +115,36 @@ def test_the_migration_moves_every_events_instructions_to_orders():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def api_url(event):
+    return f"/api/v1/events/{event.pk}/sales-settings/"
+
+
+def test_the_api_reads_and_changes_them(shop, as_organizer):
+    assert as_organizer.get(api_url(shop)).json() == {"payment_instructions": "Pay to IBAN DE00 1234."}
+    response = as_organizer.patch(api_url(shop), {"payment_instructions": "Cash at the door."}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"payment_instructions": "Cash at the door."}
+    assert instructions_of(shop) == "Cash at the door."
+    with scopes_disabled():
+        entry = ActivityEntry.objects.filter(event=shop, content_type__model="salessettings").latest("id")
+    assert entry.changes["payment_instructions"] == ["Pay to IBAN DE00 1234.", "Cash at the door."]
+
+
+def test_the_api_refuses_too_long_a_text_and_stores_nothing(shop, as_organizer):
+    response = as_organizer.patch(api_url(shop), {"payment_instructions": "x" * 10_001}, format="json")
+    assert response.status_code == 400
+    assert "payment_instructions" in response.json()
+    assert instructions_of(shop) == "Pay to IBAN DE00 1234."
+
+
+def test_the_api_follows_the_events_row_of_the_matrix(shop, api_client, user_with_role):
+    assert api_client().get(api_url(shop)).status_code == 401
+    moderator = api_client(user_with_role(shop, "moderator"))
+    assert moderator.get(api_url(shop)).status_code == 200  # every role reads the event
+    assert moderator.patch(api_url(shop), {"payment_instructions": "Mine"}, format="json").status_code == 403
+    assert instructions_of(shop) == "Pay to IBAN DE00 1234."
