@@ -35,8 +35,8 @@ def notify_new_order(order_id):
             return 0
         event = order.event
         recipients = users_who_may(event, services.ORDER_RESOURCE, "read")
-        if recipients:
-            notifications.notify_many(
+        if recipients:  # already in a worker: at once, not queued again (notify_many)
+            notifications.notify_many_now(
                 recipients,
                 Notification.Action.NEW_ORDER,
                 f"New order {order.code}: {order.total} {event.currency}",
