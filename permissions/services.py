@@ -1,8 +1,10 @@
 """Verbs on event roles and on the permission matrix.
 
 Invitations (by e-mail and notification) build on ``grant_role``: nobody is put into an
-event's role without accepting. Every way of taking a role away goes through
-``revoke_role``, which keeps the last Organizer of an event.
+event's role without accepting (links, sending and answering: ``permissions.invitations``,
+shared with invitations to speak). Every way of taking a role away goes through
+``revoke_role``, which keeps the last Organizer of an event. The pages, the API and the
+Django admin (``permissions.admin``) all change roles and the matrix through these.
 """
 
 from urllib.parse import urlencode

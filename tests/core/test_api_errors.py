@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import path
 from rest_framework.permissions import AllowAny
@@ -37,9 +38,19 @@ class ExpectedConflict(APIView):
         raise Conflict("Someone else took this name at the same time.")
 
 
+class ConflictThatValidates(Conflict, ValidationError):
+    """A conflict that is also a ``ValidationError`` (as ``ConcurrentChange`` was)."""
+
+
+class ExpectedConflictThatValidates(ExpectedConflict):
+    def post(self, request):
+        raise ConflictThatValidates("Someone else changed this at the same time.")
+
+
 urlpatterns = [
     path("unexpected/", UnexpectedIntegrityError.as_view()),
     path("expected/", ExpectedConflict.as_view()),
+    path("expected-validates/", ExpectedConflictThatValidates.as_view()),
 ]
 
 
@@ -60,6 +71,14 @@ def test_an_expected_conflict_is_a_409_in_json(db):
     assert answer.status_code == 409
     assert answer["Content-Type"] == "application/json"
     assert answer.json() == {"detail": "Someone else took this name at the same time."}
+
+
+@pytest.mark.urls(__name__)
+def test_a_conflict_is_a_409_even_if_it_is_a_validation_error_too(db):
+    """One mapping: a ``Conflict`` is checked first, so no subclass of it is ever a 400."""
+    answer = APIClient().post("/expected-validates/", {}, format="json")
+    assert answer.status_code == 409
+    assert answer.json() == {"detail": "Someone else changed this at the same time."}
 
 
 def test_a_conflict_without_a_message_says_to_reload():
