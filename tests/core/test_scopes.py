@@ -21,6 +21,9 @@ from django.template.response import TemplateResponse
 from django.test import Client
 from django.urls import get_resolver, include, path, reverse
 from django_scopes import ScopeError, get_scope, scope
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from config import settings as project_settings
 from config.asgi import application
@@ -53,11 +56,18 @@ def _no_event(request):
     return HttpResponse(str(Track.objects.count()))
 
 
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def _api_forgets_its_event(request, event_id):
+    return Response({"tracks": Track.objects.filter(event_id=event_id).count()})
+
+
 urlpatterns = [
     path("e/<int:event_id>/tracks/", _tracks_in_template),
     path("e/<int:event_id>/other/<int:other_id>/", _another_events_tracks),
     path("e/<int:event_id>/forgets/", _forgets_its_event),
     path("plain/", _no_event),
+    path("api/v1/probe/<int:event_id>/", _api_forgets_its_event),
     path("", include("config.urls")),
 ]
 
@@ -156,6 +166,8 @@ class TestRequests:
             client_in.get(f"/e/{event.pk}/forgets/")
         with pytest.raises(ScopeError):
             client_in.get("/plain/")
+        with pytest.raises(ScopeError):
+            client_in.get(f"/api/v1/probe/{event.pk}/")
 
     def test_in_production_it_is_a_server_error_not_every_events_rows(self, organizer, two_events):
         event, _ = two_events
@@ -164,6 +176,9 @@ class TestRequests:
         response = client.get(f"/e/{event.pk}/forgets/")
         assert response.status_code == 500
         assert b"2" not in response.content
+        answer = client.get(f"/api/v1/probe/{event.pk}/")
+        assert answer.status_code == 500
+        assert "tracks" not in answer.content.decode()
 
     def test_the_scope_ends_with_the_request(self, client_in, two_events):
         event, _ = two_events
