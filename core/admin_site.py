@@ -65,6 +65,11 @@ def _safe_ordering(model, ordering):
     return [item for item in ordering if not _sorts_by_secret(model, item)]
 
 
+def _shows_secret(model, name):
+    """A form's or change page's field that is a secret (a method or a fieldset's tuple is not)."""
+    return isinstance(name, str) and reaches_secret(model, name)
+
+
 def _name(item):
     """A list filter's field path (``"a__b"``, ``("a__b", SomeFilter)``); None for a
     filter class, which names no field."""
@@ -119,6 +124,12 @@ class SecretGuardMixin:
 
     def get_ordering(self, request):
         return _safe_ordering(self.model, super().get_ordering(request) or ())
+
+    def get_fields(self, request, obj=None):
+        return [name for name in super().get_fields(request, obj) if not _shows_secret(self.model, name)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if not _shows_secret(self.model, name)]
 
     def get_changelist(self, request, **kwargs):
         base = super().get_changelist(request, **kwargs)

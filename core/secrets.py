@@ -5,7 +5,7 @@ hashes, API token digests, session keys and data, invitation and order secrets, 
 keys. It is known by its field's name, as the activity log knows what never to store
 (any model: a new secret field is covered by being named for what it is), plus those named
 otherwise: a model lists them in a ``secret_fields`` attribute (a notification's link,
-which may carry an invitation's signed token), and Django's session data
+which may carry an invitation's signed token), Django's session data and queued tasks' arguments
 (``EXTRA_SECRET_FIELDS``). Relations are judged by what they compare:
 ``user=5`` compares the user's primary key, ``auth_token=<value>`` the related token's.
 
@@ -19,7 +19,13 @@ from django.db.models.constants import LOOKUP_SEP
 #: A concrete field whose name contains one of these holds a secret.
 SECRET_WORDS = ("password", "token", "key", "secret", "digest")
 #: ``(app_label.ModelName, field name)`` of secrets whose name does not say so.
-EXTRA_SECRET_FIELDS = {("sessions.Session", "session_data")}
+#: A queued task's arguments and result carry what the task sends: an e-mail's body holds
+#: invitation and order links, with their secrets (``core.tasks``).
+EXTRA_SECRET_FIELDS = {
+    ("sessions.Session", "session_data"),
+    ("django_tasks_database.DBTaskResult", "args_kwargs"),
+    ("django_tasks_database.DBTaskResult", "return_value"),
+}
 
 
 def is_secret_field(model, field):
