@@ -68,10 +68,32 @@ class Permission(models.Model):
         return f"{self.role} × {self.service}: {ops or '—'}"
 
 
+def keep_an_organizer(collector, field, sub_objs, using):
+    """``on_delete`` of a role's user: deleting the last Organizer of an event is refused
+    (``ProtectedError``; the admin lists the role as protected and deletes nothing), since
+    an event always has someone who manages its roles (``services.revoke_role``). Other
+    roles go with their user."""
+    leaving = {event_role.user_id for event_role in sub_objs}
+    organizer = Role.objects.filter(name=Role.ORGANIZER).values_list("pk", flat=True).first()
+    last = [
+        event_role
+        for event_role in sub_objs
+        if event_role.role_id == organizer
+        and not EventRole._base_manager.filter(event_id=event_role.event_id, role_id=event_role.role_id)
+        .exclude(user_id__in=leaving)
+        .exists()
+    ]
+    if last:
+        raise models.ProtectedError(
+            "An event needs an Organizer: hand the role to someone else before deleting its last one.", last
+        )
+    models.CASCADE(collector, field, sub_objs, using)
+
+
 class EventRole(models.Model):
     """A user holds a role in an event."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=keep_an_organizer, related_name="event_roles")
     event = models.ForeignKey(settings.EVENTDESK_EVENT_MODEL, on_delete=models.CASCADE, related_name="roles")
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="event_roles")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -166,3 +166,49 @@ def test_a_matrix_row_changed_on_its_own_form_is_logged_with_the_actor(super_adm
     [changed] = entries("matrix_changed")
     assert changed.actor == super_admin
     assert changed.changes["can_create"] == [False, True]
+
+
+class TestDeletingAUser:
+    """Deleting an account takes its roles with it, except the last Organizer role of an
+    event: the admin shows it as protected and deletes nothing."""
+
+    def test_the_last_organizer_of_an_event_is_not_deleted(self, super_admin_client, event, organizer):
+        url = reverse("admin:accounts_user_delete", args=[organizer.pk])
+
+        page = super_admin_client.get(url).content.decode()
+        assert "protected" in page
+        assert str(event.name) in page
+        response = super_admin_client.post(url, {"post": "yes"})
+
+        assert response.status_code == 403 or "protected" in response.content.decode()
+        assert type(organizer).objects.filter(pk=organizer.pk).exists()
+        with scopes_disabled():
+            assert EventRole.objects.filter(user=organizer).exists()
+
+    def test_an_organizer_with_a_fellow_organizer_is_deleted_with_their_roles(
+        self, super_admin_client, event, organizer, user
+    ):
+        with scopes_disabled():
+            grant_role(event, user, Role.ORGANIZER)
+        response = super_admin_client.post(reverse("admin:accounts_user_delete", args=[organizer.pk]), {"post": "yes"})
+
+        assert response.status_code == 302
+        assert not type(organizer).objects.filter(pk=organizer.pk).exists()
+        with scopes_disabled():
+            assert list(EventRole.objects.filter(event=event).values_list("user", flat=True)) == [user.pk]
+
+    def test_deleting_both_organizers_at_once_deletes_neither(self, super_admin_client, event, organizer, user):
+        with scopes_disabled():
+            grant_role(event, user, Role.ORGANIZER)
+        data = {"action": "delete_selected", helpers.ACTION_CHECKBOX_NAME: [organizer.pk, user.pk], "post": "yes"}
+
+        super_admin_client.post(reverse("admin:accounts_user_changelist"), data)
+
+        assert type(organizer).objects.filter(pk__in=[organizer.pk, user.pk]).count() == 2
+
+    def test_code_that_deletes_the_last_organizer_is_refused_too(self, event, organizer):
+        from django.db.models import ProtectedError
+
+        with pytest.raises(ProtectedError), scopes_disabled():
+            organizer.delete()
+        assert type(organizer).objects.filter(pk=organizer.pk).exists()
