@@ -184,12 +184,25 @@ def delete_resource(obj, *, actor=None):
 # --- the creation wizard: publishing, the background image -------------------------------
 
 
+#: What apps above events check before an event may be published (tickets: at least one
+#: ticket, each sold within the event), added in their ``AppConfig.ready`` with
+#: ``add_publish_check``; events names none of their rules.
+PUBLISH_CHECKS = []
+
+
+def add_publish_check(check):
+    """``check(event)``: the messages of what keeps ``event`` from being published (empty: ready),
+    asked after events' own checks, in the order the checks were added."""
+    if check not in PUBLISH_CHECKS:
+        PUBLISH_CHECKS.append(check)
+
+
 def publish_problems(event):
     """What keeps ``event`` from being published, as messages for its organizers (empty: ready).
 
-    Complete means: a name, a start and an end that is still to come, at least one
-    ticket, and every ticket's sales window within the event (its dates may have moved
-    since the tickets were saved).
+    Complete means: a name, a start and an end that is still to come, and whatever the
+    apps above events add (``add_publish_check``; tickets: at least one ticket, every
+    ticket's sales window within the event).
     """
     problems = []
     if not event.name.strip():
@@ -198,15 +211,8 @@ def publish_problems(event):
         problems.append("Set when the event starts and ends.")
     elif event.ends_at <= timezone.now():
         problems.append("The event has already ended: set its dates in the future.")
-    tickets = list(event.tickets.all())
-    if not tickets:
-        problems.append("Add at least one ticket.")
-    if event.ends_at:
-        for ticket in tickets:
-            if ticket.sales_ends_at and ticket.sales_ends_at > event.ends_at:
-                problems.append(f"The sales of “{ticket.name}” end after the event ends.")
-            elif ticket.sales_starts_at and ticket.sales_starts_at >= event.ends_at:
-                problems.append(f"The sales of “{ticket.name}” start after the event ends.")
+    for check in PUBLISH_CHECKS:
+        problems.extend(check(event))
     return problems
 
 

@@ -7,7 +7,8 @@ too; this keeps a plain ``pytest`` honest.) The contracts are shown to catch wha
 forbid: run on a small tree of stand-in apps that breaks each, they fail.
 
 Names: what imports cannot show. No app's Python code or templates name a URL, a template,
-a template tag library or a model of an app above it; a higher app plugs into a lower one
+a template tag library or a model of an app above it, nor reach one through the name its
+relation gives a lower model (``event.tickets``, ``prefetch_related("orders")``); a higher app plugs into a lower one
 (a registry it fills in ``AppConfig.ready``, a URL it passes down). config, on top, may
 name anything: the site's frame (the templates at the top of ``templates/``, such as
 ``base.html``, and the names the root URLconf defines itself, such as ``home``) is open
@@ -194,12 +195,60 @@ def app_sources():
                 yield owner, path
 
 
+def reverse_relation_owners():
+    """The names a relation gives the model it points to ("tickets" of ``event.tickets``,
+    ``prefetch_related("tickets")``, ``filter(tickets__price=0)``) → the app whose model
+    holds the relation (tickets' ``Ticket.event``: "tickets" is tickets'). Only relations
+    to a model of an app below count (those give a lower model a name from above); Django
+    gives no name to ``related_name="+"``. A name two apps give is the lower one's."""
+    owners = {}
+    for model in apps.get_models():
+        owner = model._meta.app_label
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.related_model):
+                continue
+            if not is_above(owner, field.related_model._meta.app_label):
+                continue
+            for name in {field.remote_field.get_accessor_name(), field.related_query_name()}:
+                if name and not name.endswith("+") and (name not in owners or is_above(owners[name], owner)):
+                    owners[name] = owner
+    return owners
+
+
+VARIABLE_OR_TAG = re.compile(r"{{(.*?)}}|{%(.*?)%}", re.S)
+
+
+def reverse_relations_in_template(text, relations):
+    """``{{ event.tickets.all }}``, ``{% for t in event.tickets.all %}``."""
+    for match in VARIABLE_OR_TAG.finditer(text):
+        for name in re.findall(r"\w\.(\w+)", match[1] or match[2]):
+            if name in relations:
+                yield f"relation {name!r}", relations[name]
+
+
+def reverse_relations_in_python(tree, relations):
+    """``event.tickets``, ``"tickets"`` and ``"tickets__price"`` (a prefetch, a lookup),
+    ``tickets__price=0`` (a lookup's keyword)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            name = node.value.split("__")[0]
+        elif isinstance(node, ast.keyword) and node.arg:
+            name = node.arg.split("__")[0]
+        else:
+            continue
+        if name in relations:
+            yield f"relation {name!r}", relations[name]
+
+
 TEMPLATE_TAG = re.compile(r"{%\s*(url|load|include|extends)\s+(.*?)\s*%}", re.S)
 QUOTED = re.compile(r"""^(["'])(.*?)\1""")
 URL_CALLS = {"reverse", "reverse_lazy", "redirect", "resolve_url"}
 
 
-def climbs_in_template(app, text, urls, libraries):
+def climbs_in_template(app, text, urls, libraries, relations=None):
+    yield from reverse_relations_in_template(text, relations or {})
     for tag, rest in TEMPLATE_TAG.findall(text):
         if tag == "load":
             names = rest.split(" from ")[-1].split() if " from " in rest else rest.split()
@@ -216,8 +265,9 @@ def climbs_in_template(app, text, urls, libraries):
             yield f'{{% {tag} "{value}" %}}', template_owner(value)
 
 
-def climbs_in_python(app, text, urls):
+def climbs_in_python(app, text, urls, relations=None):
     tree = ast.parse(text)
+    yield from reverse_relations_in_python(tree, relations or {})
     in_url_call = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -234,7 +284,7 @@ def climbs_in_python(app, text, urls):
         if re.fullmatch(r"[a-z_]+(/[\w.-]+)+\.(html|txt)", value):
             yield f"template {value!r}", template_owner(value)
         if "{%" in value:
-            yield from climbs_in_template(app, value, urls, tag_library_owners())
+            yield from climbs_in_template(app, value, urls, tag_library_owners(), relations)
         owner = model_label_owner(value)
         if owner is not None:
             yield f"model {value!r}", owner
@@ -243,13 +293,14 @@ def climbs_in_python(app, text, urls):
 def climbs():
     urls = url_name_owners()
     libraries = tag_library_owners()
+    relations = reverse_relation_owners()
     found = []
     for app, path in app_sources():
         text = path.read_text()
         if path.suffix == ".py":
-            named = climbs_in_python(app, text, urls)
+            named = climbs_in_python(app, text, urls, relations)
         else:
-            named = climbs_in_template(app, text, urls, libraries)
+            named = climbs_in_template(app, text, urls, libraries, relations)
         for what, owner in named:
             if is_above(owner, app):
                 found.append(f"{path.relative_to(ROOT)} ({app}) names {owner}'s {what}")
@@ -273,11 +324,16 @@ def test_the_name_check_sees_each_kind_of_climb():
     assert urls["event_public"] == "events"
     assert urls["home"] == FRAME
 
+    relations = reverse_relation_owners()
+    assert relations["tickets"] == "tickets"
+    assert relations["orders"] == relations["order_lines"] == "orders"
+    assert relations["event_roles"] == "permissions"
+
     def owners_in_python(source):
-        return {owner for _, owner in climbs_in_python("events", textwrap.dedent(source), urls)}
+        return {owner for _, owner in climbs_in_python("events", textwrap.dedent(source), urls, relations)}
 
     def owners_in_template(source):
-        return {owner for _, owner in climbs_in_template("events", source, urls, libraries)}
+        return {owner for _, owner in climbs_in_template("events", source, urls, libraries, relations)}
 
     assert owners_in_python('reverse("orders:list", args=[1])') == {"orders"}
     assert owners_in_python('STEPS = [("tickets", "Tickets", "tickets:wizard")]') == {"tickets"}
@@ -285,6 +341,15 @@ def test_the_name_check_sees_each_kind_of_climb():
     assert owners_in_python('template_name = "orders/order_page.html"') == {"orders"}
     assert owners_in_python('KINDS = ("orders.order", "orders.OrderLine")') == {"orders"}
     assert owners_in_python('reverse("events:mine")\nmodel = "events.Event"') == {"events"}
+    # a model of an app above, reached through the name its relation gives a lower model
+    assert owners_in_python("tickets = list(event.tickets.all())") == {"tickets"}
+    assert owners_in_python('prefetch_related_objects([event], "tickets")') == {"tickets"}
+    assert owners_in_python("Event.objects.filter(orders__state='paid')") == {"orders"}
+    assert owners_in_python('Event.objects.annotate(n=Count("orders__lines"))') == {"orders"}
+    assert owners_in_python("sold = ticket.order_lines.count()") == {"orders"}
+    assert owners_in_template("{% for ticket in event.tickets.all %}{{ ticket }}{% endfor %}") == {"tickets"}
+    assert owners_in_template("{{ event.orders.count }} orders. Sell tickets.") == {"orders"}
+    assert not owners_in_python("event.sessions.all(); event.tracks.count(); event.roles.all()")
     assert owners_in_template("{% load when sales_tags %}{% order_form %}") == {"core", "orders"}
     assert owners_in_template("{% url 'orders:list' event.pk %}") == {"orders"}
     assert owners_in_template('{% include "orders/_order_form.html" %}') == {"orders"}

@@ -7,10 +7,15 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         # Hooks of events, which knows nothing of tickets: the wizard gains its Tickets
-        # page, the activity log says who reads the tickets' entries.
+        # page and its Review page the tickets' table, publishing asks for a ticket whose
+        # sales fit the event, the activity log says who reads the tickets' entries.
         from events.activity_log import Kind, add_kind
-        from events.views.wizard import add_wizard_step
+        from events.services import add_publish_check
+        from events.views.wizard import add_review_section, add_wizard_step
+        from tickets import plugins, services
         from tickets.models import Ticket
 
         add_wizard_step("tickets", "Tickets", "tickets:wizard", after="details")
+        add_review_section(plugins.review_section)
+        add_publish_check(services.publish_problems)
         add_kind(Kind("ticket", ("tickets.ticket",), (Ticket.resource_name,)))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import CharField, Max, Value
+from django.db.models import CharField, Max, Value, prefetch_related_objects
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -192,6 +192,33 @@ def ticket_errors(ticket):
     except ValidationError as error:
         return error.update_error_dict({})
     return {}
+
+
+# --- publishing: what tickets ask of an event (events.services.add_publish_check) -------
+
+
+def event_tickets(event):
+    """The event's tickets in their order, read once per event object (the publish check and
+    the wizard's review section share the read)."""
+    prefetch_related_objects([event], "tickets")
+    return list(event.tickets.all())
+
+
+def publish_problems(event):
+    """What tickets keep ``event`` from being published: it has no ticket, or a ticket's
+    sales window does not fit the event (its dates may have moved since the tickets were
+    saved). Asked by ``events.services.publish_problems`` (added in tickets.apps)."""
+    tickets = event_tickets(event)
+    problems = []
+    if not tickets:
+        problems.append("Add at least one ticket.")
+    if event.ends_at:
+        for ticket in tickets:
+            if ticket.sales_ends_at and ticket.sales_ends_at > event.ends_at:
+                problems.append(f"The sales of “{ticket.name}” end after the event ends.")
+            elif ticket.sales_starts_at and ticket.sales_starts_at >= event.ends_at:
+                problems.append(f"The sales of “{ticket.name}” start after the event ends.")
+    return problems
 
 
 # --- the wizard: all of an event's tickets at once -------------------------------------------

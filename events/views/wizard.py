@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +43,17 @@ def add_wizard_step(name, title, url_name, *, after):
     position = [step for step, _, _ in STEPS].index(after) + 1
     STEPS.insert(position, (name, title, url_name))
     STEP_URLS[name] = url_name
+
+
+#: What apps above events show on the Review page under the event's details (tickets: its
+#: tickets' table), added in their ``AppConfig.ready`` with ``add_review_section``.
+REVIEW_SECTIONS = []
+
+
+def add_review_section(render):
+    """``render(event)``: the HTML of a section of the Review page (once, however often added)."""
+    if render not in REVIEW_SECTIONS:
+        REVIEW_SECTIONS.append(render)
 
 
 def neighbour_step(name, offset):
@@ -168,12 +178,10 @@ class PublishStepView(EventStepMixin, TemplateView):
     step = "publish"
 
     def get_context_data(self, **kwargs):
-        # The tickets are read once, for publish_problems and for the page.
-        prefetch_related_objects([self.event], "tickets")
         if "problems" not in kwargs:
             kwargs["problems"] = services.publish_problems(self.event)
         context = super().get_context_data(**kwargs)
-        context["tickets"] = list(self.event.tickets.all())
+        context["review_sections"] = [render(self.event) for render in REVIEW_SECTIONS]
         return context
 
     def post(self, request, *args, **kwargs):
