@@ -11,9 +11,14 @@ or sorts by a secret field: the admin site refuses it for every model
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswordHashWidget, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    ReadOnlyPasswordHashField,
+    ReadOnlyPasswordHashWidget,
+    UserChangeForm,
+)
 
-from accounts import services
+from accounts import services, tokens
 from accounts.models import ApiToken, User
 from accounts.throttling import LoginRateThrottle
 from core.links import site_root
@@ -42,9 +47,22 @@ class AccountChangeForm(UserChangeForm):
     )
 
 
+class AccountPasswordForm(AdminPasswordChangeForm):
+    """The admin's "change password" page, through ``accounts.services.set_password``:
+    logged as the admin's (``UserAdmin.get_object`` says who is changing the account)."""
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        return services.set_password(self.user, password, actor=getattr(self.user, "changed_by", None))
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Accounts are saved and deleted through ``accounts.services`` (``save_account``,
+    ``delete_account``, ``set_password``): logged in the activity log as the admin's."""
+
     form = AccountChangeForm
+    change_password_form = AccountPasswordForm
     ordering = ["email"]
     list_display = ["email", "full_name", "is_admin", "is_super_admin", "is_active", "date_joined"]
     list_filter = ["is_admin", "is_super_admin", "is_active"]
@@ -60,11 +78,24 @@ class UserAdmin(DjangoUserAdmin):
     # Only the owner confirms an address, through the link sent to it (accounts.services).
     readonly_fields = ["email_confirmed_at"]
 
+    def get_object(self, request, object_id, from_field=None):
+        user = super().get_object(request, object_id, from_field)
+        if user is not None:
+            user.changed_by = request.user  # the actor of AccountPasswordForm's save
+        return user
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        services.save_account(obj, actor=request.user, adding=not change)
         if not change or "email" in form.changed_data:
             # A new or changed address is unconfirmed (User.save): its owner gets a link.
             services.send_confirmation(obj, site_root(request))
+
+    def delete_model(self, request, obj):
+        services.delete_account(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.delete_account(user, actor=request.user)
 
 
 @admin.register(ApiToken)
@@ -88,3 +119,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_super_admin
+
+    def delete_model(self, request, obj):
+        tokens.revoke_token(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            tokens.revoke_token(token, actor=request.user)

@@ -85,7 +85,7 @@ class AuthTokenView(PrivateAnswersMixin, APIView):
     )
     def delete(self, request):
         if isinstance(request.auth, ApiToken):
-            tokens.revoke_token(request.auth)
+            tokens.revoke_token(request.auth, actor=request.user)
         else:
-            tokens.revoke_tokens(request.user)
+            tokens.revoke_tokens(request.user, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.template.loader import render_to_string
 
+from accounts import services
 from accounts.models import User, canonical_address
 from core.forms import BootstrapFormMixin
 from core.mail import may_send
@@ -41,7 +42,9 @@ class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
 
 
 class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
-    pass
+    def save(self, commit=True):
+        """Through ``accounts.services.set_password``: saved and logged as the user's."""
+        return services.set_password(self.user, self.cleaned_data["new_password1"], actor=self.user)
 
 
 class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
@@ -61,7 +64,11 @@ class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
 
 
 class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
-    pass
+    """A new password through the e-mailed reset link (``accounts.services.set_password``,
+    ``reset``): saved, the address confirmed (the link came to it), logged as the user's."""
+
+    def save(self, commit=True):
+        return services.set_password(self.user, self.cleaned_data["new_password1"], actor=self.user, reset=True)
 
 
 class ProfileForm(BootstrapFormMixin, forms.ModelForm):

@@ -38,6 +38,42 @@ EMAIL_TAKEN = "An account with this e-mail address already exists."
 #: Sent (``sender=User``, ``user=``) inside the transaction that confirms an address.
 email_confirmed = Signal()
 
+#: Sent (``sender=User``, ``user=``, ``actor=``, ``action=``, ``obj=``, ``changes=``) inside the
+#: transaction of every change made to an account through these services and
+#: ``accounts.tokens``: the activity log, above accounts in the layers, writes the entry from it
+#: (``activity.apps``), an entry of no event that the super admin reads in the admin. ``action``
+#: is one of the names below (the log's ``ActivityEntry.Action`` values); ``changes`` is
+#: ``{field: [old, new]}`` and never holds a password, a token or a key.
+account_changed = Signal()
+
+SIGNED_UP = "signed_up"
+CREATED = "created"
+UPDATED = "updated"
+DELETED = "deleted"
+EMAIL_CONFIRMED = "email_confirmed"
+EMAIL_CHANGED = "email_changed"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a word, not a password)
+PASSWORD_RESET = "password_reset"  # noqa: S105
+TOKEN_ISSUED = "token_issued"  # noqa: S105
+TOKEN_REVOKED = "token_revoked"  # noqa: S105
+
+#: What the log shows of an account's change by the admin (never the password).
+LOGGED_FIELDS = ("email", "full_name", "is_active", "is_admin", "is_super_admin")
+
+
+def record(user, action, *, actor, obj=None, changes=None):
+    """Say (``account_changed``) that ``actor`` (``None``: the system) did ``action`` to
+    ``user``'s account (``obj``: the account, or one of its tokens). Call it inside the
+    transaction of the change, after its checks."""
+    account_changed.send(
+        sender=User, user=user, actor=actor, action=action, obj=obj if obj is not None else user, changes=changes or {}
+    )
+
+
+def _fields_of(user):
+    return {name: getattr(user, name) for name in LOGGED_FIELDS}
+
+
 CONFIRMATION_SALT = "accounts.confirm-email"
 #: How long a confirmation link works (seconds).
 CONFIRMATION_MAX_AGE = 3 * 24 * 3600
@@ -82,18 +118,64 @@ def sign_up(email, password, full_name=""):
     ``Conflict`` if someone signed up with the address since the form checked it."""
     try:
         with transaction.atomic():
-            return User.objects.create_user(email, password, full_name=full_name)
+            user = User.objects.create_user(email, password, full_name=full_name)
     except IntegrityError:
         if User.objects.filter(email=canonical_address(email)).exists():
             raise Conflict(EMAIL_TAKEN) from None
         raise
-
-
-def update_profile(user, *, full_name):
-    """Save what a person may change about themselves: their name (stripped)."""
-    user.full_name = full_name.strip()
-    user.save(update_fields=["full_name"])
+    record(user, SIGNED_UP, actor=user, changes={"email": [None, user.email]})
     return user
+
+
+@transaction.atomic
+def update_profile(user, *, full_name):
+    """Save what a person may change about themselves: their name (stripped). Logged if it changed."""
+    old, user.full_name = user.full_name, full_name.strip()
+    user.save(update_fields=["full_name"])
+    if old != user.full_name:
+        record(user, UPDATED, actor=user, changes={"full_name": [old, user.full_name]})
+    return user
+
+
+@transaction.atomic
+def set_password(user, password, *, actor, reset=False):
+    """Give ``user`` the new ``password`` (checked by the caller's form with Django's
+    validators; ``None``: no usable password, the admin's choice). Ends the other sessions
+    and the API tokens (``accounts.signals``). Logged as changed by ``actor``, or as reset
+    (``reset``: through the e-mailed link, which confirms the address too)."""
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    record(user, PASSWORD_RESET if reset else PASSWORD_CHANGED, actor=actor)
+    if reset:
+        confirm_email(user)
+    return user
+
+
+@transaction.atomic
+def save_account(user, *, actor, adding=False):
+    """The admin's save of an account (the form has set its fields; a new one its password):
+    logged as created, or with what changed (a new address as ``email_changed``, which
+    unconfirms it: ``User.save``)."""
+    before = None if adding else User.objects.filter(pk=user.pk).values(*LOGGED_FIELDS).first()
+    user.save()
+    after = _fields_of(user)
+    if adding or before is None:
+        record(user, CREATED, actor=actor, changes={k: [None, v] for k, v in after.items() if v not in ("", False)})
+    else:
+        changes = {name: [before[name], after[name]] for name in LOGGED_FIELDS if before[name] != after[name]}
+        if changes:
+            record(user, EMAIL_CHANGED if "email" in changes else UPDATED, actor=actor, changes=changes)
+    return user
+
+
+@transaction.atomic
+def delete_account(user, *, actor):
+    """Delete an account (the admin): logged first, the entry keeps its address."""
+    record(user, DELETED, actor=actor, changes={"email": [user.email, None]})
+    user.delete()
 
 
 # --- sign-up and confirmation --------------------------------------------------------------
@@ -141,6 +223,7 @@ def confirm_email(user):
     )
     user.refresh_from_db(fields=["email_confirmed_at"])
     if confirmed:
+        record(user, EMAIL_CONFIRMED, actor=user)
         email_confirmed.send(sender=User, user=user)
     return bool(confirmed)
 

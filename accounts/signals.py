@@ -51,7 +51,7 @@ def end_sessions_on_delete(sender, instance, **kwargs):
 
 
 def _end(user_id, keep):
-    tokens.revoke_tokens(user_id)
+    tokens.revoke_tokens(user_id, log=False)  # the password's or deactivation's entry says why
     sessions.end_sessions(user_id, keep=keep)
 
 

@@ -15,7 +15,8 @@ import secrets
 
 from django.db import transaction
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
+from accounts.services import TOKEN_ISSUED, TOKEN_REVOKED, record
 
 #: Longer than any key this server makes or made: refused before it is hashed.
 MAX_KEY_LENGTH = 100
@@ -29,11 +30,13 @@ def digest_of(key):
 def issue_token(user):
     """A new token for ``user``, returned as ``(token, key)``: the key exists nowhere
     else, so the caller hands it to the user and forgets it. A user holds at most
-    ``ApiToken.MAX_PER_USER`` (one per device, say); a new one beyond revokes the oldest."""
+    ``ApiToken.MAX_PER_USER`` (one per device, say); a new one beyond revokes the oldest.
+    Logged as issued by ``user`` (never its key nor its digest)."""
     key = secrets.token_hex(20)
     token = ApiToken.objects.create(user=user, digest=digest_of(key))
     keep = ApiToken.objects.filter(user=user).order_by("-created", "-id").values_list("pk", flat=True)
     ApiToken.objects.filter(user=user).exclude(pk__in=list(keep[: ApiToken.MAX_PER_USER])).delete()
+    record(user, TOKEN_ISSUED, actor=user, obj=token)
     return token, key
 
 
@@ -50,12 +53,20 @@ def token_for_key(key):
     return token
 
 
-def revoke_token(token):
-    """Revoke one token (the one a request came with: logging one device out)."""
-    ApiToken.objects.filter(pk=token.pk).delete()
+@transaction.atomic
+def revoke_token(token, *, actor):
+    """Revoke one token (the one a request came with: logging one device out; the super
+    admin's deletion). Logged as done by ``actor`` if it still existed."""
+    if ApiToken.objects.filter(pk=token.pk).delete()[0]:
+        record(token.user, TOKEN_REVOKED, actor=actor, obj=token)
 
 
-def revoke_tokens(user_or_id):
-    """Revoke every token of a user (a new password, a deactivated account)."""
+@transaction.atomic
+def revoke_tokens(user_or_id, *, actor=None, log=True):
+    """Revoke every token of a user (a session's "log out everywhere"; a new password or a
+    deactivated account, whose own entry says why: ``log=False``). Logged as done by ``actor``."""
     user_id = getattr(user_or_id, "pk", user_or_id)
-    ApiToken.objects.filter(user_id=user_id).delete()
+    revoked = ApiToken.objects.filter(user_id=user_id).delete()[0]
+    if revoked and log:
+        user = user_or_id if hasattr(user_or_id, "pk") else User.objects.get(pk=user_id)
+        record(user, TOKEN_REVOKED, actor=actor, changes={"count": [revoked, 0]})

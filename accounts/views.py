@@ -219,14 +219,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """A new password through the e-mailed link: it came to the address, so the address
-    is confirmed too (``accounts.services.confirm_email``)."""
+    is confirmed too (the form saves through ``accounts.services.set_password``)."""
 
     form_class = forms.SetPasswordForm
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.confirm_email(form.user)
-        return response
 
 
 class ProfileView(LoginRequiredMixin, SuccessMessageMixin, FormView):

@@ -14,7 +14,9 @@ class ActivityEntry(models.Model):
 
     ``event`` is ``SET_NULL``: deleting an event keeps its entries (the deletion's own
     entry among them) for the super admin, under ``event_label``; the event's page and API
-    go with it. Matrix edits belong to no event (``event`` is ``None``).
+    go with it. Matrix edits and changes to accounts (signing up, confirming an address,
+    passwords, API tokens, the admin's edits) belong to no event (``event`` is ``None``):
+    only the super admin reads those, in the admin.
     """
 
     class Action(models.TextChoices):
@@ -32,6 +34,14 @@ class ActivityEntry(models.Model):
         INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
         INVITATION_DECLINED = "invitation_declined", "Invitation declined"
         MATRIX_CHANGED = "matrix_changed", "Permission matrix changed"
+        # An account's own (no event; accounts.services.account_changed, activity.apps).
+        SIGNED_UP = "signed_up", "Signed up"
+        EMAIL_CONFIRMED = "email_confirmed", "E-mail address confirmed"
+        EMAIL_CHANGED = "email_changed", "E-mail address changed"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        TOKEN_ISSUED = "token_issued", "API token issued"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     actor = models.ForeignKey(

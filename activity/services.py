@@ -58,6 +58,13 @@ def log_action(actor, action, obj=None, event=None, changes=None, *, label=""):
     return entry
 
 
+def log_account_change(sender, user, actor, action, obj, changes, **kwargs):
+    """``accounts.services.account_changed``'s receiver: the account's entry (no event),
+    in the transaction of the change. Secret fields never reach the entry."""
+    changes = {name: change for name, change in changes.items() if not is_secret(name)}
+    log_action(actor, Action(action), obj, event=None, changes=changes)
+
+
 def log_actions(actor, event, items):
     """``log_action`` for many objects of one event (or of none: ``event`` None) at once,
     in one query however many: ``items`` is ``[(action, obj, changes)]``."""

@@ -35,6 +35,10 @@ class EventOwnedAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    """Events are created, changed and deleted through events.services, as on the site:
+    validated, logged as the super admin's; a new one has them as its Organizer (an
+    event always has one: ``create_event``)."""
+
     list_display = ["name", "state", "starts_at", "location", "created_by"]
     list_filter = ["state"]
     search_fields = ["name", "slug", "location"]
@@ -46,6 +50,31 @@ class EventAdmin(admin.ModelAdmin):
         if db_field.name == "currency":  # a list on the form, not in the model (events.currencies)
             return forms.ChoiceField(choices=CURRENCY_CHOICES, initial=db_field.default)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            fields = {name: data[name] for name in services.EVENT_FIELDS if name in data}
+            if data.get("background_image"):
+                fields["background_image"] = data["background_image"]
+            obj.pk = services.create_event(request.user, actor=request.user, **fields).pk
+            return
+        fields = {name: data[name] for name in form.changed_data if name in services.EVENT_FIELDS}
+        stored = Event.objects.get(pk=obj.pk)  # obj holds the form's values already
+        services.update_event(stored, actor=request.user, **fields)
+        if "background_image" in form.changed_data:
+            image = data["background_image"]
+            if image:
+                services.set_background_image(stored, image.read(), actor=request.user)
+            else:
+                services.remove_background_image(stored, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_event(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for event in queryset:
+            services.delete_event(event, actor=request.user)
 
 
 @admin.register(Track)
