@@ -130,7 +130,9 @@ def sign_up(email, password, full_name=""):
 @transaction.atomic
 def update_profile(user, *, full_name):
     """Save what a person may change about themselves: their name (stripped). Logged if it changed."""
-    old, user.full_name = user.full_name, full_name.strip()
+    # As stored: a bound ModelForm has already set the new name on ``user``.
+    old = User.objects.filter(pk=user.pk).values_list("full_name", flat=True).get()
+    user.full_name = full_name.strip()
     user.save(update_fields=["full_name"])
     if old != user.full_name:
         record(user, UPDATED, actor=user, changes={"full_name": [old, user.full_name]})
