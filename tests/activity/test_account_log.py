@@ -3,10 +3,12 @@ event per change, with who made it (the person, or the super admin in the admin)
 password, key or digest; a refused change logs nothing. Only the super admin reads them,
 in the admin (``accounts.services.account_changed``, received by ``activity.apps``)."""
 
+import io
 import json
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -239,3 +241,11 @@ def test_account_entries_are_read_by_the_super_admin_alone(super_client, make_us
     admin.force_login(make_user("viewer@example.com", is_admin=True))
     assert admin.get(page).status_code == 403
     assert logged_in.get(page).status_code == 302  # not staff: the admin's log-in
+
+
+def test_a_super_admin_made_by_the_command_is_logged_as_the_system_s(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    call_command("createsuperadmin", "--email", "root@example.com", stdout=io.StringIO())
+    entry = only_entry(Action.CREATED)
+    assert (entry.actor, entry.actor_label) == (None, "")
+    assert entry.object_id == User.objects.get(email="root@example.com").pk

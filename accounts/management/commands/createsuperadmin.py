@@ -6,7 +6,9 @@ from django.contrib.auth.management.commands import createsuperuser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.db import transaction
 
+from accounts import services
 from accounts.models import User
 
 
@@ -30,4 +32,9 @@ class Command(createsuperuser.Command):
                 validate_password(password, User(email=email))
             except ValidationError as error:
                 raise CommandError("Password refused: " + " ".join(error.messages)) from None
-        super().handle(*args, **options)
+        # The new account and its entry in the activity log (made by the system) together.
+        with transaction.atomic():
+            newest = User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            super().handle(*args, **options)
+            for user in User.objects.filter(pk__gt=newest, is_super_admin=True):
+                services.record(user, services.CREATED, actor=None, changes={"is_super_admin": [None, True]})
