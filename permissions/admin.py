@@ -64,6 +64,9 @@ class FixedNamesAdmin(SuperAdminEditsAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        services.set_title(obj, form.cleaned_data["title"], actor=request.user)
+
 
 @admin.register(Role)
 class RoleAdmin(FixedNamesAdmin):

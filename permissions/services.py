@@ -45,6 +45,12 @@ def _active_user(email):
     return get_user_model().objects.filter(email=canonical_address(email), is_active=True).first()
 
 
+def invite_has_account(invite):
+    """Whether someone may already log in with the address ``invite`` was sent to (an
+    active account): its page then asks them to log in rather than to sign up."""
+    return _active_user(invite.email) is not None
+
+
 def _already_has_role(user, role):
     message = f"{user.email} already is {role.title} of this event."
     return ValidationError({"email": ValidationError(message, code="already_has_role")})
@@ -141,6 +147,22 @@ def set_permission_matrix(flags, *, actor=None):
         Permission.objects.bulk_update([permission for permission, _ in changed], [f"can_{op}" for op in OPERATIONS])
         log_actions(actor, None, log)
     return changed
+
+
+@transaction.atomic
+def set_title(row, title, *, actor=None):
+    """Rename a role or a service of the matrix (``row``: a ``Role`` or ``Service``) for
+    people: only its title, never its name (the code's). Logged (in no event) as done by
+    ``actor`` if it changed."""
+    locked = type(row).objects.select_for_update().get(pk=row.pk)
+    old = locked.title
+    row.name = locked.name
+    row.title = title
+    if old != title:
+        row.full_clean()
+        row.save(update_fields=["title"])
+        log_action(actor, Action.UPDATED, row, changes={"title": [old, title]})
+    return row
 
 
 # --- invitations ---------------------------------------------------------------------

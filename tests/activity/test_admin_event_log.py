@@ -1,4 +1,4 @@
-"""The super admin's event pages in the admin save and delete through events.services: each
+"""The super admin's event pages (and the roles' titles) in the admin save and delete through the services: each
 change is one entry with the super admin as its actor; a refused form logs nothing."""
 
 import pytest
@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from activity.models import ActivityEntry
 from events.models import Event
-from permissions.models import EventRole
+from permissions.models import EventRole, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +67,14 @@ def test_an_event_deleted_in_the_admin_is_logged_as_the_super_admin_s(super_clie
     assert not Event.objects.filter(pk=event.pk).exists()
     entry = ActivityEntry.objects.get(action=Action.DELETED, content_type__model="event", object_id=event.pk)
     assert (entry.actor, entry.event_id, entry.event_label) == (super_admin, None, event.name)
+
+
+def test_a_role_s_new_title_in_the_admin_is_logged_as_the_super_admin_s(super_client, super_admin):
+    role = Role.objects.get(name=Role.MODERATOR)
+    url = reverse("admin:permissions_role_change", args=[role.pk])
+    assert super_client.post(url, {"title": "Session host"}).status_code == 302
+    entry = ActivityEntry.objects.get(actor=super_admin)
+    assert (entry.action, entry.event_id, entry.object_id) == (Action.UPDATED, None, role.pk)
+    assert entry.changes == {"title": [role.title, "Session host"]}
+    assert super_client.post(url, {"title": "Session host"}).status_code == 302  # the same: nothing logged
+    assert ActivityEntry.objects.filter(actor=super_admin).count() == 1
