@@ -36,10 +36,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from activity.models import ActivityEntry
+from events.models import Microlocation, Session, Speaker, Sponsor, Track
 from permissions import checks
-from permissions.resources import EVENT, MICROLOCATION, SESSION, SPEAKER, SPONSOR, TRACK
+from permissions.resources import EVENT
 
 Action = ActivityEntry.Action
+
+TRACK, SESSION, SPEAKER, SPONSOR, MICROLOCATION = (
+    model.resource_name for model in (Track, Session, Speaker, Sponsor, Microlocation)
+)
 
 #: Who holds which role: whoever reads the event (any role, admins), as on the roles page.
 TEAM = "team"

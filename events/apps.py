@@ -12,7 +12,14 @@ class EventsConfig(AppConfig):
 
         signals.connect(apps.get_models())
 
+        from events.models import RESOURCE_MODELS, Event
         from permissions.pages import set_event_pages
+        from permissions.resources import register_resource
+
+        # The event's resources are rows of the permission matrix, in its order: the
+        # dashboard's five, then the event itself (apps above add theirs after).
+        for name in (*RESOURCE_MODELS, Event.resource_name):
+            register_resource(name)
 
         # The pages of an event permissions links to (an answered invitation, an accepted one).
         set_event_pages(dashboard="events:dashboard", roles="events:roles")

@@ -300,7 +300,7 @@ class EventOwned(models.Model):
 
 class Track(EventOwned):
     counter = "tracks_ver"
-    resource_name = resources.TRACK
+    resource_name = "track"
 
     name = models.CharField(max_length=150, validators=[validate_single_line])
     color = models.CharField(
@@ -331,7 +331,7 @@ class Track(EventOwned):
 
 class Microlocation(EventOwned):
     counter = "microlocations_ver"
-    resource_name = resources.MICROLOCATION
+    resource_name = "microlocation"
 
     name = models.CharField(max_length=150, validators=[validate_single_line])
     floor = models.IntegerField(null=True, blank=True)
@@ -363,7 +363,7 @@ class Microlocation(EventOwned):
 
 class Speaker(EventOwned):
     counter = "speakers_ver"
-    resource_name = resources.SPEAKER
+    resource_name = "speaker"
 
     name = models.CharField(max_length=150, validators=[validate_single_line])
     email = models.EmailField(blank=True, validators=[validate_email_characters])
@@ -388,7 +388,7 @@ class Speaker(EventOwned):
 
 class Sponsor(EventOwned):
     counter = "sponsors_ver"
-    resource_name = resources.SPONSOR
+    resource_name = "sponsor"
 
     name = models.CharField(max_length=150, validators=[validate_single_line])
     url = models.URLField(blank=True)
@@ -405,7 +405,7 @@ class Sponsor(EventOwned):
 
 class Session(EventOwned):
     counter = "sessions_ver"
-    resource_name = resources.SESSION
+    resource_name = "session"
 
     title = models.CharField(max_length=200, validators=[validate_single_line])
     abstract = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
@@ -507,8 +507,9 @@ class SessionInvite(models.Model):
         return django_timezone.now() >= self.expires_at
 
 
-# The event's resources with the dashboard's generic pages and API viewsets, by name, in
-# permissions.resources.DASHBOARD_RESOURCES' order (a resource without its model is a
-# KeyError at start-up). The matrix's other resources (the event, tickets) have pages of their own.
-_MODELS_BY_NAME = {model.resource_name: model for model in (Track, Session, Speaker, Sponsor, Microlocation)}
-RESOURCE_MODELS = {name: _MODELS_BY_NAME[name] for name in resources.DASHBOARD_RESOURCES}
+#: The event's resources with the dashboard's generic pages and API viewsets, by name, in
+#: the matrix's order; events registers them, then the event itself, as rows of the
+#: permission matrix (events.apps). The matrix's other resources (the event, tickets) have
+#: pages of their own.
+RESOURCE_MODELS = {model.resource_name: model for model in (Track, Session, Speaker, Sponsor, Microlocation)}
+DASHBOARD_RESOURCES = tuple(RESOURCE_MODELS)

@@ -2,37 +2,26 @@
 list of their names (the matrix's rows, ``permissions.Service``, one per name; the admin
 grid shows them all; ``permissions.checks`` answers for each).
 
-An app above permissions adds a resource of its own with ``register_resource(name)`` in
-its ``AppConfig.ready`` (orders: ``order``), appended to ``RESOURCES`` (the apps are ready
-in ``INSTALLED_APPS``' order, so the rows keep theirs), plus a data migration in
-``permissions/migrations`` that inserts its row and default cells (copy
-``0004_order_resource``: it defines ``RESOURCES`` and ``seed``; ``permissions.apps`` runs
-every seed after ``migrate``). Then ``checks.may(user, event, name, op)`` answers from the
-matrix, the admin grid and the roles page show its row. permissions names no resource of
-an app above the ones it was built with.
-
-Two kinds of resources:
-
-- ``DASHBOARD_RESOURCES``: the event's objects with the generic dashboard pages (list,
-  create, edit, delete) and API viewsets: ``events.models.RESOURCE_MODELS`` and
-  ``events.forms.RESOURCE_FORMS`` derive from this list.
-- the others, with pages of their own: ``event`` (the event itself: its settings, banner
-  and publishing, on the wizard and the dashboard; the matrix's read, update and delete)
-  and ``ticket`` (the wizard's tickets step and the tickets API).
+permissions names no resource of the apps above it, but one: ``event``, the event a role
+is held in (``settings.EVENTDESK_EVENT_MODEL``), its own word, whose row has its own shape
+(no "create": the event exists before anyone's rights in it) and whose read every role
+holds (``IMPLIED_FOR_EVERY_ROLE``). Each app adds its resources with
+``register_resource(name)`` in its ``AppConfig.ready``, appended to ``RESOURCES`` (the
+apps are ready in ``INSTALLED_APPS``' order, so the rows keep theirs): events its
+dashboard's five (track, session, speaker, sponsor, microlocation) and then ``event``;
+tickets ``ticket``; orders ``order``. Before the apps are ready the list is empty. A new
+resource also needs a data migration in ``permissions/migrations`` that inserts its row
+and default cells (copy ``0004_order_resource``: it defines ``RESOURCES`` and ``seed``;
+``permissions.apps`` runs every seed after ``migrate``; the migrations are history and
+keep the names they seeded). Then ``checks.may(user, event, name, op)`` answers from the
+matrix, the admin grid and the roles page show its row.
 """
 
-TRACK = "track"
-SESSION = "session"
-SPEAKER = "speaker"
-SPONSOR = "sponsor"
-MICROLOCATION = "microlocation"
 EVENT = "event"
-TICKET = "ticket"
 
-DASHBOARD_RESOURCES = (TRACK, SESSION, SPEAKER, SPONSOR, MICROLOCATION)
-#: Every resource, in the matrix's order: one list, which ``register_resource`` extends
+#: Every resource, in the matrix's order: one list, which ``register_resource`` fills in
 #: (``permissions.checks`` and the grid read this same list).
-RESOURCES = [*DASHBOARD_RESOURCES, EVENT, TICKET]
+RESOURCES = []
 
 OPERATIONS = ("create", "read", "update", "delete")
 

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from core.validators import MAX_TEXT_LENGTH, validate_datetime_range, validate_single_line
 from events.models import EventOwned, EventOwnedQuerySet, scoped_manager
-from permissions import resources
 
 
 class TicketQuerySet(EventOwnedQuerySet):
@@ -24,7 +23,7 @@ class TicketQuerySet(EventOwnedQuerySet):
 
 class Ticket(EventOwned):
     counter = "tickets_ver"
-    resource_name = resources.TICKET  # the matrix's row for tickets
+    resource_name = "ticket"  # the matrix's row for tickets (registered in tickets.apps)
 
     class Type(models.TextChoices):
         FREE = "free", "Free"

@@ -101,7 +101,7 @@ def test_the_event_follows_the_matrix(
     check(*walk_event(client, event, operation, another_event), expected_status(who, "event", operation), operation)
 
 
-@pytest.mark.parametrize("operation", resources.operations(resources.TICKET))
+@pytest.mark.parametrize("operation", resources.operations(Ticket.resource_name))
 @pytest.mark.parametrize("who", WHO)
 def test_tickets_follow_the_matrix(who, operation, event, person_as, api_client, super_admin):
     client = api_client(person_as(who))

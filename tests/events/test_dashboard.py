@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from events.models import DASHBOARD_RESOURCES as RESOURCES
 from events.models import Event, Microlocation, Session, Speaker, Track
 from events.services import set_background_image
-from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
 from tests.events.pages import local, session_data, url
 from tests.images import image_bytes, stored_files
 

@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from events.models import DASHBOARD_RESOURCES as RESOURCES
 from events.models import RESOURCE_MODELS, Microlocation, Speaker, Sponsor, Track
 from permissions.checks import OPERATIONS
 from permissions.models import Permission
-from permissions.resources import DASHBOARD_RESOURCES as RESOURCES
 from tests.events.pages import local
 from tests.factories import SessionFactory
 from tests.permissions.utils import (

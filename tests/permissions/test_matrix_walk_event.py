@@ -132,7 +132,7 @@ def test_the_event_pages_follow_the_matrix(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("operation", resources.operations(resources.TICKET))
+@pytest.mark.parametrize("operation", resources.operations(Ticket.resource_name))
 @pytest.mark.parametrize("who", WHO)
 def test_the_tickets_page_follows_the_matrix(client, person_as, super_admin_client, event, who, operation):
     person = person_as(who)

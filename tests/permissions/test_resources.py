@@ -1,14 +1,17 @@
-"""One list of the event's resources (``permissions.resources.RESOURCES``): the checks,
-the models, the forms, the seeded matrix and the seed migration's frozen copy agree."""
+"""One list of the event's resources (``permissions.resources.RESOURCES``, filled in by the
+apps that own them): the checks, the models, the forms, the seeded matrix and the seed
+migrations' frozen copies agree."""
 
+import runpy
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from events.forms import RESOURCE_FORMS
-from events.models import RESOURCE_MODELS
+from events.models import DASHBOARD_RESOURCES, RESOURCE_MODELS, Event
 from permissions import checks, resources
 from permissions.apps import ensure_permission_matrix, seed_migrations
 from permissions.models import Permission, Role, Service
@@ -19,13 +22,21 @@ from tickets.models import Ticket
 
 def test_the_models_and_forms_derive_from_the_one_list():
     # The dashboard's generic pages serve the first five; the event and tickets have their own.
-    assert tuple(resources.RESOURCES[: len(resources.DASHBOARD_RESOURCES)]) == resources.DASHBOARD_RESOURCES
-    assert {resources.EVENT, resources.TICKET} <= set(resources.RESOURCES)
-    assert tuple(RESOURCE_MODELS) == resources.DASHBOARD_RESOURCES
-    assert tuple(RESOURCE_FORMS) == resources.DASHBOARD_RESOURCES
-    assert Ticket.resource_name == resources.TICKET
+    assert tuple(resources.RESOURCES[: len(DASHBOARD_RESOURCES)]) == DASHBOARD_RESOURCES
+    assert tuple(RESOURCE_MODELS) == DASHBOARD_RESOURCES
+    assert tuple(RESOURCE_FORMS) == DASHBOARD_RESOURCES
     assert all(model.resource_name == name for name, model in RESOURCE_MODELS.items())
     assert all(form._meta.model is RESOURCE_MODELS[name] for name, form in RESOURCE_FORMS.items())
+
+
+def test_permissions_names_no_resource_of_an_app_above_it():
+    """The apps register their resources (``AppConfig.ready``), in the matrix's order:
+    permissions' module, read on its own as it is before any app is ready, lists none;
+    the event's five and the event itself (events), then tickets' and orders' follow."""
+    alone = runpy.run_path(str(Path(resources.__file__)))
+    assert alone["RESOURCES"] == []
+    assert [*DASHBOARD_RESOURCES, Event.resource_name, Ticket.resource_name, "order"] == resources.RESOURCES
+    assert Event.resource_name == resources.EVENT  # permissions' own word: the event a role is held in
 
 
 def test_the_seed_migrations_frozen_copies_are_the_same_list():
