@@ -7,7 +7,7 @@ another event's ids in a body are "does not exist". Permissions are the matrix's
 ``core.api.etags``.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from functools import cached_property
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from core.api.etags import ConditionalRequestMixin, ConditionalWritesMixin, aggregate_version
 from core.api.public import PublicReadsMixin, is_anonymous
 from core.request_scope import enter_scope
-from events import counters, images
+from events import counters, images, public
 from events.models import VERSION_COUNTERS, Event, Microlocation, Session, Speaker, Sponsor, Track
 from events.scope import enter_event
 from events.services import (
@@ -542,10 +542,7 @@ class SessionViewSet(EventResourceViewSet):
         if "track" in filters:
             queryset = queryset.filter(track_id=filters["track"])
         if "day" in filters:
-            day, tz = filters["day"], self.event.tzinfo
-            start = datetime.combine(day, time.min, tzinfo=tz)
-            end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-            queryset = queryset.filter(starts_at__gte=start, starts_at__lt=end)
+            queryset = public.starting_on(queryset, filters["day"], self.event.tzinfo)
         return queryset
 
 

@@ -11,7 +11,7 @@ speakers are loaded without their e-mail addresses.
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import nh3
 from django.db.models import Exists, OuterRef, Prefetch
@@ -241,7 +241,17 @@ class Day:
 
 
 def local_day(value, tz):
+    """The day ``value`` falls on in the time zone ``tz``: a session belongs to the day it
+    starts on, in its event's time zone (the schedule page's days and ``?day=``, the API's
+    ``?day=``: ``starting_on``)."""
     return value.astimezone(tz).date()
+
+
+def starting_on(sessions, day, tz):
+    """``sessions`` (a queryset) that start on ``day`` in the time zone ``tz`` (``local_day``),
+    filtered in the database."""
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return sessions.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
 
 
 def schedule_days(event, sessions):

@@ -84,6 +84,13 @@ def _save_event(event):
         raise
 
 
+def upcoming_events(limit=12, now=None):
+    """The published events that have not ended yet (ending now counts), soonest first, at
+    most ``limit``: the site's home lists them."""
+    now = now or timezone.now()
+    return Event.objects.filter(state=Event.State.PUBLISHED, ends_at__gte=now).order_by("starts_at", "pk")[:limit]
+
+
 def events_of(user):
     """The events in which ``user`` holds any role, newest first."""
     return Event.objects.filter(roles__user=user).distinct()

@@ -99,6 +99,24 @@ def invitee_account(invite):
     return confirmed_account(invite.email)
 
 
+def answer_refusal(invite, user, account=False):
+    """Why ``user`` (a visitor, maybe anonymous) may not answer ``invite``, as the code of
+    ``INVITE_REFUSALS`` ("log_in", "wrong_user"), or ``None``: they may. The invitee's
+    confirmed account answers it, logged in (``invitee_account``; ``account`` when already
+    read); with none, whoever holds the link, but a logged-in visitor only if theirs is
+    the invited address. The invitation's page and the answer ask this one rule."""
+    if account is False:
+        account = invitee_account(invite)
+    logged_in = user is not None and user.is_authenticated
+    if account is not None:
+        if not logged_in:
+            return "log_in"
+        return "wrong_user" if user.pk != account.pk else None
+    if logged_in and not same_address(user.email, invite.email):
+        return "wrong_user"
+    return None
+
+
 @transaction.atomic
 def invite_speaker(session, email, name="", *, invited_by, site_url="", actor=None):
     """Invite ``email`` to speak at ``session``; returns the new SessionInvite.
@@ -189,16 +207,11 @@ def _answer(invite, user, accept, actor=None):
     invite = SPEAKER_INVITES.lock(invite)
     SPEAKER_INVITES.check_usable(invite)
     account = invitee_account(invite)
-    if account is not None:
-        if user is None or not user.is_authenticated:
-            _refuse("log_in")
-        if user.pk != account.pk:
-            _refuse("wrong_user")
-    elif user is not None and user.is_authenticated:
-        if not same_address(user.email, invite.email):
-            _refuse("wrong_user")
-        if accept:
-            account = user  # the address's own account, holding the link that went there
+    refusal = answer_refusal(invite, user, account)
+    if refusal:
+        _refuse(refusal)
+    if account is None and accept and user is not None and user.is_authenticated:
+        account = user  # the address's own account, holding the link that went there
     session = Session.objects.select_related("event").get(pk=invite.session_id)
     invite.session = session
     if accept:

@@ -240,9 +240,7 @@ class OrderViewSet(
         if self.action == "list":
             filters = OrderFilters(data=self.request.query_params)
             filters.is_valid(raise_exception=True)
-            if "state" in filters.validated_data:
-                queryset = queryset.filter(state=filters.validated_data["state"])
-            queryset = services.search_orders(queryset, filters.validated_data.get("q", ""))
+            queryset = services.find_orders(queryset, **filters.validated_data)
         return queryset
 
     def list_version(self):

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from activity.services import Action, changes_between, log_action, log_actions, snapshot
 from core.errors import Conflict
@@ -276,6 +277,41 @@ def availability(tickets, now=None):
     tickets = list(tickets)
     held = held_by_ticket([ticket.pk for ticket in tickets], now)
     return {ticket.pk: seats_left(ticket.quantity, held.get(ticket.pk)) for ticket in tickets}
+
+
+def order_for_buyer(event, code, secret):
+    """The order of ``event`` its buyer's link names (``code`` and ``secret``): whoever holds
+    the link is its buyer (its page, cancelling it). ``None`` for a code or a secret that
+    names none (the secret compared in constant time)."""
+    order = Order.objects.filter(event=event, code=code).first()
+    if order is None or not constant_time_compare(order.secret, secret):
+        return None
+    order.event = event
+    return order
+
+
+def attendee_lines(event, now=None):
+    """The event's order lines whose seats are taken (paid, or pending within its hold:
+    ``holding``), with their orders and tickets, in the order they were placed: the
+    attendees (a line of 3 is 3 of them)."""
+    return (
+        OrderLine.objects.filter(order__event=event)
+        .filter(holding(now))
+        .select_related("order", "ticket")
+        .order_by("order__created_at", "order_id", "id")
+    )
+
+
+def find_orders(orders, *, state="", q=""):
+    """``orders`` (a queryset) in ``state`` (any for a blank one) that ``q`` finds
+    (``search_orders``): the orders list's and the API's ``?state=`` and ``?q=``. An unknown
+    state is a ``ValidationError`` on ``state``."""
+    if state:
+        if state not in Order.State.values:
+            choices = ", ".join(Order.State.values)
+            raise ValidationError({"state": [f"Unknown state: choose one of {choices}."]})
+        orders = orders.filter(state=state)
+    return search_orders(orders, q)
 
 
 def search_orders(orders, q):
@@ -636,20 +672,20 @@ def _place(event, name, email, lines, now, *, user=None, client=""):
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
-    order._prefetched_objects_cache = {"lines": order_lines}
-    log_action(user, Action.CREATED, order, event=event, changes=_placed(order), label="" if user else ANONYMOUS_BUYER)
+    changes = _placed(order, order_lines)
+    log_action(user, Action.CREATED, order, event=event, changes=changes, label="" if user else ANONYMOUS_BUYER)
     if order.is_pending:
         _queue_expiry(order)
     return order
 
 
-def _placed(order):
+def _placed(order, order_lines):
     """What the log says of a new order (not its secret, nor the bookkeeping of the
     held-seat bound: account, client digest, mailbox)."""
     when = "expires_at" if order.is_pending else "paid_at"
     lines = [
         f"{line.quantity} × {line.ticket.name}" + (f" ({line.donation})" if line.donation is not None else "")
-        for line in order.lines.all()
+        for line in order_lines
     ]
     return {
         "code": [None, order.code],

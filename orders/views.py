@@ -18,7 +18,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView, View
 
@@ -30,7 +29,7 @@ from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
 from orders import services
 from orders.forms import order_form_for
-from orders.models import Order, OrderLine
+from orders.models import Order
 from orders.throttling import client_digest, order_throttles
 
 # --- attendees ---------------------------------------------------------------------------
@@ -101,16 +100,15 @@ def _keep_posted(form, event):
     """The posted form with fresh availability (the numbers changed)."""
     fresh = order_form_for(event, form.data)
     fresh.is_valid()
-    fresh._errors = form._errors
+    fresh.errors.clear()  # the posted form's errors, not the fresh one's
+    fresh.errors.update(form.errors)
     return fresh
 
 
 def _buyers_order(request, slug, code, secret):
-    event = enter_event(request, slug=slug)
-    order = Order.objects.filter(event=event, code=code).first()
-    if order is None or not constant_time_compare(order.secret, secret):
+    order = services.order_for_buyer(enter_event(request, slug=slug), code, secret)
+    if order is None:
         raise Http404("No such order.")
-    order.event = event
     return order
 
 
@@ -160,25 +158,14 @@ class SalesView(OrdersDashboardMixin, TemplateView):
         return context
 
 
-def filtered_orders(event, params):
-    """The event's orders matching ``?q=`` (code, name or e-mail) and ``?state=``;
-    ``ValidationError`` for an unknown state."""
-    orders = Order.objects.filter(event=event)
-    state = params.get("state", "")
-    if state:
-        if state not in Order.State.values:
-            raise ValidationError(f"Unknown state: choose one of {', '.join(Order.State.values)}.")
-        orders = orders.filter(state=state)
-    return services.search_orders(orders, params.get("q", ""))
-
-
 class OrderListView(OrdersDashboardMixin, TemplateView):
     nav = "orders"
     template_name = "orders/dashboard/order_list.html"
 
     def get(self, request, *args, **kwargs):
+        orders = Order.objects.filter(event=self.event)
         try:
-            self.orders = filtered_orders(self.event, request.GET)
+            self.orders = services.find_orders(orders, state=request.GET.get("state", ""), q=request.GET.get("q", ""))
         except ValidationError as error:
             self.orders, self.problem = Order.objects.none(), error.messages[0]
             return self.render_to_response(self.get_context_data(), status=400)
@@ -293,16 +280,11 @@ class OrdersCsvView(OrdersDashboardMixin, View):
 
 class AttendeesCsvView(OrdersDashboardMixin, View):
     """One row per ticket bought (a line of 3 is 3 rows), of the orders holding their seats
-    (paid, and pending within their hold: ``services.holding``)."""
+    (paid, and pending within their hold: ``services.attendee_lines``)."""
 
     def get(self, request, *args, **kwargs):
         event = self.event
-        lines = (
-            OrderLine.objects.filter(order__event=event)
-            .filter(services.holding())
-            .select_related("order", "ticket")
-            .order_by("order__created_at", "order_id", "id")
-        )
+        lines = services.attendee_lines(event)
 
         def rows():
             for line in lines.iterator(chunk_size=500):

@@ -3,13 +3,12 @@
 event's roles page (``events.views.roles``); the rules are ``permissions.services``."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views import View
 
-from accounts.services import canonical_address
 from accounts.views import SignUpView, after_login_url
 from core.errors import Conflict
 from core.request_scope import enter_scope
@@ -20,10 +19,6 @@ from permissions.pages import event_page
 #: How a refused invitation answers: a link that names nothing is 404, a used or
 #: expired one 410 Gone, someone else's 403.
 REFUSAL_STATUS = {"invalid": 404, "wrong_user": 403}
-
-
-def invite_has_account(invite):
-    return get_user_model().objects.filter(email=canonical_address(invite.email), is_active=True).exists()
 
 
 class AnswerInviteView(View):
@@ -52,7 +47,7 @@ class AnswerInviteView(View):
             "invite": invite,
             "link": link,
             # Only asked when the page offers log-in or sign-up (not to a logged-in invitee).
-            "has_account": not user.is_authenticated and invite_has_account(invite),
+            "has_account": not user.is_authenticated and services.invite_has_account(invite),
             "signup_url": services.signup_path(invite),
         }
         return render(request, self.template_name, context)

@@ -2,7 +2,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
 
 from events import services
 from events.models import Event
@@ -10,9 +9,7 @@ from events.models import Event
 
 def home(request):
     """What Eventdesk is, and the published events that have not ended yet, soonest first."""
-    published = Event.objects.filter(state=Event.State.PUBLISHED)
-    upcoming = published.filter(ends_at__gte=timezone.now()).order_by("starts_at")[:12]
-    return render(request, "events/home.html", {"events": upcoming})
+    return render(request, "events/home.html", {"events": services.upcoming_events()})
 
 
 @login_required

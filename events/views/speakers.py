@@ -131,15 +131,15 @@ class AnswerSpeakerInviteView(View):
         return render(self.request, self.template_name, {"refusal": error.message}, status=status)
 
     def get(self, request, link):
-        invite, user = self.invite, request.user
-        account = speakers.invitee_account(invite)
-        if user.is_authenticated and user.email.lower() != invite.email.lower():
-            return self.refused(InviteError(speakers.INVITE_REFUSALS["wrong_user"], code="wrong_user"))
+        invite = self.invite
+        refusal = speakers.answer_refusal(invite, request.user)
+        if refusal == "wrong_user":
+            return self.refused(InviteError(speakers.INVITE_REFUSALS[refusal], code=refusal))
         context = {
             "invite": invite,
             "session": invite.session,
             "when": speakers.schedule_text(invite.session),
-            "may_answer": account is None or user.is_authenticated,
+            "may_answer": refusal is None,  # else a log-in link
         }
         return render(request, self.template_name, context)
 
