@@ -252,6 +252,10 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (set just above)
     EMAIL_BACKEND = "core.mail.FramedConsoleEmailBackend"  # e-mails stand out among the log lines
+# Seconds a worker waits for the mail server (each connect, read, write): Django's default
+# is for ever, and a server that accepts and never answers would hold the worker, and
+# every task queued behind the e-mail, until it is restarted. Given up: logged (core.outbox).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Where the site is (https://events.example.org), for links in e-mails sent without a
 # request at hand (a session moved from the API, the admin or a command).
 SITE_URL = env.str("SITE_URL", default="")
