@@ -73,6 +73,15 @@ def _role_changes(event_role, granted):
     return {name: [None, value] if granted else [value, None] for name, value in values.items()}
 
 
+def kept_role(event_roles):
+    """Of an event's roles (``event_roles``: EventRole rows with their roles, all of the
+    event's Organizers' at least), the one ``revoke_role`` keeps: the Organizer role of
+    the event's only Organizer (an event always has someone who manages its roles); else
+    ``None``. The roles page offers to remove every role but this one."""
+    organizers = [event_role for event_role in event_roles if event_role.role.name == Role.ORGANIZER]
+    return organizers[0] if len(organizers) == 1 else None
+
+
 @transaction.atomic
 def revoke_role(event, user, role, *, actor=None):
     """Take ``role`` from ``user`` in ``event``. Returns whether anything was removed.
@@ -86,7 +95,8 @@ def revoke_role(event, user, role, *, actor=None):
     event_roles = EventRole.objects.filter(event=event, role=role)
     if role.name == Role.ORGANIZER:
         type(event).objects.select_for_update().filter(pk=event.pk).first()
-        if event_roles.filter(user=user).exists() and not event_roles.exclude(user=user).exists():
+        kept = kept_role(event_roles.select_related("role"))
+        if kept is not None and kept.user_id == user.pk:
             raise LastOrganizerError("An event needs an Organizer: this is its last one.", code="last_organizer")
     for event_role in event_roles.filter(user=user).select_related("user", "role"):
         changes = _role_changes(event_role, granted=False)

@@ -19,7 +19,7 @@ from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
 from permissions import checks, services
 from permissions.forms import InviteForm
-from permissions.models import EventRole, Role, RoleInvite
+from permissions.models import EventRole, RoleInvite
 
 
 def roles_url(event):
@@ -41,10 +41,9 @@ class RolesView(DashboardMixin, EventPermissionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event_roles = list(EventRole.objects.filter(event=self.event).select_related("user", "role"))
-        organizers = [er for er in event_roles if er.role.name == Role.ORGANIZER]
         context["event_roles"] = event_roles
-        # revoke_role refuses it anyway; the page does not offer it.
-        context["last_organizer_role"] = organizers[0] if len(organizers) == 1 else None
+        # revoke_role refuses it (the same rule); the page does not offer it.
+        context["last_organizer_role"] = services.kept_role(event_roles)
         # What each role may do: the matrix as it is now, for everyone who sees the page.
         context["role_rights"] = checks.role_rights()
         if checks.can_manage_roles(self.request.user, self.event):
