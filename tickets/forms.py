@@ -61,13 +61,12 @@ class TicketForm(BootstrapFormMixin, forms.ModelForm):
                 self.initial.pop(name, None)
                 self.fields[name].initial = None  # the model's default, otherwise
 
-    def _clean_fields(self):
+    def _read_sent_to_disabled_fields(self):
         """Django keeps a disabled (read-only) field's initial value whatever is sent; a
         value sent for it anyway that differs is what the request asks for: parsed like
         any field's, so the save sees the change and says whether the role may make it
         (``tickets.services.save_tickets``). A field a browser left out (it sends no
         disabled input) is unchanged."""
-        super()._clean_fields()
         for name, field in self.fields.items():
             if not field.disabled or name not in Ticket.EDITABLE_FIELDS or self.add_prefix(name) not in self.data:
                 continue
@@ -88,6 +87,7 @@ class TicketForm(BootstrapFormMixin, forms.ModelForm):
         return 1 if value is None else value
 
     def clean(self):
+        self._read_sent_to_disabled_fields()
         cleaned = super().clean()
         if cleaned.get("max_order") is None and "max_order" not in self.errors:
             cleaned["max_order"] = default_max_order(cleaned.get("min_order"), cleaned.get("quantity"))
