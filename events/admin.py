@@ -1,6 +1,8 @@
 from django import forms
-from django.contrib import admin
-from django.db import models
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
 
 from events import services
 from events.currencies import CURRENCY_CHOICES
@@ -53,21 +55,37 @@ class EventAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        # Publishing is publish_event's (the event must be complete), as in the API.
+        publish = data.get("state") == Event.State.PUBLISHED and (not change or "state" in form.changed_data)
         if not change:
-            fields = {name: data[name] for name in services.EVENT_FIELDS if name in data}
+            fields = {name: data[name] for name in services.EVENT_FIELDS if name in data and name != "state"}
             if data.get("background_image"):
                 fields["background_image"] = data["background_image"]
-            obj.pk = services.create_event(request.user, actor=request.user, **fields).pk
-            return
-        fields = {name: data[name] for name in form.changed_data if name in services.EVENT_FIELDS}
-        stored = Event.objects.get(pk=obj.pk)  # obj holds the form's values already
-        services.update_event(stored, actor=request.user, **fields)
-        if "background_image" in form.changed_data:
-            image = data["background_image"]
-            if image:
-                services.set_background_image(stored, image.read(), actor=request.user)
-            else:
-                services.remove_background_image(stored, actor=request.user)
+            stored = services.create_event(request.user, actor=request.user, **fields)
+            obj.pk = stored.pk
+        else:
+            stored = Event.objects.get(pk=obj.pk)  # obj holds the form's values already
+            fields = {name: data[name] for name in form.changed_data if name in services.EVENT_FIELDS}
+            if publish:
+                del fields["state"]
+            services.update_event(stored, actor=request.user, **fields)
+            if "background_image" in form.changed_data:
+                image = data["background_image"]
+                if image:
+                    services.set_background_image(stored, image.read(), actor=request.user)
+                else:
+                    services.remove_background_image(stored, actor=request.user)
+        if publish:
+            services.publish_event(stored, actor=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refusal of the services (an incomplete event published): the message, nothing saved."""
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request, obj):
         services.delete_event(obj, actor=request.user)

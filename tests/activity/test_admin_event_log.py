@@ -8,6 +8,7 @@ from django.urls import reverse
 from activity.models import ActivityEntry
 from events.models import Event
 from permissions.models import EventRole, Role
+from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,19 @@ def test_a_role_s_new_title_in_the_admin_is_logged_as_the_super_admin_s(super_cl
     assert entry.changes == {"title": [role.title, "Session host"]}
     assert super_client.post(url, {"title": "Session host"}).status_code == 302  # the same: nothing logged
     assert ActivityEntry.objects.filter(actor=super_admin).count() == 1
+
+
+def test_the_admin_publishes_only_a_complete_event_as_the_site_does(super_client, super_admin, event):
+    change = reverse("admin:events_event_change", args=[event.pk])
+    response = super_client.post(change, event_form(event, state="published", name="Renamed Too"), follow=True)
+    assert "Add at least one ticket." in response.content.decode()
+    event.refresh_from_db()
+    assert event.state == "draft"
+    assert event.name != "Renamed Too"  # all or nothing
+    assert not ActivityEntry.objects.filter(actor=super_admin).exists()
+    TicketFactory(event=event)
+    assert super_client.post(change, event_form(event, state="published")).status_code == 302
+    event.refresh_from_db()
+    assert event.state == "published"
+    entry = ActivityEntry.objects.get(actor=super_admin, action=Action.PUBLISHED)
+    assert entry.event_id == event.pk
