@@ -17,11 +17,18 @@ from django.contrib.auth.forms import (
     ReadOnlyPasswordHashWidget,
     UserChangeForm,
 )
+from django.contrib.auth.models import Group
 
 from accounts import services, tokens
 from accounts.models import ApiToken, User
 from accounts.throttling import LoginRateThrottle
 from core.links import site_root
+
+# Rights come from the system roles and the permission matrix (permissions), never from
+# Django's groups: the admin offers none to edit (no service changes them, nothing logs them,
+# and a group's model permissions would let an admin change what the matrix does not allow).
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 # The admin's log-in counts with the log-in page's and the token endpoint's (per client
 # address; Redis unreachable, a 503): core.admin_site.AdminSite.login.

@@ -251,8 +251,9 @@ def test_a_new_admin_gets_the_guard_too(people, settings):
         def lookup_allowed(self, lookup, value, request=None):
             return True  # allows anything: the site's guard still refuses secrets
 
-    original = admin.site._registry[Group].__class__
-    admin.site.unregister(Group)
+    original = admin.site.get_model_admin(Group).__class__ if admin.site.is_registered(Group) else None
+    if original is not None:
+        admin.site.unregister(Group)
     admin.site.register(Group, CarelessGroupAdmin)
     # The admin's URLs hold the model admins they were made with: make them again.
     urls = types.ModuleType("fresh_admin_urls")
@@ -278,7 +279,8 @@ def test_a_new_admin_gets_the_guard_too(people, settings):
         assert len(errors) == 2  # the list filter and the search field
     finally:
         admin.site.unregister(Group)
-        admin.site.register(Group, original)
+        if original is not None:
+            admin.site.register(Group, original)
         del sys.modules[urls.__name__]
 
 
@@ -299,8 +301,9 @@ def test_an_ordering_expression_over_a_secret_sorts_by_nothing_secret(people, se
         def members(self, group):
             return group.user_set.count()
 
-    original = admin.site._registry[Group].__class__
-    admin.site.unregister(Group)
+    original = admin.site.get_model_admin(Group).__class__ if admin.site.is_registered(Group) else None
+    if original is not None:
+        admin.site.unregister(Group)
     admin.site.register(Group, SortingGroupAdmin)
     urls = types.ModuleType("fresh_admin_urls_ordering")
     urls.urlpatterns = [path("admin/", admin.site.urls)]
@@ -319,5 +322,6 @@ def test_an_ordering_expression_over_a_secret_sorts_by_nothing_secret(people, se
         assert [error.id for error in errors] == ["core.E001"]  # the ordering
     finally:
         admin.site.unregister(Group)
-        admin.site.register(Group, original)
+        if original is not None:
+            admin.site.register(Group, original)
         del sys.modules[urls.__name__]

@@ -95,3 +95,9 @@ def test_the_admin_publishes_only_a_complete_event_as_the_site_does(super_client
     assert event.state == "published"
     entry = ActivityEntry.objects.get(actor=super_admin, action=Action.PUBLISHED)
     assert entry.event_id == event.pk
+
+
+def test_the_admin_offers_no_django_groups(super_client):
+    """Rights are the roles' and the matrix's: no group to grant model permissions with."""
+    assert super_client.get("/admin/auth/group/").status_code == 404
+    assert "/admin/auth/" not in super_client.get("/admin/").content.decode()
