@@ -4,15 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activity', '0001_activity_entry'),
+        ("activity", "0001_activity_entry"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activityentry',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('published', 'Published'), ('unpublished', 'Unpublished'), ('banner_set', 'Banner set'), ('banner_removed', 'Banner removed'), ('role_granted', 'Role granted'), ('role_removed', 'Role removed'), ('invited', 'Invited'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('matrix_changed', 'Permission matrix changed'), ('signed_up', 'Signed up'), ('email_confirmed', 'E-mail address confirmed'), ('email_changed', 'E-mail address changed'), ('password_changed', 'Password changed'), ('password_reset', 'Password reset'), ('token_issued', 'API token issued'), ('token_revoked', 'API token revoked')], max_length=30),
+            model_name="activityentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("deleted", "Deleted"),
+                    ("published", "Published"),
+                    ("unpublished", "Unpublished"),
+                    ("banner_set", "Banner set"),
+                    ("banner_removed", "Banner removed"),
+                    ("role_granted", "Role granted"),
+                    ("role_removed", "Role removed"),
+                    ("invited", "Invited"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("matrix_changed", "Permission matrix changed"),
+                    ("signed_up", "Signed up"),
+                    ("email_confirmed", "E-mail address confirmed"),
+                    ("email_changed", "E-mail address changed"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset", "Password reset"),
+                    ("token_issued", "API token issued"),
+                    ("token_revoked", "API token revoked"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
