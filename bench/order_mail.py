@@ -8,8 +8,8 @@ daphne process and one background worker (deploy/stack.py: the production settin
 port:
 
 - ``working``: a minimal SMTP server that takes every message at once;
-- ``hanging``: a server that accepts the connection and never says a word (Django's SMTP
-  backend has no timeout by default: a sender waits for ever).
+- ``hanging``: a server that accepts the connection and never says a word (the worker
+  waits ``EMAIL_TIMEOUT``, 20 s, for each e-mail, then gives it up).
 
 In each round one client places ``--orders`` orders one after the other through the API
 (one keep-alive connection) and the script prints the answer time's p50 and p95, then
