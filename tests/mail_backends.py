@@ -1,5 +1,7 @@
-"""E-mail backends for tests: a mail server that refuses, and one that hangs."""
+"""E-mail backends for tests: a mail server that is down, one that refuses an address for
+good, and one that hangs."""
 
+import smtplib
 import threading
 
 from django.core.mail.backends.base import BaseEmailBackend
@@ -11,6 +13,14 @@ class FailingBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("the mail server is down")
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that refuses every recipient for good (550)."""
+
+    def send_messages(self, email_messages):
+        refused = {address: (550, b"5.1.1 no such user") for message in email_messages for address in message.to}
+        raise smtplib.SMTPRecipientsRefused(refused)
 
 
 class HangingBackend(LocmemBackend):
