@@ -187,11 +187,12 @@ async def test_the_door_shares_one_cache_client_between_requests(published, sche
 
     url = reverse("api:event-versions", args=[published.pk])
     etag = (await request(url))[1][b"etag"]
+    opened_by_django = connections()  # the first answer came from Django (its own client)
     before = answered_here()
     answers = await asyncio.gather(*(request(url, inm(etag)) for _ in range(30)))
     assert {status for status, _, _ in answers} == {304}
     assert answered_here() - before == 30
-    assert 1 <= connections() <= 30
+    assert 1 <= connections() - opened_by_django <= 30
     again = await asyncio.gather(*(request(url, inm(etag)) for _ in range(30)))
     assert {status for status, _, _ in again} == {304}
-    assert 1 <= connections() <= 30  # 60 answers, not 60 connections
+    assert 1 <= connections() - opened_by_django <= 30  # 60 answers, not 60 connections
