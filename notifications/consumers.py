@@ -99,8 +99,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(payload)
 
     async def notifications_push(self, event):
-        """A push: the payload comes encoded once for all the user's sockets (``services.push_message``)."""
-        await self.send(text_data=event["text"])
+        """A push: the payload comes encoded once for all the user's sockets
+        (``services.push_message``). A process not yet updated (a rolling restart) sends
+        it as a dict in ``payload``, as before step 14."""
+        if "text" in event:
+            await self.send(text_data=event["text"])
+        else:
+            await self.send_json(event["payload"])
 
     async def notifications_logout(self, event):
         """The session this socket was opened with has logged out: stop listening."""

@@ -6,6 +6,7 @@ of unread notifications stored at that moment (the socket is a hint, the DB the 
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.models import Session
@@ -280,3 +281,16 @@ async def test_logging_out_closes_that_sessions_sockets_only(user):
     await notify(user, "Announcement", "Still here", "")
     assert (await sockets[1].receive_json_from(timeout=TIMEOUT))["notif_count"] == 1
     await sockets[1].disconnect()
+
+
+async def test_a_push_in_the_shape_of_a_process_not_yet_updated_still_reaches_the_socket(user):
+    """During a rolling restart an older process sends the payload as a dict (``payload``);
+    the socket sends the browser the same JSON as for the new shape (``text``)."""
+    communicator, _ = await connect(user)
+    payload = {"meta": "older process", "unread": 3}
+    layer = get_channel_layer()
+    await layer.group_send(services.group_name(user), {"type": "notifications.push", "payload": payload})
+    assert await communicator.receive_json_from(timeout=TIMEOUT) == payload
+    await layer.group_send(services.group_name(user), services.push_message(services.encode(payload)))
+    assert await communicator.receive_json_from(timeout=TIMEOUT) == payload
+    await communicator.disconnect()
