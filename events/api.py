@@ -339,7 +339,7 @@ class InEventMixin(PublicReadsMixin):
     def check_permissions(self, request):
         if self.event_url_kwarg in self.kwargs:
             reading = request.method in SAFE_METHODS and self.public_serializer_class is not None
-            if reading and (is_anonymous(request._request) or not request.user.is_authenticated):
+            if reading and (is_anonymous(request) or not request.user.is_authenticated):
                 self.enter_public(request)
                 return
             if request.user.is_authenticated:
