@@ -27,11 +27,10 @@ from rest_framework.response import Response
 
 from config import settings as project_settings
 from config.asgi import application
-from events.models import Event, Microlocation, Session, SessionInvite, Speaker, Sponsor, Track
+from events.models import Event, Session, Track
 from events.scope import enter_event
 from orders.models import Order
-from permissions.models import EventRole, Role, RoleInvite
-from tests.factories import SessionFactory, TicketFactory
+from tests.factories import SessionFactory
 from tests.permissions import test_draft_visibility as draft_visibility
 from tests.utils import run_tasks
 
@@ -252,19 +251,7 @@ def test_every_get_route_answers_without_a_scope_error(who, make_event, organize
     pages outside events) read as an Organizer, the super admin and the public: a page
     that queried an event's rows without its event would be a 500 here."""
     event = make_event(organizer, name="Secret plans")  # the name draft_visibility.urls_for looks for
-    track = Track.objects.create(event=event, name="Main track")
-    room = Microlocation.objects.create(event=event, name="Hall A")
-    Speaker.objects.create(event=event, name="Ada")
-    Sponsor.objects.create(event=event, name="ACME")
-    session = SessionFactory(event=event, track=track, microlocation=room)
-    SessionInvite.objects.create(session=session, email="speaker@example.com", invited_by=organizer)
-    TicketFactory(event=event, name="Community")
-    moderator = Role.objects.get(name="moderator")
-    EventRole.objects.create(event=event, user=make_user(), role=moderator)
-    RoleInvite.objects.create(event=event, email="someone@example.com", role=moderator, invited_by=organizer)
-    Order.objects.create(
-        event=event, code="DRAFT2", secret="s3cret", name="Ada", email="ada@example.com", state="paid"
-    )
+    draft_visibility.one_of_everything(event, organizer, make_user)
     Event.objects.filter(pk=event.pk).update(state=Event.State.PUBLISHED)
     client = Client(raise_request_exception=False)
     if who != "anonymous":

@@ -62,6 +62,12 @@ def draft(make_event, organizer, make_user):
     its object before the event's visibility would answer differently."""
     event = make_event(organizer, name="Secret plans")
     assert not event.is_published
+    one_of_everything(event, organizer, make_user)
+    return event
+
+
+def one_of_everything(event, organizer, make_user):
+    """One row of each kind an URL of ``event`` can name (``urls_for`` names them)."""
     track = Track.objects.create(event=event, name="Main track")
     room = Microlocation.objects.create(event=event, name="Hall A")
     Speaker.objects.create(event=event, name="Ada")
@@ -77,7 +83,6 @@ def draft(make_event, organizer, make_user):
     Order.objects.create(
         event=event, code="DRAFT2", secret="s3cret", name="Ada", email="ada@example.com", state=Order.State.PAID
     )
-    return event
 
 
 def object_pks(event):
