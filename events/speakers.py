@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils import timezone as django_timezone
 from django.utils.html import format_html
-from django_scopes import scopes_disabled
 
 from accounts.services import confirm_email, confirmed_account, same_address, with_address
 from activity.services import Action
@@ -52,6 +51,7 @@ SPEAKER_INVITES = Invitations(
     INVITE_SIGNING_SALT,
     path=_answer_path,
     event_of=lambda invite: invite.session.event,
+    related=("session__event", "invited_by"),
     refusals={
         SessionInvite.Status.ACCEPTED: "This invitation has already been accepted.",
         "log_in": "Log in with the e-mail address this invitation was sent to, to answer it.",
@@ -80,11 +80,8 @@ def session_path(session):
     return reverse("events:session-invites", args=[session.event_id, session.pk])
 
 
-def find_invite(link):
-    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none.
-    Looked up across events (a link names an invitation of any event)."""
-    with scopes_disabled():  # the queryset too: built in a scope, it would be that scope's
-        return SPEAKER_INVITES.find(link, SessionInvite.objects.select_related("session__event", "invited_by"))
+#: The pending, unexpired invitation a link names (across events); ``InviteError`` if none.
+find_invite = SPEAKER_INVITES.find
 
 
 def pending_invites(session):
@@ -192,9 +189,7 @@ def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired invitations
     to speak sent to the newly confirmed address reach the account's bell (once each), from
     every event."""
-    with scopes_disabled():  # every event's (the queryset too: it is scoped when built)
-        pending = SessionInvite.objects.select_related("session__event", "invited_by")
-        SPEAKER_INVITES.deliver_pending(user, pending, _offer)
+    SPEAKER_INVITES.deliver_pending(user, _offer)
 
 
 def _answer(invite, user, accept, actor=None):

@@ -80,12 +80,14 @@ REFUSALS = {
 class Invitations:
     """One kind of invitation: its ``model``, the ``salt`` of its links, the ``path`` of
     the page that answers a link (a function of the signed link: the app that owns the
-    page passes it), the event an invitation belongs to (``event_of``), and the messages
-    of its refusals (``REFUSALS``, with the kind's ``refusals`` over them)."""
+    page passes it), the event an invitation belongs to (``event_of``), the relations read
+    with an invitation (``related``, for ``select_related``), and the messages of its
+    refusals (``REFUSALS``, with the kind's ``refusals`` over them)."""
 
-    def __init__(self, model, salt, *, path, event_of, refusals=None):
+    def __init__(self, model, salt, *, path, event_of, related=(), refusals=None):
         self.model = model
         self.salt = salt
+        self.related = related
         self._path = path
         self.event_of = event_of
         self.refusals = {**REFUSALS, **(refusals or {})}
@@ -103,15 +105,20 @@ class Invitations:
         """The page that answers ``invite``: its link's path (the offer's link in the bell too)."""
         return self._path(self.link(invite))
 
-    def find(self, link, queryset=None):
-        """The pending, unexpired invitation ``link`` names (of ``queryset``, default all,
-        across events); ``InviteError`` (with a message) if none."""
+    def all(self):
+        """This kind's invitations of every event, with their ``related``: call it with
+        scopes disabled (a queryset built in a scope would be that scope's)."""
+        return self.model.objects.select_related(*self.related)
+
+    def find(self, link):
+        """The pending, unexpired invitation ``link`` names (across events: a link names an
+        invitation of any event); ``InviteError`` (with a message) if none."""
         try:
             token = signing.Signer(salt=self.salt).unsign(link)
         except signing.BadSignature:
             self.refuse("invalid")
         with scopes_disabled():
-            invite = (self.model.objects.all() if queryset is None else queryset).filter(token=token).first()
+            invite = self.all().filter(token=token).first()
         if invite is None:
             self.refuse("invalid")
         self.check_usable(invite)
@@ -141,12 +148,12 @@ class Invitations:
         (``accounts.services.confirmed_account``), never another."""
         notify(user, action, title, body, link=self.path(invite), awaits_answer=True, answer_by=invite.expires_at)
 
-    def deliver_pending(self, user, pending, offer_one):
-        """``user``'s address was just confirmed: each of ``pending`` (this kind's
-        invitations, of every event) still pending, unexpired and sent to the address, and
-        not yet offered to the account, is offered (``offer_one(invite, user)``)."""
+    def deliver_pending(self, user, offer_one):
+        """``user``'s address was just confirmed: each of this kind's invitations, of every
+        event, still pending, unexpired and sent to the address, and not yet offered to the
+        account, is offered (``offer_one(invite, user)``)."""
         with scopes_disabled():
-            pending = pending.filter(status=self.model.Status.PENDING, expires_at__gt=timezone.now())
+            pending = self.all().filter(status=self.model.Status.PENDING, expires_at__gt=timezone.now())
             for invite in with_address(pending, user.email):
                 if not Notification.objects.filter(user=user, link=self.path(invite)).exists():
                     offer_one(invite, user)

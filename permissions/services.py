@@ -15,7 +15,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
-from django_scopes import scopes_disabled
 
 from accounts.services import canonical_address, confirm_email, confirmed_account, same_address, sign_up
 from activity.services import Action, log_action, log_actions
@@ -187,6 +186,7 @@ ROLE_INVITES = Invitations(
     INVITE_SIGNING_SALT,
     path=lambda link: reverse("permissions:invite", args=[link]),
     event_of=lambda invite: invite.event,
+    related=("event", "role", "invited_by"),
 )
 INVITE_REFUSALS = ROLE_INVITES.refusals
 _refuse = ROLE_INVITES.refuse
@@ -199,11 +199,8 @@ def signup_path(invite):
     return f"{reverse('signup')}?{urlencode({'invite': invite_link(invite)})}"
 
 
-def find_invite(link):
-    """The pending, unexpired invitation a link names; ``InviteError`` (with a message) if none.
-    Looked up across events (a link names an invitation of any event)."""
-    with scopes_disabled():  # the queryset too: built in a scope, it would be that scope's
-        return ROLE_INVITES.find(link, RoleInvite.objects.select_related("event", "role", "invited_by"))
+#: The pending, unexpired invitation a link names (across events); ``InviteError`` if none.
+find_invite = ROLE_INVITES.find
 
 
 def is_invitee(invite, user):
@@ -284,8 +281,7 @@ def deliver_invitations(sender, user, **kwargs):
     """``accounts.services.email_confirmed``'s receiver: the pending, unexpired role
     invitations of the newly confirmed address reach the account's bell (once each), from
     every event."""
-    with scopes_disabled():  # every event's (the queryset too: it is scoped when built)
-        ROLE_INVITES.deliver_pending(user, RoleInvite.objects.select_related("event", "role", "invited_by"), _offer)
+    ROLE_INVITES.deliver_pending(user, _offer)
 
 
 def _answer(invite, user, status):
