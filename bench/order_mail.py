@@ -24,18 +24,16 @@ answer alike while only the worker waits for the hanging server.
 import argparse
 import http.client
 import json
-import os
 import socket
 import socketserver
 import statistics
 import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
-from django_scopes import scopes_disabled
-from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
+from order_setup import order_bench_env, seed  # bench/, the script's own folder
+from scratch_db import drop_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -105,31 +103,6 @@ class SMTPServer(socketserver.ThreadingTCPServer):
         self.server_close()
 
 
-@scopes_disabled()  # the bench's own data, outside any request
-def seed():
-    """A published event with one paid ticket of plenty of seats (the database is migrated)."""
-    import django
-
-    django.setup()
-    from django.db import connections
-    from django.utils import timezone
-
-    from accounts.models import User
-    from events.models import Event
-    from events.services import create_event
-    from tickets.models import Ticket
-
-    organizer = User.objects.create_user("bench@example.com", "bench-password-1")
-    starts = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
-    event = create_event(organizer, name="Bench Conf", starts_at=starts, ends_at=starts + timedelta(days=2))
-    ticket = Ticket.objects.create(
-        event=event, type="paid", name="Regular", price="10.00", quantity=1_000_000, max_order=10
-    )
-    Event.objects.filter(pk=event.pk).update_and_bump(state="published")
-    connections.close_all()
-    return event.pk, ticket.pk
-
-
 def waiting_tasks():
     from django.db import connections
     from django_tasks_db.models import DBTaskResult
@@ -196,21 +169,12 @@ def run_round(name, number, handler, base_env, event_id, ticket_id, orders):
 
 def main():
     args = parse_args()
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    name = recreate_database(args.database_url)
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=args.database_url,
-        EVENTDESK_ORDER_RATE="1000000/min",  # one address sends every order here
-        EVENTDESK_MAX_HELD_SEATS="1000000",  # and holds every seat
-        LOG_LEVEL="WARNING",
-    )
+    name, env = order_bench_env(args.database_url)
     from deploy.stack import Stack
 
     print(f"database {name}: migrating, seeding one ticket ...", flush=True)
     Stack(processes=1, env=env, workers=0).prepare(migrate=True)
-    event_id, ticket_id = seed()
+    event_id, ticket_id = seed(1_000_000)
     socket.setdefaulttimeout(None)
     failed = set()
     try:

@@ -18,16 +18,15 @@ quantity, read from the database).
 import argparse
 import http.client
 import json
-import os
 import sys
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 from django_scopes import scopes_disabled
-from scratch_db import drop_database, recreate_database  # bench/, the script's own folder
+from order_setup import order_bench_env, seed  # bench/, the script's own folder
+from scratch_db import drop_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -45,31 +44,6 @@ def parse_args():
     parser.add_argument("--quantity", type=int, default=1000, help="seats of the ticket (default 1000)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return parser.parse_args()
-
-
-@scopes_disabled()  # the bench's own data, outside any request
-def seed(quantity):
-    """A published event with one paid ticket of ``quantity`` seats (the database is migrated)."""
-    import django
-
-    django.setup()
-    from django.db import connections
-    from django.utils import timezone
-
-    from accounts.models import User
-    from events.models import Event
-    from events.services import create_event
-    from tickets.models import Ticket
-
-    organizer = User.objects.create_user("bench@example.com", "bench-password-1")
-    starts = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
-    event = create_event(organizer, name="Bench Conf", starts_at=starts, ends_at=starts + timedelta(days=2))
-    ticket = Ticket.objects.create(
-        event=event, type="paid", name="Regular", price="10.00", quantity=quantity, max_order=10
-    )
-    Event.objects.filter(pk=event.pk).update_and_bump(state="published")
-    connections.close_all()
-    return event.pk, ticket.pk
 
 
 @scopes_disabled()
@@ -110,17 +84,7 @@ def main():
     args = parse_args()
     from deploy.stack import Stack
 
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    name = recreate_database(args.database_url)
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=args.database_url,
-        EVENTDESK_ORDER_RATE="1000000/min",  # one address sends every order here
-        EVENTDESK_MAX_HELD_SEATS="1000000",  # and holds every seat
-        LOG_LEVEL="WARNING",
-        EMAIL_URL="dummymail://",  # the confirmations go nowhere
-    )
+    name, env = order_bench_env(args.database_url, EMAIL_URL="dummymail://")  # the confirmations go nowhere
     stack = Stack(processes=2, env=env)
     print(f"database {name}: migrating, seeding one ticket of {args.quantity} seats ...", flush=True)
     stack.prepare(migrate=True)
