@@ -3,6 +3,7 @@
 any other database error stays a logged 500."""
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -105,15 +106,26 @@ def limited_role(transactional_db):
     """A PostgreSQL role that may hold one connection at a time (CONNECTION LIMIT 1)."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no connections to run out of")
-    name = f"h6_limited_{uuid.uuid4().hex[:8]}"
+    with postgres_role("h6_limited", "CONNECTION LIMIT 1") as name:
+        yield name
+
+
+@contextlib.contextmanager
+def postgres_role(prefix, options="", *then):
+    """A PostgreSQL role made for the test (its name: ``prefix`` and a random tail) that
+    may read and write every table, with ``options`` and the statements ``then`` (``{name}``
+    stands for it); its connections are ended and it is dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     settings = connection.settings_dict
     admin = psycopg2.connect(
         host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres"
     )
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {name} LOGIN CONNECTION LIMIT 1")
+        cursor.execute(f"CREATE ROLE {name} LOGIN {options}")
         cursor.execute(f"GRANT pg_read_all_data, pg_write_all_data TO {name}")
+        for statement in then:
+            cursor.execute(statement.format(name=name))
     try:
         yield name
     finally:
@@ -188,23 +200,8 @@ def read_only_role(transactional_db):
     """A PostgreSQL role whose transactions are read-only, as on a standby after a failover."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
-    name = f"h6_read_only_{uuid.uuid4().hex[:8]}"
-    settings = connection.settings_dict
-    admin = psycopg2.connect(
-        host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres"
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {name} LOGIN")
-        cursor.execute(f"GRANT pg_read_all_data, pg_write_all_data TO {name}")
-        cursor.execute(f"ALTER ROLE {name} SET default_transaction_read_only = on")
-    try:
+    with postgres_role("h6_read_only", "", "ALTER ROLE {name} SET default_transaction_read_only = on") as name:
         yield name
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name])
-            cursor.execute(f"DROP ROLE {name}")
-        admin.close()
 
 
 def test_a_read_only_database_answers_changes_503_and_reads_go_on(read_only_role, start_daphne, event):
