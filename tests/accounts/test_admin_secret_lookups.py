@@ -15,6 +15,7 @@ token, key, secret, digest), plus those a model lists in its ``secret_fields`` (
 notification's link may carry an invitation's signed token) and the session data.
 """
 
+import contextlib
 import hashlib
 import sys
 import types
@@ -237,10 +238,35 @@ def test_no_search_ordering_filter_or_date_hierarchy_reaches_a_secret(people, wh
             assert client.get(url, {TO_FIELD_VAR: field.name}).status_code == 400, (where, field.name)
 
 
+@contextlib.contextmanager
+def group_admin(admin_class, settings):
+    """``admin_class`` as the groups' admin, with URLs made again (they hold the model
+    admins they were made with), and a group "Staff" the super admin is in; as before after."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+
+    original = admin.site.get_model_admin(Group).__class__ if admin.site.is_registered(Group) else None
+    if original is not None:
+        admin.site.unregister(Group)
+    admin.site.register(Group, admin_class)
+    urls = types.ModuleType(f"fresh_admin_urls_{admin_class.__name__}")
+    urls.urlpatterns = [path("admin/", admin.site.urls)]
+    sys.modules[urls.__name__] = urls
+    settings.ROOT_URLCONF = urls.__name__
+    try:
+        Group.objects.create(name="Staff").user_set.add(User.objects.get(email="super@example.com"))
+        yield
+    finally:
+        admin.site.unregister(Group)
+        if original is not None:
+            admin.site.register(Group, original)
+        del sys.modules[urls.__name__]
+
+
 def test_a_new_admin_gets_the_guard_too(people, settings):
     """The guard belongs to the site, not to the admins written so far: a model admin
     registered later, that even lists a secret among its filters, is guarded as well."""
-    from django.contrib.auth.models import Group
 
     from accounts.models import User
 
@@ -251,18 +277,7 @@ def test_a_new_admin_gets_the_guard_too(people, settings):
         def lookup_allowed(self, lookup, value, request=None):
             return True  # allows anything: the site's guard still refuses secrets
 
-    original = admin.site.get_model_admin(Group).__class__ if admin.site.is_registered(Group) else None
-    if original is not None:
-        admin.site.unregister(Group)
-    admin.site.register(Group, CarelessGroupAdmin)
-    # The admin's URLs hold the model admins they were made with: make them again.
-    urls = types.ModuleType("fresh_admin_urls")
-    urls.urlpatterns = [path("admin/", admin.site.urls)]
-    sys.modules[urls.__name__] = urls
-    settings.ROOT_URLCONF = urls.__name__
-    try:
-        group = Group.objects.create(name="Staff")
-        group.user_set.add(User.objects.get(email="super@example.com"))
+    with group_admin(CarelessGroupAdmin, settings):
         client = logged_in(people["admin"])
         url = reverse("admin:auth_group_changelist")
         assert client.get(url, {"user__password__startswith": "m"}).status_code == 400
@@ -277,21 +292,13 @@ def test_a_new_admin_gets_the_guard_too(people, settings):
         errors = [error for error in check_no_secret_in_admins() if error.obj.__name__ == "CarelessGroupAdmin"]
         assert {error.id for error in errors} == {"core.E001"}
         assert len(errors) == 2  # the list filter and the search field
-    finally:
-        admin.site.unregister(Group)
-        if original is not None:
-            admin.site.register(Group, original)
-        del sys.modules[urls.__name__]
 
 
 def test_an_ordering_expression_over_a_secret_sorts_by_nothing_secret(people, settings):
     """Ordering may be an expression (``Lower("user__password")``, a column's
     ``admin_order_field``): one that reads a secret is left out like a name that does,
     else sorting the list (``?o=``) would give the secret away by the order of rows."""
-    from django.contrib.auth.models import Group
     from django.db.models.functions import Lower
-
-    from accounts.models import User
 
     class SortingGroupAdmin(admin.ModelAdmin):
         ordering = [Lower("user__password").desc(), "name"]
@@ -301,17 +308,7 @@ def test_an_ordering_expression_over_a_secret_sorts_by_nothing_secret(people, se
         def members(self, group):
             return group.user_set.count()
 
-    original = admin.site.get_model_admin(Group).__class__ if admin.site.is_registered(Group) else None
-    if original is not None:
-        admin.site.unregister(Group)
-    admin.site.register(Group, SortingGroupAdmin)
-    urls = types.ModuleType("fresh_admin_urls_ordering")
-    urls.urlpatterns = [path("admin/", admin.site.urls)]
-    sys.modules[urls.__name__] = urls
-    settings.ROOT_URLCONF = urls.__name__
-    try:
-        group = Group.objects.create(name="Staff")
-        group.user_set.add(User.objects.get(email="super@example.com"))
+    with group_admin(SortingGroupAdmin, settings):
         client = logged_in(people["admin"])
         url = reverse("admin:auth_group_changelist")
         for query in ({}, {ORDER_VAR: "1"}, {ORDER_VAR: "-1.0"}):
@@ -320,8 +317,3 @@ def test_an_ordering_expression_over_a_secret_sorts_by_nothing_secret(people, se
             assert "password" not in str(answer.context["cl"].queryset.query).lower(), query
         errors = [error for error in check_no_secret_in_admins() if error.obj.__name__ == "SortingGroupAdmin"]
         assert [error.id for error in errors] == ["core.E001"]  # the ordering
-    finally:
-        admin.site.unregister(Group)
-        if original is not None:
-            admin.site.register(Group, original)
-        del sys.modules[urls.__name__]
