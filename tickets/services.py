@@ -247,10 +247,7 @@ def changes_made(tickets, stored, deleted_ids):
     kept = [ticket.pk for ticket in tickets if ticket.pk is not None]
     reordered = kept != sorted(kept, key=lambda pk: (stored[pk].position, pk))
     if reordered or any(
-        getattr(ticket, name) != getattr(stored[ticket.pk], name)
-        for ticket in tickets
-        if ticket.pk is not None
-        for name in Ticket.EDITABLE_FIELDS
+        _differs(ticket, stored[ticket.pk], Ticket.EDITABLE_FIELDS) for ticket in tickets if ticket.pk is not None
     ):
         made.add("update")
     return made
@@ -366,9 +363,9 @@ def save_tickets(event, tickets, deleted_ids=(), *, actor=None, may=None):
     return tickets
 
 
-def _differs(ticket, stored):
-    """Would saving ``ticket`` change the stored row?"""
-    return any(getattr(ticket, name) != getattr(stored, name) for name in (*Ticket.EDITABLE_FIELDS, "position"))
+def _differs(ticket, stored, fields=(*Ticket.EDITABLE_FIELDS, "position")):
+    """Would saving ``ticket`` change the stored row (its ``fields``)?"""
+    return any(getattr(ticket, name) != getattr(stored, name) for name in fields)
 
 
 def _check_unchanged(event, *, must_exist, must_be_as_read):

@@ -7,11 +7,12 @@ the role, ``may``), and the page offers only what the role may do. The view pars
 formset), calls and renders."""
 
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from core.errors import Conflict
 from core.views import refusal_status
-from events.views.wizard import EventStepMixin, redirect_to_step
+from events.views.wizard import EventStepMixin, neighbour_step
 from tickets.forms import TicketFormSet
 from tickets.models import Ticket
 from tickets.services import save_tickets
@@ -65,5 +66,7 @@ class TicketsStepView(EventStepMixin, TemplateView):
                 formset.add_save_error(error)
                 status = refusal_status(error)  # a conflict: 409, reload, check, save again
             else:
-                return redirect_to_step(self.event, "details" if request.POST.get("go") == "back" else "publish")
+                # Back or Continue: the step before or after this one (events.views.wizard.STEPS).
+                offset = -1 if request.POST.get("go") == "back" else 1
+                return redirect(neighbour_step(self.step, offset), event_id=self.event.pk)
         return self.render_to_response(self.get_context_data(formset=formset), status=status)

@@ -57,9 +57,10 @@ def add_review_section(render):
 
 
 def neighbour_step(name, offset):
-    """The URL name of the step ``offset`` places from ``name`` (-1: before, 1: after)."""
-    names = [step for step, _, _ in STEPS]
-    return STEPS[names.index(name) + offset][2]
+    """The URL name of the step ``offset`` places from ``name`` (-1: before, 1: after);
+    None past the first or the last step."""
+    position = [step for step, _, _ in STEPS].index(name) + offset
+    return STEPS[position][2] if 0 <= position < len(STEPS) else None
 
 
 class WizardMixin:
@@ -76,9 +77,8 @@ class WizardMixin:
         context["step"] = self.step
         if event is not None:
             # Where Back and Continue lead: the steps beside this one, whoever serves them.
-            first, last = STEPS[0][0], STEPS[-1][0]
-            context["previous_step"] = neighbour_step(self.step, -1) if self.step != first else None
-            context["next_step"] = neighbour_step(self.step, 1) if self.step != last else None
+            context["previous_step"] = neighbour_step(self.step, -1)
+            context["next_step"] = neighbour_step(self.step, 1)
         context["steps"] = [
             {"name": name, "title": title, "number": number, "url_name": url_name}
             for number, (name, title, url_name) in enumerate(STEPS, start=1)
