@@ -87,27 +87,25 @@ def test_pgbouncer_in_transaction_pooling_mode_gets_no_server_side_cursors():
     assert other_pooler["db_options"] == {"options": "-c timezone=UTC"}
 
 
-def test_check_deploy_is_clean_in_production():
-    env = {"PATH": "/usr/bin:/bin", **PRODUCTION_ENV}
-    result = subprocess.run(
+def check_deploy(env):
+    """``manage.py check --deploy`` (warnings fail) in the environment ``env``."""
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
-        env=env,
+        env={"PATH": "/usr/bin:/bin", **env},
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_is_clean_in_production():
+    result = check_deploy(PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_check_deploy_catches_development_defaults():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR,
-        env={"PATH": "/usr/bin:/bin", "DEBUG": "true"},
-        capture_output=True,
-        text=True,
-    )
+    result = check_deploy({"DEBUG": "true"})
     assert result.returncode != 0
     assert "security.W018" in result.stderr + result.stdout  # DEBUG on
 
@@ -180,13 +178,6 @@ def test_an_unknown_storage_backend_is_refused():
 
 
 def test_check_deploy_is_clean_with_uploads_in_an_object_store():
-    env = {"PATH": "/usr/bin:/bin", **PRODUCTION_ENV, "S3_BUCKET": "ed-media", **S3_KEYS}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = check_deploy({**PRODUCTION_ENV, "S3_BUCKET": "ed-media", **S3_KEYS})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
