@@ -20,22 +20,28 @@ def png(color):
     return image_bytes("PNG", color=color)
 
 
-def test_a_replaced_photo_leaves_the_disk(as_organizer, event, settings, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = as_organizer.post(api_url("speaker", event), {"name": "Ada", "photo": data_url(png((1, 2, 3)))})
+def add_then_replace_photo(client, event, capture_on_commit):
+    """A speaker created with a photo through the API, then given another: (its id, the
+    first photo's name, the second's), each change's after-commit work run."""
+    with capture_on_commit(execute=True):
+        answer = client.post(api_url("speaker", event), {"name": "Ada", "photo": data_url(png((1, 2, 3)))})
     assert answer.status_code == 201, answer.content
     first = Speaker.objects.get().photo.name
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = as_organizer.patch(
+    with capture_on_commit(execute=True):
+        answer = client.patch(
             api_url("speaker", event, answer.json()["id"]), {"photo": data_url(png((9, 9, 9)))}, format="json"
         )
     assert answer.status_code == 200
-    second = Speaker.objects.get().photo.name
+    return answer.json()["id"], first, Speaker.objects.get().photo.name
+
+
+def test_a_replaced_photo_leaves_the_disk(as_organizer, event, settings, django_capture_on_commit_callbacks):
+    pk, first, second = add_then_replace_photo(as_organizer, event, django_capture_on_commit_callbacks)
     assert second != first
     assert stored_files() == [second]
     # A change of something else keeps the photo.
     with django_capture_on_commit_callbacks(execute=True):
-        as_organizer.patch(api_url("speaker", event, answer.json()["id"]), {"bio": "Hi"}, format="json")
+        as_organizer.patch(api_url("speaker", event, pk), {"bio": "Hi"}, format="json")
     assert stored_files() == [second]
 
 
@@ -45,15 +51,7 @@ def test_a_store_out_of_reach_keeps_the_old_file_not_the_request_waiting_on_it(
     """The delete after the commit fails (an object store that stops answering): the
     change stands, the old file stays behind, a warning says so; nothing raises."""
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.images.DeletesOutOfReach"}}
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = as_organizer.post(api_url("speaker", event), {"name": "Ada", "photo": data_url(png((1, 2, 3)))})
-    first = Speaker.objects.get().photo.name
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = as_organizer.patch(
-            api_url("speaker", event, answer.json()["id"]), {"photo": data_url(png((9, 9, 9)))}, format="json"
-        )
-    assert answer.status_code == 200
-    second = Speaker.objects.get().photo.name
+    _, first, second = add_then_replace_photo(as_organizer, event, django_capture_on_commit_callbacks)
     assert stored_files() == sorted([first, second])
     assert f"Could not delete the image file {first}" in caplog.text
 
