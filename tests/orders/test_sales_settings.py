@@ -151,3 +151,24 @@ def test_the_api_follows_the_events_row_of_the_matrix(shop, api_client, user_wit
     assert moderator.get(api_url(shop)).status_code == 200  # every role reads the event
     assert moderator.patch(api_url(shop), {"payment_instructions": "Mine"}, format="json").status_code == 403
     assert instructions_of(shop) == "Pay to IBAN DE00 1234."
+
+
+def test_the_api_honours_if_match(shop, as_organizer):
+    tag = as_organizer.get(api_url(shop))["ETag"]
+    with scopes_disabled():
+        logged = ActivityEntry.objects.count()
+    stale = as_organizer.patch(api_url(shop), {"payment_instructions": "Mine"}, format="json", HTTP_IF_MATCH='"old"')
+    assert stale.status_code == 412
+    assert "If-Match" in stale.json()["detail"]
+    assert instructions_of(shop) == "Pay to IBAN DE00 1234."
+    with scopes_disabled():
+        assert ActivityEntry.objects.count() == logged
+    current = as_organizer.patch(api_url(shop), {"payment_instructions": "Mine"}, format="json", HTTP_IF_MATCH=tag)
+    assert current.status_code == 200
+    assert instructions_of(shop) == "Mine"
+    assert current["ETag"] != tag
+    # The tag read before that change is stale now; none at all still writes.
+    again = as_organizer.patch(api_url(shop), {"payment_instructions": "Again"}, format="json", HTTP_IF_MATCH=tag)
+    assert again.status_code == 412
+    assert as_organizer.patch(api_url(shop), {"payment_instructions": "Again"}, format="json").status_code == 200
+    assert instructions_of(shop) == "Again"
