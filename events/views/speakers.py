@@ -15,10 +15,9 @@ from core.links import site_root
 from core.request_scope import enter_scope
 from events import speakers
 from events.forms import SpeakerInviteForm
-from events.models import Session, SessionInvite, Speaker
+from events.models import Session, SessionInvite
 from events.views.dashboard import DashboardMixin
 from events.views.mixins import EventPermissionMixin
-from permissions import checks
 from permissions.services import InviteError
 
 #: How a refused invitation answers: a link that names nothing is 404, someone else's
@@ -106,7 +105,7 @@ class RevokeSessionInviteView(EventPermissionMixin, View):
         except InviteError as error:
             messages.error(request, error.message)
         else:
-            whom = invite.email if checks.may(request.user, self.event, Speaker, "read") else "that address"
+            whom = invite.email if request.event_permissions.allows("speaker", "read") else "that address"
             messages.success(request, f"The invitation of {whom} was withdrawn.")
         return HttpResponseRedirect(speakers.session_path(invite.session))
 
