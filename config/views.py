@@ -7,7 +7,7 @@ import mimetypes
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseNotModified, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseNotModified, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
@@ -16,7 +16,7 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 from django.views.static import was_modified_since
 
-from core.views import API_PREFIX, answers_json
+from core.views import json_error
 
 CSRF_MESSAGE = "This form has expired or came from elsewhere: reload the page and try again."
 
@@ -25,43 +25,34 @@ def csrf_failure(request, reason=""):
     """``CSRF_FAILURE_VIEW``: JSON wherever the answers are JSON (the API, a view marked
     ``core.views.json_only`` such as the banner upload, a script asking for JSON), in
     the format of the endpoint's own errors; the page in the site's look otherwise."""
-    answer = _json_error(request, CSRF_MESSAGE, 403)
+    answer = json_error(request, CSRF_MESSAGE, 403)
     return answer or render(request, "403_csrf.html", {"reason": reason}, status=403)
-
-
-def _json_error(request, message, status):
-    """The error in the format of the endpoint's own errors, if its answers are JSON."""
-    if request.path_info.startswith(API_PREFIX):
-        return JsonResponse({"detail": message}, status=status)
-    if answers_json(request):
-        return JsonResponse({"status": "error", "error": message}, status=status)
-    return None
 
 
 def bad_request(request, exception):
     """``handler400`` (a request Django refuses before a view: a Host header ``ALLOWED_HOSTS``
     does not name, a malformed body): JSON where the answers are JSON, else the page."""
-    answer = _json_error(request, "Bad request.", 400)
+    answer = json_error(request, "Bad request.", 400)
     return answer or defaults.bad_request(request, exception)
 
 
 def page_not_found(request, exception):
     """``handler404``: JSON where the answers are JSON (``/api/v2/``, outside the API's own
     catch-all), else the page."""
-    answer = _json_error(request, "Not found.", 404)
+    answer = json_error(request, "Not found.", 404)
     return answer or defaults.page_not_found(request, exception)
 
 
 def permission_denied(request, exception):
     """``handler403``: JSON where the answers are JSON, else the page."""
-    answer = _json_error(request, "You do not have permission to do this.", 403)
+    answer = json_error(request, "You do not have permission to do this.", 403)
     return answer or defaults.permission_denied(request, exception)
 
 
 def server_error(request):
     """``handler500``: JSON where the answers are JSON (the API, the banner upload, a
     script), else the page (templates/500.html). Nothing of the error is shown."""
-    answer = _json_error(request, "Server error: the failure is logged. Try again later.", 500)
+    answer = json_error(request, "Server error: the failure is logged. Try again later.", 500)
     return answer or defaults.server_error(request)
 
 

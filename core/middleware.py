@@ -10,12 +10,12 @@ answer is a 400 (JSON under the API and for JSON-only views and scripts, a plain
 otherwise) before the session, the user or any query is touched.
 """
 
-from django.http import HttpResponseBadRequest, JsonResponse, UnreadablePostError, parse_cookie
+from django.http import HttpResponseBadRequest, UnreadablePostError, parse_cookie
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
 from core.errors import Conflict
-from core.views import API_PREFIX, answers_json, conflict_response
+from core.views import conflict_response, json_error
 
 NUL = "\x00"
 NUL_MESSAGE = "The request holds a NUL character (%00), which no input accepts."
@@ -37,10 +37,9 @@ def _view_of(request):
 
 def nul_refusal(request, view=None):
     """The 400 for a request that holds a NUL."""
-    if request.path_info.startswith(API_PREFIX):
-        return JsonResponse({"detail": NUL_MESSAGE}, status=400)
-    if answers_json(request, view or _view_of(request)):
-        return JsonResponse({"status": "error", "error": NUL_MESSAGE}, status=400)
+    answer = json_error(request, NUL_MESSAGE, 400, view or _view_of(request))
+    if answer is not None:
+        return answer
     # A page of its own (templates/400.html): no session or user is read for it.
     return HttpResponseBadRequest(render_to_string("400.html", {"problem": NUL_MESSAGE}))
 

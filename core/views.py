@@ -42,6 +42,17 @@ def answers_json(request, view=None):
     return wants_json(request)
 
 
+def json_error(request, message, status, view=None):
+    """The error ``message`` in the format of the endpoint's own errors if its answers are
+    JSON (``answers_json``): ``{"detail": ...}`` under the API, ``{"status": "error",
+    "error": ...}`` elsewhere; ``None`` where the answer is a page."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": message}, status=status)
+    if answers_json(request, view):
+        return JsonResponse({"status": "error", "error": message}, status=status)
+    return None
+
+
 def refusal_status(error):
     """The status of a page that shows a form again with a service's refusal ``error``:
     409 for a ``core.errors.Conflict`` (stored data moved: reload and try again), 200 for
