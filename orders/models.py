@@ -30,6 +30,11 @@ CODE_LENGTH = 6
 MAILBOX_MAX = 400
 
 
+def mailbox_key(email):
+    """``Order.mailbox`` for ``email``: the mailbox it reaches (``mailbox_of``), as kept."""
+    return mailbox_of(email)[:MAILBOX_MAX]
+
+
 def new_code():
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -123,7 +128,7 @@ class Order(models.Model):
         return f"{self.code} ({self.name})"
 
     def save(self, *args, **kwargs):
-        self.mailbox = mailbox_of(self.email)[:MAILBOX_MAX]
+        self.mailbox = mailbox_key(self.email)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "mailbox"}

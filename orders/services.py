@@ -30,11 +30,11 @@ from django.utils.crypto import constant_time_compare
 
 from activity.services import Action, changes_between, log_action, log_actions, snapshot
 from core.errors import Conflict
-from core.mail import mailbox_of, may_send
+from core.mail import may_send
 from core.outbox import send_later
 from core.validators import NOT_SINGLE_LINE, SINGLE_LINE_ERROR, check_email_address
 from events.models import Event
-from orders.models import MAILBOX_MAX, IdempotencyRecord, Order, OrderLine, SalesSettings
+from orders.models import IdempotencyRecord, Order, OrderLine, SalesSettings, mailbox_key
 from tickets.models import Ticket
 from tickets.services import lock_event, one_writer_at_a_time
 
@@ -189,7 +189,7 @@ def held_by_buyer(event, *, email, user=None, client="", now=None):
     ``None``). One query."""
     now = now or timezone.now()
     held = OrderLine.objects.filter(order__event_id=event.pk).filter(unpaid(now))
-    mailbox = mailbox_of(email)[:MAILBOX_MAX]
+    mailbox = mailbox_key(email)
     # By the mailbox only pending holds count, which end: anyone may name any address,
     # and free seats (paid at once, never ending) filling a mailbox's bound would shut its
     # owner out for good. Free seats count by the account and the client address.
@@ -303,25 +303,19 @@ def attendee_lines(event, now=None):
 
 
 def find_orders(orders, *, state="", q=""):
-    """``orders`` (a queryset) in ``state`` (any for a blank one) that ``q`` finds
-    (``search_orders``): the orders list's and the API's ``?state=`` and ``?q=``. An unknown
-    state is a ``ValidationError`` on ``state``."""
+    """``orders`` (a queryset) in ``state`` (any for a blank one) that ``q`` finds: its code
+    exactly, or a part of the buyer's name or e-mail address (case aside; a blank ``q``
+    finds all, its first 200 characters are searched). The orders list's and the API's
+    ``?state=`` and ``?q=``. An unknown state is a ``ValidationError`` on ``state``."""
     if state:
         if state not in Order.State.values:
             choices = ", ".join(Order.State.values)
             raise ValidationError({"state": [f"Unknown state: choose one of {choices}."]})
         orders = orders.filter(state=state)
-    return search_orders(orders, q)
-
-
-def search_orders(orders, q):
-    """``orders`` (a queryset) that ``q`` finds: its code exactly, or a part of the buyer's
-    name or e-mail address (case aside); all of them for a blank ``q`` (its first 200
-    characters are searched). The orders list's and the API's ``?q=``."""
     q = (q or "").strip()[:200]
-    if not q:
-        return orders
-    return orders.filter(Q(code__iexact=q) | Q(name__icontains=q) | Q(email__icontains=q))
+    if q:
+        orders = orders.filter(Q(code__iexact=q) | Q(name__icontains=q) | Q(email__icontains=q))
+    return orders
 
 
 # --- the rule tickets ask (tickets.services.check_ticket_set) ---------------------------------
