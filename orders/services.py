@@ -529,8 +529,7 @@ def expire_order(order_id, now=None):
     if locked.expires_at > now:
         _queue_expiry(locked)
         return False
-    Order.objects.filter(pk=locked.pk).update(state=Order.State.EXPIRED, version=F("version") + 1)
-    log_action(None, Action.UPDATED, locked, event=locked.event, changes=EXPIRED_CHANGES)
+    _write_expired(locked.event, [locked])
     return True
 
 
@@ -559,12 +558,18 @@ def _expire_due_of(event_id, now):
     due = list(
         Order.objects.select_for_update().filter(event_id=event_id, state=Order.State.PENDING, expires_at__lte=now)
     )
-    if due:
-        Order.objects.filter(pk__in=[order.pk for order in due]).update(
+    _write_expired(event, due)
+    return len(due)
+
+
+def _write_expired(event, orders):
+    """Write ``orders`` of ``event`` (locked, pending, past their hold) expired, each
+    logged with no actor (the system)."""
+    if orders:
+        Order.objects.filter(pk__in=[order.pk for order in orders]).update(
             state=Order.State.EXPIRED, version=F("version") + 1
         )
-        log_actions(None, event, [(Action.UPDATED, order, EXPIRED_CHANGES) for order in due])
-    return len(due)
+        log_actions(None, event, [(Action.UPDATED, order, EXPIRED_CHANGES) for order in orders])
 
 
 # --- placing an order ------------------------------------------------------------------------
