@@ -17,12 +17,13 @@ def close_deleted_invitation(sender, instance, **kwargs):
         invitation_closed(invite_path(instance))
 
 
-def follow_saved_invitation(sender, instance, raw=False, **kwargs):
+def follow_saved_invitation(sender, instance, created=False, raw=False, **kwargs):
     """An invitation saved by any path (the services, the super admin's change form,
     ``manage.py shell``): no longer pending, its notifications are closed; still pending,
     they offer Accept and Decline until its expiry as it is now. Either way their ETags
-    move with what they show (the services close them themselves: nothing left to do)."""
-    if raw:
+    move with what they show (the services close them themselves: nothing left to do).
+    A new one has no notification yet: nothing to follow."""
+    if raw or created:
         return
     link = invite_path(instance)
     if instance.status != RoleInvite.Status.PENDING:
