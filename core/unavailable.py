@@ -93,20 +93,27 @@ def is_connection_failure(error):
 
 
 class _Outage:
-    """The database's state as this process saw it: logged when it goes, and when it is back."""
+    """A service's state as this process saw it (the database's, unless told otherwise):
+    logged once when it goes (at ``level``), and once when it is back."""
 
-    def __init__(self, failing="The database cannot be reached (%s): answering 503 until it can.", back=None):
+    def __init__(
+        self,
+        failing="The database cannot be reached (%s): answering 503 until it can.",
+        back="The database answers again.",
+        level=logging.ERROR,
+    ):
         self.down = False
         self.lock = threading.Lock()
         self.failing = failing
-        self.back = back or "The database answers again."
+        self.back = back
+        self.level = level
 
     def failed(self, error):
         with self.lock:
             if self.down:
                 return
             self.down = True
-        logger.error(self.failing, str(error).strip())
+        logger.log(self.level, self.failing, str(error).strip())
 
     def connected(self):
         if not self.down:
@@ -210,25 +217,13 @@ class ServiceUnavailableMiddleware:
 CLOSE_TRY_AGAIN_LATER = 4503
 
 
-class _ChannelLayerOutage:
-    """The channel layer as this process's sockets saw it: logged when it fails, not for
-    every socket the bells open again and again meanwhile, and once when one gets through."""
-
-    def __init__(self):
-        self.down = False
-
-    def failed(self, error):
-        if not self.down:
-            self.down = True
-            logger.warning("Websockets meet an unreachable channel layer (%s): closing them with 4503.", error)
-
-    def connected(self):
-        if self.down:
-            self.down = False
-            logger.warning("Websockets reach the channel layer again.")
-
-
-channel_layer = _ChannelLayerOutage()
+#: The channel layer as this process's sockets saw it: logged when it fails, not for
+#: every socket the bells open again and again meanwhile, and once when one gets through.
+channel_layer = _Outage(
+    "Websockets meet an unreachable channel layer (%s): closing them with 4503.",
+    "Websockets reach the channel layer again.",
+    level=logging.WARNING,
+)
 
 
 def guard_websockets(app):
