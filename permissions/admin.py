@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -236,6 +237,22 @@ class EventRoleAdmin(ThroughServicesOnly, SuperAdminEditsAdmin):
             services.remove_event_role(event_role, actor=request.user)
 
 
+class PostedChoicesAutocomplete(AutocompleteSelect):
+    """Django's autocomplete widget, showing again only posted values its field could
+    hold: a refused form that posted ``event=abc`` is shown with its errors, not a 500
+    (Django's widget looks the raw value up)."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [choice for choice in value if self.could_be(choice)], attr)
+
+    def could_be(self, choice):
+        try:
+            self.field.target_field.to_python(choice)
+        except ValidationError:
+            return False
+        return True
+
+
 class RoleInviteForm(forms.ModelForm):
     class Meta:
         model = RoleInvite
@@ -261,6 +278,11 @@ class RoleInviteAdmin(SuperAdminEditsAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PostedChoicesAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         try:

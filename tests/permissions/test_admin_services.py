@@ -133,6 +133,29 @@ class TestInvitingInTheAdmin:
         with scopes_disabled():
             assert not RoleInvite.objects.exists()
 
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"event": "abc"},
+            {"event": "99999"},
+            {"email": ""},
+            {"email": "not-an-address"},
+            {"email": "a" * 100_000 + "@example.org"},
+            {"role": "abc"},
+        ],
+    )
+    def test_a_bad_invitation_form_is_shown_with_its_errors(self, super_admin_client, event, user, changes):
+        role = Role.objects.get(name=Role.COORGANIZER)
+        data = {"event": event.pk, "email": user.email, "role": role.pk, **changes}
+
+        response = super_admin_client.post(reverse("admin:permissions_roleinvite_add"), data)
+
+        assert response.status_code == 200
+        assert "errorlist" in response.content.decode()
+        with scopes_disabled():
+            assert not RoleInvite.objects.exists()
+        assert not entries("invited")
+
     def test_the_super_admin_withdraws_invitations(self, super_admin_client, super_admin, event, user):
         role = Role.objects.get(name=Role.COORGANIZER)
         super_admin_client.post(
