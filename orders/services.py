@@ -752,7 +752,7 @@ def _tell_about(order, site_url=""):
     event = order.event
     link = site_url.rstrip("/") + order.get_buyer_url()
     body = [f"Thank you for your order {order.code} for {event.name}.", ""]
-    body += [f"{line.quantity} × {line.ticket.name}" for line in order.lines.all()]
+    body += [f"{line.quantity} × {line.ticket.name}" for line in order.lines.select_related("ticket")]
     body += ["", f"Total: {order.total} {event.currency}", f"State: {order.get_state_display()}", ""]
     instructions = SalesSettings.of(event).payment_instructions
     if order.is_pending and instructions:

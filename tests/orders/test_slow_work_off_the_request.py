@@ -116,3 +116,20 @@ def test_the_order_request_sends_no_e_mail_and_no_push_and_writes_no_notificatio
     assert Notification.objects.filter(user=organizer, action="New order").count() == 1
     [push] = sockets.heard(organizer)
     assert push["notif_count"] == 1
+
+
+def test_the_order_requests_queries_do_not_grow_with_its_lines(shop, api_client, hanging_mail):
+    """The e-mail's lines (queued in the order's transaction, which holds the event's lock)
+    are read with their tickets in one query, not one per line."""
+
+    def queries_to_place(*tickets, email):
+        lines = [{"ticket": ticket.pk, "quantity": 1} for ticket in tickets]
+        with CaptureQueriesContext(connection) as queries:
+            answer = api_client().post(url(shop), {"name": "Ada", "email": email, "lines": lines}, format="json")
+        assert answer.status_code == 201, answer.content
+        return len(queries.captured_queries)
+
+    queries_to_place(shop.paid, email="warm@example.com")  # the first request's one-off reads
+    one_line = queries_to_place(shop.paid, email="ada@example.com")
+    two_lines = queries_to_place(shop.paid, shop.free, email="bob@example.com")
+    assert two_lines == one_line
