@@ -118,8 +118,13 @@ def refuses_writes(error):
     """Is ``error`` Redis refusing to store (OOM, READONLY, MISCONF), not a broken command?"""
     if isinstance(error, (OutOfMemoryError, ReadOnlyError)):
         return True
-    # (In a pipeline the text starts "Command # 1 (...) of pipeline caused error: ".)
-    return isinstance(error, ResponseError) and str(error).rsplit("caused error: ", 1)[-1].startswith("MISCONF")
+    return isinstance(error, ResponseError) and _redis_answer(error).startswith("MISCONF")
+
+
+def _redis_answer(error):
+    """Redis's own error text: in a pipeline, the error's text starts "Command # 1 (...)
+    of pipeline caused error: ", naming the command with the bytes it stored."""
+    return str(error).rsplit("caused error: ", 1)[-1]
 
 
 @contextlib.contextmanager
@@ -177,21 +182,20 @@ class _Health:
         self.refusing = False
         self.lock = threading.Lock()
 
-    def went_down(self, error, backend):
+    def went_down(self, error, backend, *, refusing=False):
+        """Note ``error``: Redis out of reach, or, ``refusing``, refusing writes."""
         with self.lock:
-            if refuses_writes(error):
+            if refusing:
                 self.refusing = True
             if self.down:
                 return
             self.down = True
-        if refuses_writes(error):
-            # Not the error's text: a pipeline's names its command, with the stored bytes.
-            reason = str(error).rsplit("caused error: ", 1)[-1]
+        if refusing:
             logger.warning(
                 "The cache (Redis at %s) refuses writes (%s): answering without it, refusing changes, "
                 "and trying again every %s s.",
                 self.location,
-                reason,
+                _redis_answer(error),
                 RETRY_INTERVAL,
             )
         else:
@@ -265,7 +269,7 @@ def _failed(backend, error):
         return False
     if not refuses_writes(error):
         raise error
-    backend._health.went_down(error, backend)
+    backend._health.went_down(error, backend, refusing=True)
     return True
 
 
