@@ -4,6 +4,7 @@ nothing, pushes after commit are dropped quietly, /healthz says so; and when Red
 back, nothing cached before the outage is taken for current (no stale 304)."""
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -321,16 +322,26 @@ async def test_the_front_door_never_answers_from_a_memo_made_before_an_outage(pu
     assert b"During the outage" in body
 
 
-@pytest.fixture
-def logged():
-    """The records ``core.unavailable`` logs during the test (caplog misses an async test's)."""
+@contextlib.contextmanager
+def records_of(name):
+    """The records that reach the logger ``name``'s handlers inside the block, past its
+    filters (caplog misses an async test's)."""
     records = []
     handler = logging.Handler()
     handler.emit = records.append
-    logger = logging.getLogger("core.unavailable")
+    logger = logging.getLogger(name)
     logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+@pytest.fixture
+def logged():
+    """The records ``core.unavailable`` logs during the test."""
+    with records_of("core.unavailable") as records:
+        yield records
 
 
 @pytest.mark.asyncio
@@ -448,18 +459,13 @@ async def test_the_channel_layer_losing_redis_is_logged_once_not_every_second(ow
     from core.unavailable import channel_layer  # noqa: PLC0415
 
     channel_layer.down = False
-    passed = []
-    handler = logging.Handler()
-    handler.emit = passed.append
-    loop_logger = logging.getLogger("channels_redis.pubsub")
-    loop_logger.addHandler(handler)  # after the logger's filters: what reaches the log
     layer = RedisPubSubChannelLayer(hosts=[{"address": own_redis.url, "socket_connect_timeout": 1}])
     try:
-        await layer.group_add("bell", await layer.new_channel())  # subscribed: the loop reads
-        own_redis.kill()
-        await asyncio.sleep(3.5)
+        with records_of("channels_redis.pubsub") as passed:  # after the logger's filters: what reaches the log
+            await layer.group_add("bell", await layer.new_channel())  # subscribed: the loop reads
+            own_redis.kill()
+            await asyncio.sleep(3.5)
     finally:
-        loop_logger.removeHandler(handler)
         await layer.flush()
     assert [record.getMessage() for record in passed] == []
     assert len([record for record in logged if "channel layer" in record.getMessage()]) == 1
@@ -493,14 +499,8 @@ async def test_a_burst_larger_than_the_pool_waits_or_misses_and_is_no_outage(red
     await cache.aset("burst", "value")
     epoch_before = await cache.aget_many([core_cache.EPOCH_KEY])
 
-    warnings = []
-    handler = logging.Handler()
-    handler.emit = warnings.append
-    logging.getLogger("core.cache").addHandler(handler)
-    try:
+    with records_of("core.cache") as warnings:
         answers = await asyncio.gather(*(cache.aget_many(["burst"]) for _ in range(200)))
-    finally:
-        logging.getLogger("core.cache").removeHandler(handler)
 
     assert {"burst": "value"} in answers  # the pool served some
     assert {} in answers  # and some found it full: a miss, not an error
