@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 from django.http import JsonResponse
 from django.utils import timezone
 from django_tasks import task_backends
@@ -48,12 +48,19 @@ def _queue():
     backend = task_backends["default"]
     if not isinstance(backend, DatabaseBackend):
         return None
-    ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias)
-    never_deferred = ready.filter(run_after=get_date_max()).aggregate(oldest=Min("enqueued_at"))["oldest"]
-    deferred = ready.exclude(run_after=get_date_max()).aggregate(oldest=Min("run_after"))["oldest"]
-    since = min((t for t in (never_deferred, deferred) if t is not None), default=None)
+    never = Q(run_after=get_date_max())  # not deferred: waiting since it was queued
+    found = (
+        DBTaskResult.objects.ready()
+        .filter(backend_name=backend.alias)
+        .aggregate(
+            ready=Count("pk"),
+            queued=Min("enqueued_at", filter=never),
+            due=Min("run_after", filter=~never),
+        )
+    )
+    since = min((t for t in (found["queued"], found["due"]) if t is not None), default=None)
     age = None if since is None else max(0, round((timezone.now() - since).total_seconds()))
-    return {"ready": ready.count(), "oldest_ready_age": age}
+    return {"ready": found["ready"], "oldest_ready_age": age}
 
 
 async def _channel_layer_ok():
