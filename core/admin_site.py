@@ -19,6 +19,10 @@ The "view on site" shortcut (``r/<content type>/<id>/``, Django's redirect to an
 ``get_absolute_url()``) answers only for models registered here, for an object the person
 may view here: Django's answers any staff member for any object of any model.
 
+Every admin is also made a subclass of ``SelectionGuardMixin``: an action posted with a
+selected row id its model's key could not hold (``_selected_action=abc``) is 400, nothing
+run (Django filters by it as posted and fails: a 500).
+
 Every admin view works across events: it runs, and its answer is rendered, with
 django-scopes' scopes disabled (``AdminSite.admin_view``), where a page of an event works
 in that event's scope only (``core.request_scope``).
@@ -30,12 +34,14 @@ from functools import update_wrapper
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
+from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import F
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -140,13 +146,29 @@ class SecretGuardMixin:
         return _guarded_changelists[base]
 
 
+class SelectionGuardMixin:
+    """An action's selected rows are ids of the model's key, or the request is refused
+    (400) before the action runs."""
+
+    def response_action(self, request, queryset):
+        key = self.model._meta.pk
+        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            try:
+                key.to_python(value)
+            except ValidationError:
+                raise BadRequest("A selected row's id is not one.") from None
+        return super().response_action(request, queryset)
+
+
 def guarded(admin_class):
-    """``admin_class`` with the secret guard first in its bases (itself if it has it)."""
-    if issubclass(admin_class, SecretGuardMixin):
+    """``admin_class`` with the secret and selection guards first in its bases (itself if
+    it has them)."""
+    guards = tuple(guard for guard in (SecretGuardMixin, SelectionGuardMixin) if not issubclass(admin_class, guard))
+    if not guards:
         return admin_class
     return type(
         admin_class.__name__,
-        (SecretGuardMixin, admin_class),
+        (*guards, admin_class),
         {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
     )
 

@@ -156,6 +156,29 @@ class TestInvitingInTheAdmin:
             assert not RoleInvite.objects.exists()
         assert not entries("invited")
 
+    @pytest.mark.parametrize(("model", "action"), [("roleinvite", "withdraw"), ("eventrole", "delete_selected")])
+    def test_an_action_on_a_malformed_row_id_is_400_and_changes_nothing(
+        self, super_admin_client, super_admin, event, user, model, action
+    ):
+        role = Role.objects.get(name=Role.COORGANIZER)
+        super_admin_client.post(
+            reverse("admin:permissions_roleinvite_add"), {"event": event.pk, "email": user.email, "role": role.pk}
+        )
+        with scopes_disabled():
+            before = (list(RoleInvite.objects.values_list("pk", "status")), EventRole.objects.count())
+            logged = ActivityEntry.objects.count()
+            valid = (RoleInvite if model == "roleinvite" else EventRole).objects.values_list("pk", flat=True).first()
+
+        response = super_admin_client.post(
+            reverse(f"admin:permissions_{model}_changelist"),
+            {"action": action, helpers.ACTION_CHECKBOX_NAME: [valid, "abc"], "post": "yes"},
+        )
+
+        assert response.status_code == 400
+        with scopes_disabled():
+            assert (list(RoleInvite.objects.values_list("pk", "status")), EventRole.objects.count()) == before
+            assert ActivityEntry.objects.count() == logged
+
     def test_the_super_admin_withdraws_invitations(self, super_admin_client, super_admin, event, user):
         role = Role.objects.get(name=Role.COORGANIZER)
         super_admin_client.post(
